@@ -1,0 +1,69 @@
+# Tympanum: the README's commands. Every target sets up what it needs.
+SHELL := /bin/bash
+VENV ?= .venv
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' && { command -v $$p; break; }; done)
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: run serve test test-fast test-pg lint fmt bench translations install install-dev clean help
+
+help:
+	@echo "make run    - set up and serve the app on http://$(HOST):$(PORT) (SQLite in instance/)"
+	@echo "make test   - set up the dev environment, lint, and run the whole test suite"
+	@echo "make lint / fmt / bench / serve / translations"
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (python3.11, python3.12 ...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed translations
+install-dev: $(VENV)/.dev-installed translations
+
+# Compile the message catalogues (.po -> .mo); the binaries are never committed.
+translations: | $(BIN)/python
+	@if ls app/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+		$(BIN)/pybabel compile -q -d app/translations -f; fi
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) seed
+	$(FLASK) demo accounts
+	@echo "Serving Tympanum on http://$(HOST):$(PORT) (Ctrl-C to stop)"
+	$(FLASK) run --host $(HOST) --port $(PORT) --no-debugger --no-reload
+
+serve: install
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: install-dev lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The suite against PostgreSQL (TEST_DATABASE_URL must point at a scratch database).
+test-pg: install-dev
+	@test -n "$$TEST_DATABASE_URL" || { echo "Set TEST_DATABASE_URL to a scratch PostgreSQL database"; exit 2; }
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install-dev
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

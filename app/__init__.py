@@ -1,0 +1,136 @@
+"""Tympanum: the application factory. ``create_app`` only wires things together:
+migrations, seeding and accounts are explicit CLI steps."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import Config, ProductionConfig, config_from_env
+
+from .database import configure_engine, engine_options
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
+    """Build an app from ``config`` (default: the class named by TYMPANUM_ENV)."""
+    config = config or config_from_env()
+    if issubclass(config, ProductionConfig):
+        config.check()
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=os.environ.get("INSTANCE_PATH", str(ROOT / "instance")),
+    )
+    app.config.from_object(config)
+    app.config.update(overrides)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **engine_options(
+            app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLITE_BUSY_TIMEOUT_MS"]
+        ),
+        **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+    }
+    _ensure_sqlite_directory(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config.get("TRUSTED_PROXIES"):
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
+    from .logging_setup import configure_logging
+
+    configure_logging(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from .errors import register_error_handlers
+    from .security import register_security
+
+    register_error_handlers(app)
+    register_security(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _ensure_sqlite_directory(url: str) -> None:
+    """Create the folder of an SQLite file (instance/ on first run); errors surface later
+    as a 503 from the database, not as a crash of the factory."""
+    if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
+        try:
+            Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            pass
+
+
+def select_locale() -> str:
+    """The language from ?lang=, then the session, the user's choice, the browser."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    wanted = request.args.get("lang")
+    if wanted in languages:
+        session["lang"] = wanted
+        return wanted
+    if session.get("lang") in languages:
+        return session["lang"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return request.accept_languages.best_match(languages) or "en"
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    configure_engine(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see this page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    from . import models
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> models.User | None:
+        try:
+            raw_id, token = user_id.split(":", 1)
+            user = db.session.get(models.User, int(raw_id))
+        except ValueError:
+            return None
+        if user is None or user.session_token != token or not user.active:
+            return None
+        return user
+
+    @app.context_processor
+    def inject_globals() -> dict[str, Any]:
+        from flask_babel import get_locale
+
+        from . import authz
+
+        return {
+            "authz": authz,
+            "current_lang": str(get_locale() or "en"),
+            "languages": app.config["LANGUAGES"],
+            "request_id": g.get("request_id", ""),
+        }
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .admin import bp as admin_bp
+    from .auth import bp as auth_bp
+    from .main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")

@@ -1,0 +1,105 @@
+"""Who may do what: every view asks here, so access control lives in one place.
+
+Rules (see README "Roles"):
+- admin: everything.
+- coordinator: reads everything (all actions, responses, results, exports), changes nothing.
+- leader: reads, reviews and exports the responses of the actions they lead; sees results.
+- respondent: reads and edits their own organisation's responses for the actions the
+  organisation is asked about, while the response is a draft (or returned).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort
+from flask_login import current_user, login_required
+
+from .models import Action, Response, Role, User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def role_required(*roles: Role) -> Callable[[F], F]:
+    """Login required, then 403 unless the user has one of ``roles``."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def _is_active(user: Any) -> bool:
+    return bool(user) and getattr(user, "is_authenticated", False) and user.active
+
+
+def leads(user: User, action: Action | int) -> bool:
+    number = action if isinstance(action, int) else action.number
+    return user.role == Role.LEADER and number in user.led_action_numbers
+
+
+def can_view_action(user: User, action: Action) -> bool:
+    if not _is_active(user):
+        return False
+    if user.role in (Role.ADMIN, Role.COORDINATOR):
+        return True
+    if user.role == Role.LEADER:
+        return leads(user, action)
+    return user.organisation is not None and action in user.organisation.actions
+
+
+def can_review_action(user: User, action: Action) -> bool:
+    return _is_active(user) and (user.role == Role.ADMIN or leads(user, action))
+
+
+def can_export_action(user: User, action: Action) -> bool:
+    if not _is_active(user):
+        return False
+    return user.role in (Role.ADMIN, Role.COORDINATOR) or leads(user, action)
+
+
+def can_see_results(user: User) -> bool:
+    return _is_active(user) and user.role in (Role.ADMIN, Role.COORDINATOR, Role.LEADER)
+
+
+def can_administer(user: User) -> bool:
+    return _is_active(user) and user.role == Role.ADMIN
+
+
+def can_read_admin(user: User) -> bool:
+    return _is_active(user) and user.role in (Role.ADMIN, Role.COORDINATOR)
+
+
+def can_view_response(user: User, response: Response) -> bool:
+    if not _is_active(user):
+        return False
+    if user.role in (Role.ADMIN, Role.COORDINATOR):
+        return True
+    action = response.questionnaire.action
+    if user.role == Role.LEADER:
+        return leads(user, action)
+    return user.organisation_id == response.organisation_id and action in (
+        user.organisation.actions if user.organisation else []
+    )
+
+
+def can_edit_response(user: User, response: Response) -> bool:
+    return (
+        user.role == Role.RESPONDENT
+        and can_view_response(user, response)
+        and response.is_editable
+        and response.questionnaire.is_open
+    )
+
+
+def can_review_response(user: User, response: Response) -> bool:
+    return can_review_action(user, response.questionnaire.action)

@@ -1,0 +1,223 @@
+"""Command-line interface: click groups named by noun, thin wrappers over services."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from typing import Any, NoReturn
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+
+from .extensions import db
+from .models import Action, Organisation, OrgKind, Role, SizeBand, User
+from .services import audit, users
+from .services.framework import seed_framework
+
+
+class CommandError(click.ClickException):
+    """Printed as one line ("Error: ..."), exit code 2; never a traceback."""
+
+    exit_code = 2
+
+
+def fail(message: str) -> NoReturn:
+    raise CommandError(message)
+
+
+class Command(click.Command):
+    """Bad arguments and an unmigrated database give one line of error, not a traceback."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as error:
+            raise CommandError(error.format_message()) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OperationalError as error:
+            db.session.rollback()
+            if "no such table" in str(error.orig) or "does not exist" in str(error.orig):
+                fail("The database is not set up: run `flask --app wsgi db upgrade` first.")
+            fail(f"The database is unavailable: {error.orig}")
+
+
+class Group(click.Group):
+    command_class = Command
+    group_class = type
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(seed_command)
+    app.cli.add_command(users_group)
+    app.cli.add_command(demo_group)
+
+
+@click.command("seed", cls=Command)
+def seed_command() -> None:
+    """Load the framework (themes, perspectives, pillars, actions); safe to run again."""
+    report = seed_framework(db.session)
+    db.session.commit()
+    if report.changed:
+        click.echo(
+            f"Framework: {len(report.created)} created, {len(report.updated)} updated "
+            f"({', '.join((report.created + report.updated)[:6])}"
+            f"{', ...' if len(report.created + report.updated) > 6 else ''})."
+        )
+    else:
+        click.echo("Framework: up to date.")
+    from .services import seeding
+
+    for line in seeding.run_extra_seeds(db.session):
+        click.echo(line)
+    db.session.commit()
+
+
+@click.group("users", cls=Group)
+def users_group() -> None:
+    """Manage accounts."""
+
+
+@users_group.command("create")
+@click.argument("email")
+@click.option(
+    "--role", required=True, type=click.Choice([r.value for r in Role]), help="The account's role."
+)
+@click.option("--org", "org_name", help="Organisation name (respondents).")
+@click.option("--action", "action_numbers", multiple=True, type=int, help="Action number (repeat).")
+@click.option("--name", "display_name", help="Display name (default: from the e-mail).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_create(
+    email: str,
+    role: str,
+    org_name: str | None,
+    action_numbers: tuple[int, ...],
+    display_name: str | None,
+    password_stdin: bool,
+) -> None:
+    """Create an account (prompts for the password unless --password-stdin)."""
+    organisation = None
+    if org_name:
+        organisation = db.session.scalar(select(Organisation).where(Organisation.name == org_name))
+        if organisation is None:
+            fail(f"No organisation named {org_name!r}; see `flask --app wsgi users list`.")
+    actions = []
+    for number in action_numbers:
+        action = db.session.scalar(select(Action).where(Action.number == number))
+        if action is None:
+            fail(f"No action number {number}: actions are 1 to 11 (run `flask --app wsgi seed`).")
+        actions.append(action)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = users.create_user(
+            db.session,
+            email,
+            role=role,
+            display_name=display_name,
+            password=password,
+            organisation=organisation,
+            actions=actions,
+        )
+    except users.UserError as error:
+        db.session.rollback()
+        fail(str(error))
+    audit.record(db.session, "user.created", actor="cli", obj=user, role=role)
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email}.")
+
+
+@users_group.command("list")
+def users_list() -> None:
+    """List accounts: e-mail, role, organisation, actions, active."""
+    rows = db.session.scalars(select(User).order_by(User.role, User.email)).all()
+    if not rows:
+        click.echo("No accounts yet.")
+        return
+    for user in rows:
+        actions = ",".join(str(n) for n in sorted(user.led_action_numbers)) or "-"
+        org = user.organisation.name if user.organisation else "-"
+        state = "active" if user.active else "inactive"
+        click.echo(f"{user.email:<40} {user.role:<12} {org:<30} {actions:<10} {state}")
+
+
+@users_group.command("deactivate")
+@click.argument("email")
+def users_deactivate(email: str) -> None:
+    """Deactivate an account and end its sessions."""
+    user = users.get_by_email(db.session, email)
+    if user is None:
+        fail(f"No account for {email}.")
+    users.deactivate(user)
+    audit.record(db.session, "user.deactivated", actor="cli", obj=user)
+    db.session.commit()
+    click.echo(f"Deactivated {user.email}.")
+
+
+@click.group("demo", cls=Group)
+def demo_group() -> None:
+    """Demo data for trying the platform out."""
+
+
+DEMO_ORGS = [
+    ("City of Leipzig", OrgKind.CITY, "DE", SizeBand.LARGE, [1, 2, 4, 6, 8, 11]),
+    ("Comune di Mantova", OrgKind.CITY, "IT", SizeBand.SMALL, [1, 3, 5, 7, 9, 10]),
+    ("Ville de Lille", OrgKind.CITY, "FR", SizeBand.LARGE, [2, 4, 6, 9, 11]),
+]
+
+
+@demo_group.command("accounts")
+def demo_accounts() -> None:
+    """Create demo organisations and one account per role, when no account exists yet.
+
+    The passwords are random and printed once.
+    """
+    if db.session.scalar(select(func.count(User.id))):
+        click.echo("Accounts exist already; no demo accounts created.")
+        return
+    actions = {a.number: a for a in db.session.scalars(select(Action))}
+    if len(actions) < 11:
+        fail("The framework is not loaded: run `flask --app wsgi seed` first.")
+    orgs = []
+    for name, kind, country, size, numbers in DEMO_ORGS:
+        org = db.session.scalar(select(Organisation).where(Organisation.name == name))
+        if org is None:
+            org = Organisation(name=name, kind=kind, country=country, size_band=size)
+            org.actions = [actions[n] for n in numbers]
+            db.session.add(org)
+        orgs.append(org)
+    db.session.flush()
+    specs = [
+        ("admin@example.org", "Ada Admin", Role.ADMIN, None, []),
+        ("coordinator@example.org", "Cora Coordinator", Role.COORDINATOR, None, []),
+        ("leader@example.org", "Leo Leader (actions 1, 2)", Role.LEADER, None, [1, 2]),
+        ("respondent@example.org", "Rita Respondent (Leipzig)", Role.RESPONDENT, orgs[0], []),
+        ("colleague@example.org", "Carl Colleague (Leipzig)", Role.RESPONDENT, orgs[0], []),
+        ("mantova@example.org", "Marta Mantova", Role.RESPONDENT, orgs[1], []),
+    ]
+    lines = []
+    for email, name, role, org, numbers in specs:
+        password = secrets.token_urlsafe(9)
+        users.create_user(
+            db.session,
+            email,
+            role=role,
+            display_name=name,
+            password=password,
+            organisation=org,
+            actions=[actions[n] for n in numbers],
+        )
+        lines.append(f"  {role.value:<12} {email:<26} {password}")
+    audit.record(db.session, "demo.accounts", actor="cli", count=len(specs))
+    db.session.commit()
+    click.echo("")
+    click.echo("Demo accounts (these passwords are shown only this once):")
+    for line in lines:
+        click.echo(line)
+    click.echo("")

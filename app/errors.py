@@ -1,0 +1,116 @@
+"""Error pages in the site's layout (HTML) or JSON for the API, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+log = logging.getLogger("tympanum.errors")
+
+MESSAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood. Go back and try again.")),
+    403: (_l("Not allowed"), _l("Your account does not give access to this page.")),
+    404: (_l("Page not found"), _l("There is no page at this address. Check the link.")),
+    405: (_l("Method not allowed"), _l("This page cannot be used that way.")),
+    413: (
+        _l("Too large"),
+        _l("What you sent is larger than the limit. Shorten long answers or send a smaller file."),
+    ),
+    429: (
+        _l("Too many attempts"),
+        _l("You tried too often in a short time. Wait a minute, then try again."),
+    ),
+    500: (
+        _l("Something went wrong"),
+        _l("An unexpected error stopped this page. Nothing you saved before is lost."),
+    ),
+    503: (
+        _l("Temporarily unavailable"),
+        _l("The service cannot reach its database right now. Wait a moment and try again."),
+    ),
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def render_error(status: int, detail: str | None = None, fallback: HTTPException | None = None):  # type: ignore[no-untyped-def]  # noqa: E501
+    if status in MESSAGES:
+        title, message = MESSAGES[status]
+    elif fallback is not None:
+        title, message = fallback.name, fallback.description or ""
+    else:
+        title, message = MESSAGES[500]
+    if wants_json():
+        body = {"error": str(title), "message": detail or str(message), "status": status}
+        body["request_id"] = g.get("request_id", "")
+        return jsonify(body), status
+    return (
+        render_template(
+            "errors/error.html", status=status, title=title, message=message, detail=detail
+        ),
+        status,
+    )
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(error: CSRFError):  # type: ignore[no-untyped-def]
+        return render_error(
+            400,
+            str(
+                _l(
+                    "Your form expired or was sent from elsewhere (security check failed). "
+                    "Reload the page and send it again."
+                )
+            ),
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):  # type: ignore[no-untyped-def]
+        if error.code is None or error.code < 400:
+            return error
+        response = render_error(error.code, fallback=error)
+        if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+            body, status = response
+            return body, status, {"Allow": ", ".join(error.valid_methods)}
+        if error.code == 429:
+            body, status = response
+            retry = getattr(error, "retry_after", None)
+            return body, status, ({"Retry-After": str(retry)} if retry else {})
+        return response
+
+    @app.errorhandler(OperationalError)
+    def _db_unavailable(error: OperationalError):  # type: ignore[no-untyped-def]
+        log.error("database unavailable: %s", error.orig)
+        _safe_rollback()
+        return render_error(503)
+
+    @app.errorhandler(DBAPIError)
+    def _db_error(error: DBAPIError):  # type: ignore[no-untyped-def]
+        if error.connection_invalidated:
+            log.error("database connection lost: %s", error.orig)
+            _safe_rollback()
+            return render_error(503)
+        return _internal(error)
+
+    @app.errorhandler(Exception)
+    def _internal(error: Exception):  # type: ignore[no-untyped-def]
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        _safe_rollback()
+        return render_error(500)
+
+
+def _safe_rollback() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the database may be gone; the page must still render
+        log.warning("rollback after error failed", exc_info=True)

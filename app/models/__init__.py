@@ -1,0 +1,67 @@
+"""All models, importable from one place (``from app.models import User``)."""
+
+from .audit import ApiToken, AuditEntry, OneTimeToken
+from .base import UTCDateTime, utcnow
+from .framework import Action, Perspective, Pillar, Theme
+from .people import (
+    ORG_KIND_LABELS,
+    SIZE_BAND_LABELS,
+    Organisation,
+    OrgKind,
+    Role,
+    SizeBand,
+    User,
+    leader_actions,
+    normalise_email,
+    organisation_actions,
+)
+from .questionnaire import (
+    Question,
+    Questionnaire,
+    QuestionnaireVersion,
+    QuestionOption,
+    ThemeWeight,
+    VersionStatus,
+)
+from .response import (
+    EDITABLE_STATES,
+    Answer,
+    Response,
+    ResponseEvent,
+    ResponseState,
+    ReviewComment,
+)
+
+__all__ = [
+    "EDITABLE_STATES",
+    "ORG_KIND_LABELS",
+    "SIZE_BAND_LABELS",
+    "Action",
+    "Answer",
+    "ApiToken",
+    "AuditEntry",
+    "OneTimeToken",
+    "OrgKind",
+    "Organisation",
+    "Perspective",
+    "Pillar",
+    "Question",
+    "QuestionOption",
+    "Questionnaire",
+    "QuestionnaireVersion",
+    "Response",
+    "ResponseEvent",
+    "ResponseState",
+    "ReviewComment",
+    "Role",
+    "SizeBand",
+    "Theme",
+    "ThemeWeight",
+    "UTCDateTime",
+    "User",
+    "VersionStatus",
+    "leader_actions",
+    "normalise_email",
+    "organisation_actions",
+    "utcnow",
+]

@@ -1,0 +1,163 @@
+"""Organisations, users and who is involved in which action."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask import current_app, has_app_context
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Column, Enum, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from .base import UTCDateTime, enum_values, utcnow
+from .framework import Action
+
+
+class OrgKind(StrEnum):
+    CITY = "city"
+    REGION = "region"
+    MEMBER_STATE = "member_state"
+    EU_BODY = "eu_body"
+    NGO = "ngo"
+    UNIVERSITY = "university"
+    PRIVATE = "private"
+    OTHER = "other"
+
+
+class SizeBand(StrEnum):
+    """City size bands by inhabitants (only cities have one)."""
+
+    SMALL = "small"  # under 50,000
+    MEDIUM = "medium"  # 50,000 to 250,000
+    LARGE = "large"  # 250,000 to 1 million
+    METROPOLITAN = "metropolitan"  # over 1 million
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    LEADER = "leader"
+    RESPONDENT = "respondent"
+
+
+ORG_KIND_LABELS = {
+    OrgKind.CITY: "City or metropolitan area",
+    OrgKind.REGION: "Region",
+    OrgKind.MEMBER_STATE: "Member State",
+    OrgKind.EU_BODY: "EU institution or body",
+    OrgKind.NGO: "NGO or network",
+    OrgKind.UNIVERSITY: "University or research centre",
+    OrgKind.PRIVATE: "Private sector",
+    OrgKind.OTHER: "Other",
+}
+SIZE_BAND_LABELS = {
+    SizeBand.SMALL: "Small (under 50,000)",
+    SizeBand.MEDIUM: "Medium (50,000 to 250,000)",
+    SizeBand.LARGE: "Large (250,000 to 1 million)",
+    SizeBand.METROPOLITAN: "Metropolitan (over 1 million)",
+}
+
+# Which actions an organisation is asked to answer.
+organisation_actions = Table(
+    "organisation_actions",
+    db.metadata,
+    Column("organisation_id", ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
+    Column("action_id", ForeignKey("actions.id", ondelete="CASCADE"), primary_key=True),
+)
+
+# The actions a leader leads.
+leader_actions = Table(
+    "leader_actions",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("action_id", ForeignKey("actions.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[OrgKind] = mapped_column(
+        Enum(OrgKind, native_enum=False, length=20, values_callable=enum_values)
+    )
+    country: Mapped[str] = mapped_column(String(2))  # ISO 3166-1 alpha-2
+    size_band: Mapped[SizeBand | None] = mapped_column(
+        Enum(SizeBand, native_enum=False, length=20, values_callable=enum_values)
+    )
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actions: Mapped[list[Action]] = relationship(
+        secondary=organisation_actions, order_by=Action.number
+    )
+    users: Mapped[list[User]] = relationship(back_populates="organisation")
+
+    @validates("country")
+    def _upper_country(self, _key: str, value: str) -> str:
+        return value.strip().upper()
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.name!r}>"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # always lower case
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=20, values_callable=enum_values)
+    )
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT")
+    )
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped on deactivation and password change: invalidates sessions elsewhere.
+    session_token: Mapped[str] = mapped_column(String(64), default="")
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    privacy_version: Mapped[str | None] = mapped_column(String(40))
+    privacy_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locale: Mapped[str | None] = mapped_column(String(5))
+
+    organisation: Mapped[Organisation | None] = relationship(back_populates="users")
+    led_actions: Mapped[list[Action]] = relationship(
+        secondary=leader_actions, order_by=Action.number
+    )
+
+    @validates("email")
+    def _normalise_email(self, _key: str, value: str) -> str:
+        return normalise_email(value)
+
+    def set_password(self, password: str) -> None:
+        method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
+        self.password_hash = generate_password_hash(password, method=method)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def get_id(self) -> str:
+        # The session token is part of the id, so changing it logs the user out everywhere.
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def led_action_numbers(self) -> set[int]:
+        return {action.number for action in self.led_actions}
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+def normalise_email(value: str) -> str:
+    return value.strip().lower()

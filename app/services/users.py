@@ -1,0 +1,121 @@
+"""Accounts: create, authenticate, deactivate."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Action, Organisation, Role, User, normalise_email, utcnow
+
+MIN_PASSWORD_LENGTH = 10
+# A real hash of a random password: failed logins for unknown e-mails take as long as
+# failed logins for known ones, so timing does not reveal which addresses have accounts.
+_DUMMY_HASH: str | None = None
+
+
+class UserError(ValueError):
+    """A request about accounts that cannot be carried out; the message says why."""
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    reason: str = ""  # for the audit log only; users always see one generic message
+
+
+def password_problem(password: str) -> str | None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"The password must have at least {MIN_PASSWORD_LENGTH} characters."
+    if password.strip() != password or not password.strip():
+        return "The password must not start or end with spaces."
+    return None
+
+
+def get_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(
+    session: Session,
+    email: str,
+    *,
+    role: Role | str,
+    display_name: str | None = None,
+    password: str | None = None,
+    organisation: Organisation | None = None,
+    actions: list[Action] | None = None,
+) -> User:
+    """Create an account, checking the rules that tie role, organisation and actions."""
+    try:
+        role = Role(role)
+    except ValueError:
+        raise UserError(
+            f"Unknown role {role!r}: use one of {', '.join(r.value for r in Role)}."
+        ) from None
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 254:
+        raise UserError(f"{email!r} is not an e-mail address.")
+    if get_by_email(session, email) is not None:
+        raise UserError(f"An account for {email} already exists.")
+    if role == Role.RESPONDENT and organisation is None:
+        raise UserError("A respondent needs an organisation (--org).")
+    if role == Role.LEADER and not actions:
+        raise UserError("An action leader needs at least one action (--action N).")
+    if actions and role not in (Role.LEADER, Role.RESPONDENT):
+        raise UserError(f"Actions are only assigned to leaders and respondents, not {role}.")
+    if password is not None and (problem := password_problem(password)):
+        raise UserError(problem)
+    user = User(
+        email=email,
+        display_name=display_name or email.split("@")[0],
+        role=role,
+        organisation=organisation,
+        session_token=secrets.token_hex(8),
+    )
+    if role == Role.LEADER:
+        user.led_actions = list(actions or [])
+    if role == Role.RESPONDENT and organisation is not None and actions:
+        for action in actions:
+            if action not in organisation.actions:
+                organisation.actions.append(action)
+    if password is not None:
+        user.set_password(password)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> LoginResult:
+    """Check a login; always does the work of one password check."""
+    global _DUMMY_HASH
+    user = get_by_email(session, email)
+    if user is None or not user.password_hash:
+        if _DUMMY_HASH is None:
+            from werkzeug.security import generate_password_hash
+
+            _DUMMY_HASH = generate_password_hash(secrets.token_hex(16), method="scrypt")
+        from werkzeug.security import check_password_hash
+
+        check_password_hash(_DUMMY_HASH, password)
+        return LoginResult(None, "unknown e-mail" if user is None else "no password set")
+    if not user.check_password(password):
+        return LoginResult(None, "wrong password")
+    if not user.active:
+        return LoginResult(None, "account deactivated")
+    user.last_login_at = utcnow()
+    return LoginResult(user)
+
+
+def deactivate(user: User) -> None:
+    user.active = False
+    user.session_token = secrets.token_hex(8)  # ends every open session
+
+
+def set_password(user: User, password: str) -> None:
+    if problem := password_problem(password):
+        raise UserError(problem)
+    user.set_password(password)
+    user.session_token = secrets.token_hex(8)

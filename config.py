@@ -1,0 +1,132 @@
+"""Configuration read from environment variables.
+
+Every variable is listed in README.md with its default. Development needs none of
+them: it runs on an SQLite file in ``instance/``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+DEV_SECRET = "dev-only-insecure-secret-key"  # noqa: S105 - refused by ProductionConfig
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{INSTANCE_DIR / 'tympanum.db'}"
+
+
+class Config:
+    """Development defaults; every value can be overridden from the environment."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET)
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or default_database_url()
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLITE_BUSY_TIMEOUT_MS = _int("SQLITE_BUSY_TIMEOUT_MS", 30_000)
+
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
+    WTF_CSRF_TIME_LIMIT = _int("WTF_CSRF_TIME_LIMIT", 8 * 3600)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = _int("SESSION_LIFETIME_SECONDS", 12 * 3600)
+
+    # Werkzeug's scrypt (N=2**15, r=8, p=1). Tests use a cheaper N, still scrypt.
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a secret
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    TOKEN_RATE_LIMIT = os.environ.get("TOKEN_RATE_LIMIT", "20 per minute")
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
+
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    LANGUAGES = ("en", "de", "fr", "it")
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = _int("MAIL_PORT", 25)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "Tympanum <no-reply@tympanum.invalid>")
+    INVITATION_DAYS = _int("INVITATION_DAYS", 14)
+    RESET_HOURS = _int("RESET_HOURS", 24)
+    PRIVACY_NOTICE_VERSION = os.environ.get("PRIVACY_NOTICE_VERSION", "2026-11")
+    RETENTION_MONTHS = _int("RETENTION_MONTHS", 60)
+
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    RATELIMIT_STORAGE_URI = "memory://"
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105
+    MAIL_SERVER = ""
+    WTF_CSRF_ENABLED = True
+    SERVER_NAME = None
+    LOG_LEVEL = "WARNING"
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+    @classmethod
+    def check(cls) -> None:
+        """Refuse to start with the development secret or without a database URL."""
+        problems = []
+        if not os.environ.get("SECRET_KEY") or os.environ["SECRET_KEY"] == DEV_SECRET:
+            problems.append(
+                "SECRET_KEY is not set: set it to a long random value, e.g. "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'`"
+            )
+        elif len(os.environ["SECRET_KEY"]) < 32:
+            problems.append("SECRET_KEY is too short: use at least 32 random characters")
+        if not os.environ.get("DATABASE_URL"):
+            problems.append(
+                "DATABASE_URL is not set: set it to the PostgreSQL URL, e.g. "
+                "postgresql+psycopg://tympanum@db.example.org/tympanum"
+            )
+        if problems:
+            raise RuntimeError("ProductionConfig refuses to start:\n  - " + "\n  - ".join(problems))
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    """Pick the config class named by TYMPANUM_ENV (development by default)."""
+    name = os.environ.get("TYMPANUM_ENV", "development").lower()
+    if name not in CONFIGS:
+        raise RuntimeError(f"TYMPANUM_ENV={name!r} is unknown; use one of {', '.join(CONFIGS)}")
+    return CONFIGS[name]

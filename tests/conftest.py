@@ -1,0 +1,178 @@
+"""Fixtures a newcomer can read.
+
+- ``app``: a Tympanum app on a fresh database with the framework loaded. A fresh SQLite
+  file by default; the PostgreSQL database named by TEST_DATABASE_URL when it is set (tables
+  are created once and emptied before each test).
+- ``client``: a test client whose ``post_form`` adds the CSRF token the way a browser does.
+  Each request runs in its own app context (fresh ``g`` and database session, as in
+  production); the test's own session is committed first, so the request sees its data.
+- ``db``: the SQLAlchemy handle, inside the app context.
+- ``users``: one account per role (see ``PEOPLE``), all with the password ``PASSWORD``.
+- ``login_as(name)``: log the client in as one of those people.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select, text
+
+from app import create_app
+from app.extensions import db as _db
+from app.extensions import limiter
+from app.models import Action, Organisation, OrgKind, Role, SizeBand, User
+from app.services import users as user_service
+from app.services.framework import seed_framework
+from config import TestingConfig
+
+PASSWORD = "correct horse battery"  # noqa: S105 - test accounts only
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
+_CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+_schema_ready = False
+
+
+class Client(FlaskClient):
+    """A test client that fetches a CSRF token from a page before posting, like a browser."""
+
+    def open(self, *args, **kwargs):
+        _db.session.commit()  # end the test's transaction: the request is "another process"
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+    def csrf_token(self, page: str = "/login") -> str:
+        for url in (page, "/login", "/"):
+            html = self.get(url, follow_redirects=True).get_data(as_text=True)
+            if match := _CSRF_RE.search(html):
+                return match.group(1)
+        raise AssertionError(f"no CSRF token on {page}")
+
+    def post_form(self, url: str, data: dict | None = None, page: str | None = None, **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token(page or url))
+        return self.post(url, data=data, **kwargs)
+
+
+def _reset_database() -> None:
+    """Empty every table: SQLite in memory starts empty; PostgreSQL is truncated."""
+    global _schema_ready
+    if ON_POSTGRES:
+        if not _schema_ready:
+            _db.drop_all()
+            with _db.engine.begin() as conn:
+                conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            _db.create_all()
+            _schema_ready = True
+        names = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)
+        with _db.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        _db.create_all()
+
+
+@pytest.fixture
+def app(tmp_path) -> Iterator[Flask]:
+    url = TEST_DATABASE_URL or f"sqlite:///{tmp_path}/test.db"
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
+    app.test_client_class = Client
+    with app.app_context():
+        _reset_database()
+        seed_framework(_db.session)
+        _db.session.commit()
+        limiter.reset()
+        yield app
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app: Flask):
+    return _db
+
+
+@pytest.fixture
+def client(app: Flask) -> Client:
+    return app.test_client()  # type: ignore[return-value]
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+def action(number: int) -> Action:
+    return _db.session.scalar(select(Action).where(Action.number == number))
+
+
+def make_org(name: str, kind: OrgKind = OrgKind.CITY, country: str = "DE", actions=(1,)):
+    org = Organisation(
+        name=name,
+        kind=kind,
+        country=country,
+        size_band=SizeBand.MEDIUM if kind == OrgKind.CITY else None,
+    )
+    org.actions = [action(n) for n in actions]
+    _db.session.add(org)
+    _db.session.flush()
+    return org
+
+
+# name -> (role, organisation key, actions led)
+PEOPLE = {
+    "admin": (Role.ADMIN, None, ()),
+    "coordinator": (Role.COORDINATOR, None, ()),
+    "leader1": (Role.LEADER, None, (1,)),
+    "leader2": (Role.LEADER, None, (2,)),
+    "respondent_a": (Role.RESPONDENT, "A", ()),
+    "colleague_a": (Role.RESPONDENT, "A", ()),
+    "respondent_b": (Role.RESPONDENT, "B", ()),
+}
+
+
+@pytest.fixture
+def orgs(app: Flask) -> dict[str, Organisation]:
+    result = {
+        "A": make_org("City A", OrgKind.CITY, "DE", actions=(1, 2)),
+        "B": make_org("Region B", OrgKind.REGION, "IT", actions=(1, 2)),
+    }
+    _db.session.commit()
+    return result
+
+
+@pytest.fixture
+def users(app: Flask, orgs: dict[str, Organisation]) -> dict[str, User]:
+    result = {}
+    for name, (role, org_key, led) in PEOPLE.items():
+        result[name] = user_service.create_user(
+            _db.session,
+            f"{name}@example.org",
+            role=role,
+            display_name=name.replace("_", " ").title(),
+            password=PASSWORD,
+            organisation=orgs[org_key] if org_key else None,
+            actions=[action(n) for n in led],
+        )
+    _db.session.commit()
+    return result
+
+
+def login(client: Client, email: str, password: str = PASSWORD, next_url: str = ""):
+    return client.post_form(
+        "/login", {"email": email, "password": password, "next": next_url}, page="/login"
+    )
+
+
+@pytest.fixture
+def login_as(client: Client, users: dict[str, User]):
+    def _login(name: str) -> Client:
+        client.post("/logout", data={"csrf_token": client.csrf_token("/")})  # if logged in
+        response = login(client, users[name].email)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+
+    return _login

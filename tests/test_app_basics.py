@@ -1,0 +1,156 @@
+"""The factory, health check, security headers, error pages and request logging."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from app import create_app
+from config import ProductionConfig, TestingConfig
+
+
+def test_healthz_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_503_when_database_is_gone():
+    # A database file in a directory that cannot exist: every connection fails.
+    bad = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI="sqlite:////proc/nonexistent/db.sqlite")
+    response = bad.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "unavailable"
+
+
+def test_security_headers_on_every_page(client):
+    for url in ("/login", "/healthz", "/does-not-exist"):
+        headers = client.get(url).headers
+        csp = headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert "frame-ancestors 'none'" in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "same-origin"
+        assert headers["X-Request-ID"]
+
+
+def test_no_inline_script_in_pages(client, login_as):
+    login_as("admin")
+    html = client.get("/").get_data(as_text=True)
+    assert "<script>" not in html and "onclick=" not in html
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "status", "text"),
+    [
+        ("get", "/nowhere", 404, "Page not found"),
+        ("get", "/logout", 405, "Method not allowed"),
+        ("post", "/login", 400, "security check failed"),
+    ],
+)
+def test_error_pages_use_the_layout(client, method, url, status, text):
+    response = getattr(client, method)(url)
+    assert response.status_code == status
+    html = response.get_data(as_text=True)
+    assert text in html and 'class="site-header"' in html
+
+
+def test_413_page(app, client):
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    response = client.post("/login", data={"email": "x" * 5000})
+    assert response.status_code == 413
+    assert "larger than the limit" in response.get_data(as_text=True)
+
+
+def test_500_page_shows_request_id_and_logs_it(app, client, caplog):
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("kaboom")
+
+    with caplog.at_level(logging.ERROR, logger="tympanum.errors"):
+        response = client.get("/boom", headers={"X-Request-ID": "abcdef123456"})
+    assert response.status_code == 500
+    html = response.get_data(as_text=True)
+    assert "abcdef123456" in html and "kaboom" not in html
+    assert any("unhandled error" in r.getMessage() for r in caplog.records)
+    assert any(getattr(r, "request_id", "") == "abcdef123456" for r in caplog.records)
+
+
+def test_request_log_line(client, caplog):
+    logger = logging.getLogger("tympanum")
+    logger.setLevel(logging.INFO)
+    with caplog.at_level(logging.INFO, logger="tympanum.request"):
+        client.get("/login", headers={"X-Request-ID": "req-0000000001"})
+    lines = [r for r in caplog.records if r.name == "tympanum.request"]
+    assert lines and "GET /login 200" in lines[-1].getMessage()
+    assert lines[-1].request_id == "req-0000000001"
+
+
+def test_hostile_request_id_is_replaced(client):
+    response = client.get("/login", headers={"X-Request-ID": "<script>"})
+    assert response.headers["X-Request-ID"] != "<script>"
+
+
+def test_production_config_refuses_without_secret_and_database(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    with pytest.raises(RuntimeError) as info:
+        create_app(ProductionConfig)
+    assert "SECRET_KEY" in str(info.value) and "DATABASE_URL" in str(info.value)
+
+
+def test_production_config_starts_when_configured(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/prod.db")
+    app = create_app(ProductionConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/prod.db")
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_sqlite_pragmas(tmp_path):
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/p.db")
+    with app.app_context():
+        from app.extensions import db
+
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+        db.engine.dispose()
+
+
+def test_concurrent_sqlite_writers_queue_instead_of_failing(tmp_path):
+    """Threads that read then write never see "database is locked" (BEGIN IMMEDIATE)."""
+    import threading
+
+    from sqlalchemy import text
+
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/c.db")
+    errors: list[Exception] = []
+    with app.app_context():
+        from app.extensions import db
+
+        engine = db.engine
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE counter (n INTEGER)"))
+            conn.execute(text("INSERT INTO counter VALUES (0)"))
+
+        def work() -> None:
+            try:
+                for _ in range(25):
+                    with engine.begin() as conn:
+                        n = conn.execute(text("SELECT n FROM counter")).scalar()
+                        conn.execute(text("UPDATE counter SET n = :n"), {"n": n + 1})
+            except Exception as error:  # noqa: BLE001
+                errors.append(error)
+
+        threads = [threading.Thread(target=work) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        with db.engine.connect() as conn:
+            total = conn.execute(text("SELECT n FROM counter")).scalar()
+        db.engine.dispose()
+    assert errors == []
+    assert total == 200  # no lost updates either
