@@ -200,6 +200,13 @@ def format_number(number: Decimal) -> str:
     return text_value if text_value not in ("-0",) else "0"
 
 
+def _plain_number(value: float | int | None) -> str | None:
+    """Bounds as people write them: 100, not 100.0."""
+    if value is None:
+        return None
+    return format_number(Decimal(str(value)))
+
+
 def _parse_number(q: dict[str, Any], form: FormLike, out: Parsed) -> None:
     code = q["code"]
     raw = _first(form, code)[:100]
@@ -207,7 +214,7 @@ def _parse_number(q: dict[str, Any], form: FormLike, out: Parsed) -> None:
     if not raw:
         return
     number = canonical_number(raw, q.get("integer", True))
-    low, high = q.get("min"), q.get("max")
+    low, high = _plain_number(q.get("min")), _plain_number(q.get("max"))
     kind = "a whole number" if q.get("integer", True) else "a number"
     bounds = ""
     if low is not None and high is not None:

@@ -328,3 +328,31 @@ def _refuse_changes_to_frozen_versions(session: Session, _context: Any, _instanc
         elif obj in session.dirty and not session.is_modified(obj, include_collections=False):
             continue
         raise FrozenVersionError(_FROZEN_MESSAGE)
+
+
+def _committed_status_of_question(connection: Any, question_id: int | None) -> str | None:
+    if question_id is None:
+        return None
+    return connection.execute(
+        select(QuestionnaireVersion.status)
+        .join(Question, Question.version_id == QuestionnaireVersion.id)
+        .where(Question.id == question_id)
+    ).scalar()
+
+
+@event.listens_for(Question, "before_delete")
+def _refuse_question_delete(_mapper: Any, connection: Any, target: Question) -> None:
+    # Orphan deletes (removing a question from a version) are decided inside the flush,
+    # after before_flush has run: check against the database here.
+    if _committed_status_of_question(connection, target.id) not in (None, VersionStatus.DRAFT):
+        raise FrozenVersionError(_FROZEN_MESSAGE)
+
+
+@event.listens_for(QuestionOption, "before_delete")
+@event.listens_for(ThemeWeight, "before_delete")
+def _refuse_option_delete(_mapper: Any, connection: Any, target: Any) -> None:
+    if _committed_status_of_question(connection, target.question_id) not in (
+        None,
+        VersionStatus.DRAFT,
+    ):
+        raise FrozenVersionError(_FROZEN_MESSAGE)
