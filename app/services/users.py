@@ -7,13 +7,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..models import Action, Organisation, Role, User, normalise_email, utcnow
+from ..models.people import password_method
 
 MIN_PASSWORD_LENGTH = 10
-# A real hash of a random password: failed logins for unknown e-mails take as long as
-# failed logins for known ones, so timing does not reveal which addresses have accounts.
-_DUMMY_HASH: str | None = None
+# Real hashes of a random password, one per hashing method: failed logins for unknown
+# e-mails take as long as failed logins for known ones, so timing reveals nothing.
+_DUMMY_HASHES: dict[str, str] = {}
 
 
 class UserError(ValueError):
@@ -90,16 +92,9 @@ def create_user(
 
 def authenticate(session: Session, email: str, password: str) -> LoginResult:
     """Check a login; always does the work of one password check."""
-    global _DUMMY_HASH
     user = get_by_email(session, email)
     if user is None or not user.password_hash:
-        if _DUMMY_HASH is None:
-            from werkzeug.security import generate_password_hash
-
-            _DUMMY_HASH = generate_password_hash(secrets.token_hex(16), method="scrypt")
-        from werkzeug.security import check_password_hash
-
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return LoginResult(None, "unknown e-mail" if user is None else "no password set")
     if not user.check_password(password):
         return LoginResult(None, "wrong password")
@@ -107,6 +102,13 @@ def authenticate(session: Session, email: str, password: str) -> LoginResult:
         return LoginResult(None, "account deactivated")
     user.last_login_at = utcnow()
     return LoginResult(user)
+
+
+def _dummy_hash() -> str:
+    method = password_method()
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash(secrets.token_hex(16), method=method)
+    return _DUMMY_HASHES[method]
 
 
 def deactivate(user: User) -> None:
