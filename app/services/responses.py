@@ -1,0 +1,305 @@
+"""Responses: one per organisation and questionnaire version, shared by the
+organisation's respondents. Saving is all-or-nothing and optimistically locked;
+submitting is idempotent; every state change is recorded as a ResponseEvent."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from ..definitions import answers as answer_codec
+from ..definitions.model import Definition
+from ..models import (
+    EDITABLE_STATES,
+    Answer,
+    Organisation,
+    Question,
+    Questionnaire,
+    QuestionnaireVersion,
+    Response,
+    ResponseEvent,
+    ResponseState,
+    User,
+    utcnow,
+)
+from .questionnaires import published_version
+
+_REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+# Which state may follow which: anything else is refused.
+TRANSITIONS: dict[ResponseState, frozenset[ResponseState]] = {
+    ResponseState.DRAFT: frozenset({ResponseState.SUBMITTED}),
+    ResponseState.RETURNED: frozenset({ResponseState.SUBMITTED}),
+    ResponseState.SUBMITTED: frozenset(
+        {ResponseState.ACCEPTED, ResponseState.RETURNED, ResponseState.REJECTED}
+    ),
+    ResponseState.ACCEPTED: frozenset(),
+    ResponseState.REJECTED: frozenset(),
+}
+
+
+class ResponseError(ValueError):
+    """A response operation that cannot be done; the message says why."""
+
+
+@dataclass
+class ConflictError(ResponseError):
+    """Someone saved the response after this person loaded it."""
+
+    by: str
+    at: datetime | None
+    current_lock: int
+
+    def __str__(self) -> str:
+        return f"{self.by} saved this questionnaire in the meantime"
+
+
+@dataclass
+class IncompleteError(ResponseError):
+    missing: dict[str, str]
+
+    def __str__(self) -> str:
+        return f"{len(self.missing)} question(s) still need an answer"
+
+
+def new_reference(action_number: int) -> str:
+    code = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(6))
+    return f"T{action_number:02d}-{code}"
+
+
+def definition_of(response: Response) -> Definition:
+    return Definition(response.version.definition)
+
+
+def find_response(
+    session: Session, organisation: Organisation, version: QuestionnaireVersion
+) -> Response | None:
+    return session.scalar(
+        select(Response).where(
+            Response.organisation_id == organisation.id, Response.version_id == version.id
+        )
+    )
+
+
+def current_response(
+    session: Session, organisation: Organisation, questionnaire: Questionnaire
+) -> Response | None:
+    """The organisation's response to the questionnaire: on the published version, or the
+    newest one on an older version if it was started before a new version came out."""
+    return session.scalar(
+        select(Response)
+        .join(Response.version)
+        .where(
+            Response.organisation_id == organisation.id,
+            Response.questionnaire_id == questionnaire.id,
+        )
+        .order_by(QuestionnaireVersion.number.desc())
+        .limit(1)
+    )
+
+
+def start_response(
+    session: Session, organisation: Organisation, questionnaire: Questionnaire, user: User | None
+) -> Response:
+    """The organisation's response on the published version, created when missing."""
+    version = published_version(session, questionnaire)
+    if version is None:
+        raise ResponseError("this questionnaire has no published version yet")
+    response = find_response(session, organisation, version)
+    if response is not None:
+        return response
+    response = Response(
+        questionnaire=questionnaire,
+        version=version,
+        organisation=organisation,
+        state=ResponseState.DRAFT,
+        reference=new_reference(questionnaire.action.number),
+        lock_version=1,
+        updated_by_id=user.id if user else None,
+    )
+    session.add(response)
+    session.flush()
+    session.add(
+        ResponseEvent(
+            response=response,
+            from_state=None,
+            to_state=ResponseState.DRAFT,
+            user_id=user.id if user else None,
+        )
+    )
+    return response
+
+
+def stored_values(session: Session, response: Response) -> tuple[dict[str, Any], dict[str, str]]:
+    rows = session.execute(
+        select(Question.code, Answer.item, Answer.value, Answer.other_text, Answer.score)
+        .join(Answer.question)
+        .where(Answer.response_id == response.id)
+        .order_by(Question.position, Answer.id)
+    ).all()
+    return answer_codec.from_rows(definition_of(response), (answer_codec.Row(*row) for row in rows))
+
+
+def save_answers(
+    session: Session,
+    response: Response,
+    values: Mapping[str, Any],
+    other: Mapping[str, str],
+    *,
+    user: User | None,
+    expected_lock: int | None,
+) -> int:
+    """Replace the response's answers with ``values`` (hidden questions dropped).
+
+    ``expected_lock`` is the lock_version the person loaded; when someone saved since,
+    ConflictError says who and when and nothing is written. Returns the new lock_version.
+    """
+    if response.state not in EDITABLE_STATES:
+        raise ResponseError(f"this response is {response.state.value} and can no longer be changed")
+    lock = _bump_lock(session, response, expected_lock, user)
+    _write_rows(session, response, answer_codec.to_rows(definition_of(response), values, other))
+    return lock
+
+
+def _bump_lock(
+    session: Session, response: Response, expected_lock: int | None, user: User | None
+) -> int:
+    condition = [Response.id == response.id, Response.state.in_(list(EDITABLE_STATES))]
+    if expected_lock is not None:
+        condition.append(Response.lock_version == expected_lock)
+    now = utcnow()
+    result = session.execute(
+        update(Response)
+        .where(*condition)
+        .values(
+            lock_version=Response.lock_version + 1,
+            updated_at=now,
+            updated_by_id=user.id if user else None,
+        )
+        .returning(Response.lock_version)
+        .execution_options(synchronize_session=False)
+    )
+    new_lock = result.scalar()
+    if new_lock is None:
+        session.refresh(response)
+        if response.state not in EDITABLE_STATES:
+            raise ResponseError(
+                f"this response is {response.state.value} and can no longer be changed"
+            )
+        by = response.updated_by.display_name if response.updated_by else "Someone"
+        raise ConflictError(by=by, at=response.updated_at, current_lock=response.lock_version)
+    session.expire(response, ["lock_version", "updated_at", "updated_by_id", "updated_by"])
+    return int(new_lock)
+
+
+def _write_rows(session: Session, response: Response, rows: list[answer_codec.Row]) -> None:
+    ids = dict(
+        session.execute(
+            select(Question.code, Question.id).where(Question.version_id == response.version_id)
+        ).all()
+    )
+    session.execute(delete(Answer).where(Answer.response_id == response.id))
+    if rows:
+        session.execute(
+            insert(Answer),
+            [
+                {
+                    "response_id": response.id,
+                    "question_id": ids[row.question],
+                    "item": row.item,
+                    "value": row.value,
+                    "other_text": row.other_text,
+                    "score": row.score,
+                }
+                for row in rows
+            ],
+        )
+    session.expire(response, ["answers"])
+
+
+def submit(
+    session: Session, response: Response, *, user: User | None, expected_lock: int | None = None
+) -> bool:
+    """Submit the response. Idempotent: a response already submitted (a double click, a
+    replayed POST) is left as it is and False is returned; True when this call submitted."""
+    if response.state == ResponseState.SUBMITTED:
+        return False
+    if response.state not in EDITABLE_STATES:
+        raise ResponseError(f"this response is {response.state.value} and cannot be submitted")
+    values, other = stored_values(session, response)
+    problems = answer_codec.missing(definition_of(response), values, other)
+    if problems:
+        raise IncompleteError(problems)
+    previous = response.state
+    now = utcnow()
+    condition = [Response.id == response.id, Response.state == previous]
+    if expected_lock is not None:
+        condition.append(Response.lock_version == expected_lock)
+    done = session.execute(
+        update(Response)
+        .where(*condition)
+        .values(
+            state=ResponseState.SUBMITTED,
+            submitted_at=now,
+            submitted_by_id=user.id if user else None,
+            lock_version=Response.lock_version + 1,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.expire(response)
+    if not done:
+        if response.state == ResponseState.SUBMITTED:
+            return False  # a concurrent request submitted it first
+        by = response.updated_by.display_name if response.updated_by else "Someone"
+        raise ConflictError(by=by, at=response.updated_at, current_lock=response.lock_version)
+    session.add(
+        ResponseEvent(
+            response_id=response.id,
+            from_state=previous,
+            to_state=ResponseState.SUBMITTED,
+            user_id=user.id if user else None,
+        )
+    )
+    return True
+
+
+def transition(
+    session: Session,
+    response: Response,
+    to_state: ResponseState,
+    *,
+    user: User | None,
+    comment: str | None = None,
+) -> ResponseEvent:
+    """Move a response along the review workflow; refuses transitions not in TRANSITIONS."""
+    to_state = ResponseState(to_state)
+    if to_state not in TRANSITIONS[response.state]:
+        allowed = ", ".join(sorted(s.value for s in TRANSITIONS[response.state])) or "none"
+        raise ResponseError(
+            f"a {response.state.value} response cannot become {to_state.value} (possible: {allowed})"
+        )
+    if to_state in (ResponseState.RETURNED, ResponseState.REJECTED) and not (comment or "").strip():
+        raise ResponseError(
+            f"say why the response is {to_state.value}: the respondents will read it"
+        )
+    event = ResponseEvent(
+        response=response,
+        from_state=response.state,
+        to_state=to_state,
+        user_id=user.id if user else None,
+        comment=(comment or "").strip() or None,
+    )
+    response.state = to_state
+    response.lock_version += 1
+    if to_state == ResponseState.ACCEPTED:
+        response.accepted_at = utcnow()
+    if comment and to_state != ResponseState.ACCEPTED:
+        response.review_note = comment.strip()
+    session.add(event)
+    return event
