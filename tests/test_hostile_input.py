@@ -23,8 +23,27 @@ SKIP = {"static", "auth.logout"}
 
 hostile_text = st.one_of(
     st.text(st.characters(exclude_categories=("Cs",)), max_size=40),
-    st.text(st.characters(min_codepoint=0x10000, max_codepoint=0x10FFFF, exclude_categories=("Cs",)), max_size=10),
-    st.sampled_from(["\x00", "' OR 1=1 --", "<script>alert(1)</script>", "=cmd|' /C calc'!A0", "../../etc/passwd", "%00", "9" * 400, "-1", "1e309", "NaN", "true", "[]", "{}"]),
+    st.text(
+        st.characters(min_codepoint=0x10000, max_codepoint=0x10FFFF, exclude_categories=("Cs",)),
+        max_size=10,
+    ),
+    st.sampled_from(
+        [
+            "\x00",
+            "' OR 1=1 --",
+            "<script>alert(1)</script>",
+            "=cmd|' /C calc'!A0",
+            "../../etc/passwd",
+            "%00",
+            "9" * 400,
+            "-1",
+            "1e309",
+            "NaN",
+            "true",
+            "[]",
+            "{}",
+        ]
+    ),
     st.just("x" * 100_000),
 )
 
@@ -71,12 +90,20 @@ def fuzz(app, client, data, methods, token):
     url = build_url(rule, data)
     if "POST" in rule.methods and "POST" in methods:
         names = fields_of(client, url) or ["field"]
-        chosen = data.draw(st.lists(st.sampled_from(names + ["unknown", "csrf_token__x"]), max_size=8))
+        chosen = data.draw(
+            st.lists(st.sampled_from(names + ["unknown", "csrf_token__x"]), max_size=8)
+        )
         form = [(name, data.draw(hostile_text)) for name in chosen]  # duplicates allowed
         form.append(("csrf_token", token))
         response = client.post(url, data=MultiDict(form))
     else:
-        query = data.draw(st.dictionaries(st.sampled_from(["q", "page", "next", "lang", "state", "sort", "action", "x"]), hostile_text, max_size=4))
+        query = data.draw(
+            st.dictionaries(
+                st.sampled_from(["q", "page", "next", "lang", "state", "sort", "action", "x"]),
+                hostile_text,
+                max_size=4,
+            )
+        )
         response = client.get(url, query_string=query)
     assert response.status_code < 500, (rule.rule, url, response.status_code)
 
