@@ -1,16 +1,17 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from ..auth.forms import new_password_fields
 
 LOCALE_CHOICES = [
-    ("", _l("The language of my browser")),
-    ("en", "English"),
-    ("de", "Deutsch"),
-    ("fr", "Français"),
-    ("it", "Italiano"),
+    SelectChoice("", _l("The language of my browser")),
+    SelectChoice("en", "English"),
+    SelectChoice("de", "Deutsch"),
+    SelectChoice("fr", "Français"),
+    SelectChoice("it", "Italiano"),
 ]
 
 

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from ..extensions import db
+from ..models import User
 from ..services import accounts, audit, users
 from ..services.accounts import UserError
 from ..urls import is_safe_next
@@ -44,6 +45,11 @@ CONSENT_EXEMPT = {
 
 def _ip() -> str:
     return request.remote_addr or ""
+
+
+def _me() -> User:
+    """The logged-in user itself (services and the audit log need the row, not a proxy)."""
+    return current_user._get_current_object()  # type: ignore[attr-defined]
 
 
 def _notice_html():  # type: ignore[no-untyped-def]
@@ -82,7 +88,7 @@ def privacy():
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        accounts.accept_privacy(db.session, current_user, version, ip=_ip())
+        accounts.accept_privacy(db.session, _me(), version, ip=_ip())
         db.session.commit()
         flash(_("Thank you. You can now use Tympanum."), "success")
         target = form.next.data
@@ -133,7 +139,7 @@ def update_profile():
         try:
             accounts.update_profile(
                 db.session,
-                current_user,
+                _me(),
                 display_name=form.display_name.data or "",
                 locale=form.locale.data or None,
                 ip=_ip(),
@@ -160,7 +166,7 @@ def change_password():
         try:
             accounts.change_password(
                 db.session,
-                current_user,
+                _me(),
                 form.current_password.data or "",
                 form.password.data or "",
                 ip=_ip(),
@@ -170,9 +176,7 @@ def change_password():
             form.current_password.errors = [str(error)]
         else:
             db.session.commit()
-            login_user(
-                current_user._get_current_object()
-            )  # the session token rotated: keep this session only
+            login_user(_me())  # the session token rotated: this session stays logged in
             flash(
                 _("Your password has been changed. Other sessions have been logged out."), "success"
             )
@@ -183,10 +187,8 @@ def change_password():
 @bp.route("/account/data.json")
 @login_required
 def personal_data():
-    data = accounts.personal_data(db.session, current_user)
-    audit.record(
-        db.session, "personal_data.downloaded", user=current_user, obj=current_user, ip=_ip()
-    )
+    data = accounts.personal_data(db.session, _me())
+    audit.record(db.session, "personal_data.downloaded", user=_me(), obj=_me(), ip=_ip())
     db.session.commit()
     return Response(
         json.dumps(data, ensure_ascii=False, indent=2),

@@ -24,6 +24,11 @@ def _ip() -> str:
     return request.remote_addr or ""
 
 
+def _me() -> User:
+    """The logged-in user itself (services and the audit log need the row, not a proxy)."""
+    return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
 def get_user_or_404(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
@@ -67,7 +72,7 @@ def invite_user():
                 role=form.role.data or "",
                 organisation=organisation,
                 actions=chosen,
-                invited_by=current_user,
+                invited_by=_me(),
                 lifetime=timedelta(days=days),
                 ip=_ip(),
             )
@@ -96,7 +101,7 @@ def _invitation_sent(user: User, raw: str, chosen: list[Action], days: int):  # 
         link = url_for("main.index", _external=True)
         template = "actions_added"
     subject, body = mail.compose(
-        template, user.locale, user=user, inviter=current_user, link=link, days=days, actions=listed
+        template, user.locale, user=user, inviter=_me(), link=link, days=days, actions=listed
     )
     delivery = _delivery(user.email, subject, body)
     return render_template(
@@ -132,7 +137,7 @@ def send_reset(user_id: int):
     hours = current_app.config["RESET_HOURS"]
     try:
         raw = accounts.issue_password_reset(
-            db.session, user, issued_by=current_user, lifetime=timedelta(hours=hours), ip=_ip()
+            db.session, user, issued_by=_me(), lifetime=timedelta(hours=hours), ip=_ip()
         )
     except UserError as error:
         db.session.rollback()
@@ -169,7 +174,7 @@ def erase_user(user_id: int):
         else:
             email = user.email
             try:
-                accounts.erase_user(db.session, user, current_user, ip=_ip())
+                accounts.erase_user(db.session, user, _me(), ip=_ip())
             except UserError as error:
                 db.session.rollback()
                 problem = str(error)

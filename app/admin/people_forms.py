@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, SelectMultipleField, StringField
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -50,11 +51,13 @@ class InviteForm(FlaskForm):
         for the actions they lead (``actions`` is already narrowed to those)."""
         form = cls()
         roles = [Role.RESPONDENT] if inviter.role == Role.LEADER else list(ROLE_LABELS)
-        form.role.choices = [(r.value, ROLE_LABELS[r]) for r in roles]
-        form.organisation.choices = [(0, _l("No organisation"))] + [
-            (o.id, o.name) for o in organisations
+        form.role.choices = [SelectChoice(r.value, ROLE_LABELS[r]) for r in roles]
+        form.organisation.choices = [SelectChoice("0", _l("No organisation"))] + [
+            SelectChoice(str(o.id), o.name) for o in organisations
         ]
-        form.actions.choices = [(a.id, f"{a.number}. {a.short_title}") for a in actions]
+        form.actions.choices = [
+            SelectChoice(str(a.id), f"{a.number}. {a.short_title}") for a in actions
+        ]
         if form.role.data is None:
             form.role.data = Role.RESPONDENT.value
         return form

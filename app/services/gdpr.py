@@ -329,11 +329,12 @@ def purge_retention(
         ):
             linked[rid].add(uid)
     touched = sorted(rid for rid, people in linked.items() if people)
-    references = dict(
-        session.execute(select(Response.id, Response.reference).where(Response.id.in_(touched)))
-        .tuples()
-        .all()
-    )
+    references = {
+        rid: reference
+        for rid, reference in session.execute(
+            select(Response.id, Response.reference).where(Response.id.in_(touched))
+        )
+    }
     report.responses = [references[rid] for rid in touched]
     report.links = _count_links(session, touched)
     people_ids = sorted(set().union(*linked.values())) if linked else []
