@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from .extensions import db
 from .models import Action, Organisation, OrgKind, Role, SizeBand, User, utcnow
-from .services import accounts, audit, users
+from .services import accounts, audit, tokens, users
 from .services.framework import seed_framework
 
 
@@ -157,6 +157,7 @@ def users_deactivate(email: str) -> None:
     if user is None:
         fail(f"No account for {email}.")
     users.deactivate(user)
+    tokens.revoke_all(db.session, user)  # pending invitation or reset links stop working
     audit.record(db.session, "user.deactivated", actor="cli", obj=user)
     db.session.commit()
     click.echo(f"Deactivated {user.email}.")

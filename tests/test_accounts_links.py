@@ -205,3 +205,11 @@ def test_forgot_password_posts_are_rate_limited(app, client, users):
     ]
     assert statuses == [302, 302, 429]
     assert client.get("/password/forgot").status_code == 200  # GET is not limited
+
+
+def test_cli_deactivation_voids_pending_links(client, runner, db, orgs):
+    user = pending_user(db, orgs)
+    raw = issue(db, user, tokens.INVITE)
+    result = runner.invoke(args=["users", "deactivate", "pending@example.org"])
+    assert result.exit_code == 0, result.output
+    assert client.get(f"/invite/{raw}").status_code == 404

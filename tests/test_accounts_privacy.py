@@ -101,3 +101,8 @@ def test_notice_markdown_is_escaped():
     assert "javascript:" in html and 'href="javascript' not in html
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "<ul><li>one</li><li>two &#34;quoted&#34;</li></ul>" in html
+
+
+def test_notice_markdown_joins_lines():
+    html = str(render_markdown("A **bold\nphrase** here.\n\n- item\n  continued"))
+    assert html == "<p>A <strong>bold phrase</strong> here.</p>\n<ul><li>item continued</li></ul>"

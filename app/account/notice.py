@@ -36,15 +36,17 @@ def _inline(text: str) -> str:
 
 def render_markdown(text: str) -> Markup:
     out: list[str] = []
-    paragraph: list[str] = []
-    items: list[str] = []
+    paragraph: list[str] = []  # raw lines; inline markup may span them
+    items: list[list[str]] = []
 
     def flush() -> None:
         if paragraph:
-            out.append("<p>" + " ".join(paragraph) + "</p>")
+            out.append("<p>" + _inline(" ".join(paragraph)) + "</p>")
             paragraph.clear()
         if items:
-            out.append("<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>")
+            out.append(
+                "<ul>" + "".join(f"<li>{_inline(' '.join(item))}</li>" for item in items) + "</ul>"
+            )
             items.clear()
 
     for line in text.splitlines():
@@ -58,12 +60,12 @@ def render_markdown(text: str) -> Markup:
         elif stripped.startswith("- "):
             if paragraph:
                 flush()
-            items.append(_inline(stripped[2:]))
+            items.append([stripped[2:]])
         elif items and line.startswith(" "):
-            items[-1] += " " + _inline(stripped)
+            items[-1].append(stripped)
         else:
             if items:
                 flush()
-            paragraph.append(_inline(stripped))
+            paragraph.append(stripped)
     flush()
     return Markup("\n".join(out))  # noqa: S704 - every piece of text went through escape()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, SelectMultipleField, StringField
+from wtforms import EmailField, RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -39,7 +39,7 @@ class InviteForm(FlaskForm):
         validators=[DataRequired(_l("Enter the person's name.")), Length(max=120)],
         render_kw={"autocomplete": "off"},
     )
-    role = SelectField(_l("Role"))
+    role = RadioField(_l("Role"))
     organisation = SelectField(_l("Organisation"), coerce=int)
     actions = MultiCheckboxField(_l("Actions"), coerce=int)
 
