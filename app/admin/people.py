@@ -62,7 +62,9 @@ def invite_user():
     problem = None
     if form.validate_on_submit():
         chosen = [a for a in offered if a.id in (form.actions.data or [])]
-        organisation = db.session.get(Organisation, form.organisation.data or 0)
+        organisation = (
+            db.session.get(Organisation, form.organisation.data) if form.organisation.data else None
+        )
         days = current_app.config["INVITATION_DAYS"]
         try:
             user, raw = accounts.invite(
