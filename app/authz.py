@@ -10,7 +10,7 @@ Rules (see README "Roles"):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -77,6 +77,28 @@ def can_administer(user: User) -> bool:
 
 def can_read_admin(user: User) -> bool:
     return _is_active(user) and user.role in (Role.ADMIN, Role.COORDINATOR)
+
+
+def can_invite_people(user: User) -> bool:
+    """Whether the invitation page is open to ``user`` at all (admins and leaders)."""
+    return _is_active(user) and user.role in (Role.ADMIN, Role.LEADER)
+
+
+def can_invite(user: User, role: Role | str, actions: Iterable[Action]) -> bool:
+    """Admins invite anyone; leaders invite respondents, only for actions they lead."""
+    if not _is_active(user):
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    if user.role != Role.LEADER or role != Role.RESPONDENT:
+        return False
+    numbers = [action.number for action in actions]
+    return bool(numbers) and all(leads(user, number) for number in numbers)
+
+
+def can_manage_accounts(user: User) -> bool:
+    """Password-reset links for others and erasure of personal data: admins only."""
+    return can_administer(user)
 
 
 def can_view_response(user: User, response: Response) -> bool:

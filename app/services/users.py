@@ -77,6 +77,7 @@ def create_user(
         organisation=organisation,
         session_token=secrets.token_hex(8),
     )
+    session.add(user)  # before touching relationships: autoflush must find it in the session
     if role == Role.LEADER:
         user.led_actions = list(actions or [])
     if role == Role.RESPONDENT and organisation is not None and actions:
@@ -85,7 +86,6 @@ def create_user(
                 organisation.actions.append(action)
     if password is not None:
         user.set_password(password)
-    session.add(user)
     session.flush()
     return user
 
