@@ -52,9 +52,12 @@ class Group(click.Group):
 
 
 def register_cli(app: Flask) -> None:
+    from .admin.cli import organisations_group
+
     app.cli.add_command(seed_command)
     app.cli.add_command(users_group)
     app.cli.add_command(demo_group)
+    app.cli.add_command(organisations_group)
 
 
 @click.command("seed", cls=Command)
