@@ -79,7 +79,7 @@ def test_preview_of_a_bad_file_reports_every_problem_and_writes_nothing(client, 
         assert re.search(rf'<td class="num">{row}</td>.*?{re.escape(message)}', page, re.S), row
     assert "member_state (Member State)" in page  # the allowed kinds are listed
     assert re.search(r'<td class="num">8</td><td>city a</td><td>Already exists, will be', page)
-    assert "empty rows ignored" in page
+    assert "1 empty row ignored" in page and "7 rows with problems" in page
     assert "Nothing can be imported until every row is correct" in page
     assert payload_of(page) is None and "/import/commit" not in page  # no import button
     assert org_count(db) == 2

@@ -89,6 +89,16 @@ def test_create_refuses_bad_input(client, login_as, db, orgs, changes, field, me
     assert events(db, "organisation.created") == []
 
 
+def test_every_problem_shows_at_once(client, login_as, orgs):
+    login_as("admin")
+    data = {"name": "CITY A", "kind": "region", "country": "", "size_band": "small"}
+    html = client.post_form("/admin/organisations/new", data).get_data(as_text=True)
+    summary = html.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert "An organisation named “City A” already exists" in summary
+    assert "Choose the country." in summary
+    assert "Only cities have a size band" in summary
+
+
 def test_size_band_is_kept_for_cities_only(db, orgs):
     problems = service.problems_with(
         db.session, service.OrgInput("New", kind="ngo", country="BE", size_band="small")

@@ -19,7 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..models import ORG_KIND_LABELS, SIZE_BAND_LABELS, OrgKind, Role
+from ..models import ORG_KIND_LABELS, SIZE_BAND_LABELS, Role
 from ..services.countries import country_groups
 from ..services.organisations import NAME_MAX
 
@@ -88,6 +88,9 @@ def country_choices(lang: str, blank: str) -> list[SelectChoice]:
 
 
 class OrganisationForm(FlaskForm):
+    """Field-level checks only; the rules (unique name, size band for cities only, a real
+    country) are the service's, see ``organisations.problems_with``."""
+
     name = StringField(
         _l("Name"),
         validators=[
@@ -109,14 +112,6 @@ class OrganisationForm(FlaskForm):
     size_band = ListedSelectField(_l("City size band"), choices=size_choices)
     actions = MultiCheckboxField(_l("Actions the organisation is asked about"), coerce=int)
     active = BooleanField(_l("Active (takes part in the consultation)"), default=True)
-
-    def validate_size_band(self, field: SelectField) -> None:
-        if self.kind.data == OrgKind.CITY.value and not field.data:
-            raise ValidationError(_l("Choose the city size band: every city needs one."))
-        if self.kind.data and self.kind.data != OrgKind.CITY.value and field.data:
-            raise ValidationError(
-                _l("Only cities have a size band: choose “None”, or change the kind to city.")
-            )
 
 
 class OrganisationFilterForm(FlaskForm):

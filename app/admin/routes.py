@@ -152,10 +152,21 @@ def _input_from(form: OrganisationForm) -> org_service.OrgInput:
 
 
 def _attach(form, problems: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
-    """Show a service's problems next to the fields they concern."""
+    """Show a service's problems next to the fields they concern (one message per field:
+    a field the form already found wrong keeps its own)."""
     for name, message in problems.items():
         field = getattr(form, name, None) or form.name
-        field.errors = [*field.errors, message]
+        if not field.errors:
+            field.errors = [*field.errors, message]
+
+
+def _organisation_form_ok(form: OrganisationForm, org: Organisation | None = None) -> bool:
+    """The form's checks and the service's rules, so every problem shows at once."""
+    valid = form.validate_on_submit()
+    exclude_id = org.id if org is not None else None
+    problems = org_service.problems_with(db.session, _input_from(form), exclude_id=exclude_id)
+    _attach(form, problems)
+    return valid and not problems
 
 
 @bp.get("/organisations/new")
@@ -168,7 +179,7 @@ def organisation_new():
 @role_required(Role.ADMIN)
 def organisation_create():
     form = _organisation_form()
-    if form.validate_on_submit():
+    if _organisation_form_ok(form):
         try:
             org = org_service.create(db.session, _input_from(form), by=current_user, ip=client_ip())
             db.session.commit()
@@ -213,7 +224,7 @@ def _render_organisation(org: Organisation, form: OrganisationForm):  # type: ig
 def organisation_update(org_id: int):
     org = get_organisation_or_404(org_id)
     form = _organisation_form(org)
-    if form.validate_on_submit():
+    if _organisation_form_ok(form, org):
         try:
             changes = org_service.update(
                 db.session, org, _input_from(form), by=current_user, ip=client_ip()

@@ -92,7 +92,7 @@ def problems_with(
         problems["size_band"] = "Choose the city size band: every city needs one."
     elif kind is not None and kind != OrgKind.CITY and size_band is not None:
         problems["size_band"] = (
-            "Only cities have a size band: leave it empty, or change the kind to city."
+            "Only cities have a size band: choose “None”, or change the kind to city."
         )
     bad = sorted({n for n in data.action_numbers if not 1 <= n <= 11})
     if bad:
