@@ -28,6 +28,7 @@ BAD_FILE = (
     "city a,city,DE,medium\n"  # row 8: exists already (City A): skipped
     "Gemeente Delft,city,NL,tiny\n"  # row 9: unknown size band
     ",ngo,BE,\n"  # row 10: no name
+    "Roma, Capitale,city,IT,metropolitan\n"  # row 11: unquoted comma
 )
 GOOD_FILE = (
     "name,kind,country,city size band,actions\n"
@@ -73,13 +74,14 @@ def test_preview_of_a_bad_file_reports_every_problem_and_writes_nothing(client, 
         (7, "The name also appears on row 2: each organisation may appear once"),
         (9, "The city size band “tiny” is unknown: use one of small, medium, large, metropolitan."),
         (10, "The name is empty: every organisation needs a name."),
+        (11, "The row has 5 cells but the header has 4: a value that contains the separator"),
     ]
     for row, message in expected:
         assert message in page, (row, message)
         assert re.search(rf'<td class="num">{row}</td>.*?{re.escape(message)}', page, re.S), row
     assert "member_state (Member State)" in page  # the allowed kinds are listed
     assert re.search(r'<td class="num">8</td><td>city a</td><td>Already exists, will be', page)
-    assert "1 empty row ignored" in page and "7 rows with problems" in page
+    assert "1 empty row ignored" in page and "8 rows with problems" in page
     assert "Nothing can be imported until every row is correct" in page
     assert payload_of(page) is None and "/import/commit" not in page  # no import button
     assert org_count(db) == 2
@@ -286,7 +288,7 @@ def test_cli_import_of_a_bad_file_exits_1_with_the_report(runner, db, orgs, tmp_
     assert result.exit_code == 1
     assert "Row 2 (Stadt Köln): The kind “castle” is unknown" in result.output
     assert "Row 10 (no name): The name is empty" in result.output
-    assert "Nothing imported: 7 row(s) with problems." in result.output
+    assert "Nothing imported: 8 row(s) with problems." in result.output
     assert "Traceback" not in result.output
     assert org_count(db) == 2
 

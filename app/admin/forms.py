@@ -122,7 +122,6 @@ class OrganisationFilterForm(FlaskForm):
     kind = ListedSelectField(_l("Kind"), validators=[Optional()])
     country = ListedSelectField(_l("Country"), validators=[Optional()])
     active = ListedSelectField(_l("Status"), choices=ACTIVE_CHOICES, validators=[Optional()])
-    sort = HiddenField()
 
 
 class ImportUploadForm(FlaskForm):

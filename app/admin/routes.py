@@ -96,12 +96,15 @@ def organisations():
         [("", _("All countries"))] + [(code, country_name(code, current_lang())) for code in in_use]
     )
     values = valid_filters(form)
+    sort = request.args.get("sort", "name")
+    if sort.removeprefix("-") not in org_service.SORTS:
+        sort = "name"
     stmt = org_service.search(
         q=values.get("q") or "",
         kind=values.get("kind") or "",
         country=values.get("country") or "",
         active=active_filter(values.get("active")),
-        sort=request.args.get("sort", "name"),
+        sort=sort,
     )
     page = paginate(stmt, PER_PAGE)
     counts = org_service.user_counts(db.session, [o.id for o in page.items])
@@ -111,7 +114,7 @@ def organisations():
         page=page,
         user_counts=counts,
         totals=org_service.totals(db.session),
-        sort=request.args.get("sort", "name"),
+        sort=sort,
         args=list_args(),
         country_name=country_name,
         kind_labels=ORG_KIND_LABELS,
@@ -120,9 +123,7 @@ def organisations():
 
 
 def _organisation_form(org: Organisation | None = None) -> OrganisationForm:
-    if request.method == "POST":
-        form = OrganisationForm()
-    elif org is None:
+    if request.method == "POST" or org is None:
         form = OrganisationForm()
     else:
         form = OrganisationForm(
@@ -211,7 +212,6 @@ def _render_organisation(org: Organisation, form: OrganisationForm):  # type: ig
         form=form,
         org=org,
         accounts=accounts,
-        button_form=EmptyForm(),
         country_name=country_name,
         kind_labels=ORG_KIND_LABELS,
         size_labels=SIZE_BAND_LABELS,
@@ -271,14 +271,15 @@ def organisation_set_active(org_id: int, verb: str):
 # --- Users ----------------------------------------------------------------------------
 
 
-def organisation_choices(blank: str) -> list[tuple[str, str]]:
+def organisation_choices(blank: str) -> list[SelectChoice]:
     rows = db.session.execute(
         select(Organisation.id, Organisation.name, Organisation.active).order_by(Organisation.name)
     )
-    return [("", blank)] + [
-        (str(id_), name if active else _("%(name)s (inactive)", name=name))
-        for id_, name, active in rows
-    ]
+    inactive = _("(inactive)")
+    return options(
+        [("", blank)]
+        + [(str(id_), name if active else f"{name} {inactive}") for id_, name, active in rows]
+    )
 
 
 @bp.get("/users")
@@ -315,7 +316,7 @@ def _access_form(user: User) -> UserAccessForm:
 
 
 def _render_user(user: User, form: UserAccessForm):  # type: ignore[no-untyped-def]
-    return render_template("admin/user.html", user=user, form=form, button_form=EmptyForm())
+    return render_template("admin/user.html", user=user, form=form)
 
 
 @bp.get("/users/<int:user_id>")

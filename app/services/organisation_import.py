@@ -198,7 +198,7 @@ def read(session: Session, raw: bytes, filename: str = "") -> ImportReport:
         if not any(cell.strip() for cell in cells):
             report.empty_rows += 1
             continue
-        report.rows.append(_read_row(index, cells, columns))
+        report.rows.append(_read_row(index, cells, columns, len(records[0])))
     if not report.rows:
         report.file_errors.append("The file has a header row but no organisations below it.")
         return report
@@ -234,13 +234,20 @@ def _read_header(cells: list[str], report: ImportReport) -> dict[str, int]:
     return columns
 
 
-def _read_row(number: int, cells: list[str], columns: dict[str, int]) -> ImportRow:
+def _read_row(
+    number: int, cells: list[str], columns: dict[str, int], header_cells: int
+) -> ImportRow:
     def cell(key: str) -> str:
         position = columns.get(key)
         return cells[position].strip() if position is not None and position < len(cells) else ""
 
     name = normalise_name(cell("name"))
     row = ImportRow(number=number, name=name)
+    if any(extra.strip() for extra in cells[header_cells:]):
+        row.problems.append(
+            f"The row has {len(cells)} cells but the header has {header_cells}: a value that "
+            "contains the separator (comma or semicolon) must be in double quotes."
+        )
     if not name:
         row.problems.append("The name is empty: every organisation needs a name.")
     elif len(name) > NAME_MAX:

@@ -66,44 +66,33 @@ def change_access(
 ) -> list[str]:
     """Set role, organisation and led actions; returns the events recorded
     (user.role_changed, user.organisation_changed, user.actions_changed)."""
-    role = Role(role)
+    try:
+        role = Role(role)
+    except ValueError:
+        allowed = ", ".join(r.value for r in Role)
+        raise AccessInvalid({"role": f"Choose a role: one of {allowed}."}) from None
     if problems := problems_with(
         user, role=role, organisation=organisation, actions=actions, by=by
     ):
         raise AccessInvalid(problems)
-    events = []
+
+    def changed(event: str, old: object, new: object) -> None:
+        audit.record(session, event, user=by, obj=user, ip=ip, **{"from": old, "to": new})
+        events.append(event)
+
+    events: list[str] = []
     if user.role != role:
-        audit.record(
-            session,
-            "user.role_changed",
-            user=by,
-            obj=user,
-            ip=ip,
-            **{"from": user.role.value},
-            to=role.value,
-        )
+        changed("user.role_changed", user.role.value, role.value)
         user.role = role
-        events.append("user.role_changed")
     if user.organisation_id != (organisation.id if organisation else None):
-        audit.record(
-            session,
-            "user.organisation_changed",
-            user=by,
-            obj=user,
-            ip=ip,
-            **{"from": user.organisation.name if user.organisation else None},
-            to=organisation.name if organisation else None,
-        )
+        old_name = user.organisation.name if user.organisation else None
+        changed("user.organisation_changed", old_name, organisation.name if organisation else None)
         user.organisation = organisation
-        events.append("user.organisation_changed")
     before = sorted(user.led_action_numbers)
     after = sorted({a.number for a in actions})
     if before != after:
-        audit.record(
-            session, "user.actions_changed", user=by, obj=user, ip=ip, **{"from": before}, to=after
-        )
+        changed("user.actions_changed", before, after)
         user.led_actions = sorted(actions, key=lambda a: a.number)
-        events.append("user.actions_changed")
     return events
 
 
