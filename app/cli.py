@@ -57,6 +57,8 @@ class Group(click.Group):
 
 
 def register_cli(app: Flask) -> None:
+    from .admin.cli import organisations_group
+
     app.cli.add_command(seed_command)
     app.cli.add_command(users_group)
     app.cli.add_command(demo_group)
@@ -67,6 +69,7 @@ def register_cli(app: Flask) -> None:
         db_group.add_command(db_backup)
         db_group.add_command(db_restore)
     app.cli.add_command(gdpr_group)
+    app.cli.add_command(organisations_group)
 
 
 @click.command("seed", cls=Command)
