@@ -127,10 +127,14 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from . import api
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
+    from .exports import bp as exports_bp
     from .main import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(exports_bp)
+    api.init_app(app)  # /api/v1 (tokens, no cookies) and the /api-tokens page

@@ -16,7 +16,7 @@ from typing import IO, Any
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from ..models import Action, Questionnaire, utcnow
+from ..models import Action, utcnow
 from .exporting.catalogue import Catalogue, load_catalogue
 from .exporting.layouts import codebook_rows, iso, long_rows, wide_rows
 from .exporting.options import (
@@ -34,10 +34,10 @@ from .exporting.writers import XlsxWriter, csv_chunks
 from .questionnaires import questionnaire_for_action
 
 __all__ = [
-    "DELIMITERS",
-    "LANGUAGES",
     "CSV_MIMETYPE",
     "XLSX_MIMETYPE",
+    "DELIMITERS",
+    "LANGUAGES",
     "ExportOptionError",
     "ExportOptions",
     "Filters",
@@ -49,6 +49,8 @@ __all__ = [
     "filename",
     "load_catalogue",
     "questionnaire_for_action",
+    "action_label",
+    "prepare",
     "write_xlsx",
     "xlsx_stream",
 ]
@@ -65,12 +67,12 @@ def filename(action_number: int, options: ExportOptions, today: date) -> str:
     return f"tympanum-action-{action_number:02d}-{options.layout.value}-{today.isoformat()}.csv"
 
 
-def count(engine: Engine, questionnaire: Questionnaire, filters: Filters) -> int:
+def count(engine: Engine, questionnaire_id: int, filters: Filters) -> int:
     """How many responses the filters select (for progress bars)."""
     with engine.connect() as plain:
         conn = plain.execution_options(sqlite_deferred=True)
         with conn.begin():
-            return count_responses(conn, questionnaire.id, filters)
+            return count_responses(conn, questionnaire_id, filters)
 
 
 def csv_stream(
@@ -85,7 +87,7 @@ def csv_stream(
         rows: Iterator[list[Any]] = codebook_rows(catalogue, options)
     else:
         records = iter_records(
-            engine, catalogue.questionnaire, options.filters, progress=progress
+            engine, catalogue.questionnaire_id, options.filters, progress=progress
         )
         if options.layout == Layout.WIDE:
             rows = wide_rows(catalogue, records, options, typed=False)
@@ -94,8 +96,12 @@ def csv_stream(
     return csv_chunks(rows, delimiter=options.delimiter, bom=options.bom)
 
 
+def action_label(action: Action) -> str:
+    return f"{action.number} – {action.title}"
+
+
 def about_rows(
-    action: Action,
+    action: str,
     catalogue: Catalogue,
     options: ExportOptions,
     *,
@@ -106,8 +112,8 @@ def about_rows(
     filters = options.filters.describe()
     return [
         ["field", "value"],
-        ["action", f"{action.number} – {action.title}"],
-        ["questionnaire", catalogue.questionnaire.code],
+        ["action", action],
+        ["questionnaire", catalogue.questionnaire_code],
         ["versions", ", ".join(str(v) for v in catalogue.versions)],
         ["exported_at", iso(exported_at)],
         ["exported_by", exported_by],
@@ -129,7 +135,7 @@ def write_xlsx(
     options: ExportOptions,
     target: str | IO[bytes],
     *,
-    action: Action,
+    action: str,
     exported_by: str,
     exported_at: datetime | None = None,
     progress: Progress | None = None,
@@ -137,7 +143,7 @@ def write_xlsx(
     """Write the workbook (sheets responses, codebook, about); returns the response count."""
     exported_at = exported_at or utcnow()
     writer = XlsxWriter()
-    records = iter_records(engine, catalogue.questionnaire, options.filters, progress=progress)
+    records = iter_records(engine, catalogue.questionnaire_id, options.filters, progress=progress)
     responses = writer.sheet(
         "responses",
         wide_rows(catalogue, records, options, typed=True),
@@ -164,7 +170,7 @@ def xlsx_stream(
     catalogue: Catalogue,
     options: ExportOptions,
     *,
-    action: Action,
+    action: str,
     exported_by: str,
     chunk_size: int = 64 * 1024,
 ) -> Iterator[bytes]:

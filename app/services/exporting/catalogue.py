@@ -90,7 +90,10 @@ class QuestionRef:
 
 @dataclass
 class Catalogue:
-    questionnaire: Questionnaire
+    """Plain values only (no ORM objects), so streaming never touches the session."""
+
+    questionnaire_id: int
+    questionnaire_code: str
     questions: list[QuestionColumns]  # in questionnaire order
     by_id: dict[int, QuestionRef]
     versions: list[int]
@@ -164,7 +167,8 @@ def load_catalogue(session: Session, questionnaire: Questionnaire) -> Catalogue:
             by_id[question.id] = QuestionRef(info, spec, question.position, number)
     _load_weights(session, newest_ids)
     return Catalogue(
-        questionnaire=questionnaire,
+        questionnaire_id=questionnaire.id,
+        questionnaire_code=questionnaire.code,
         questions=[infos[code] for code in order],
         by_id=by_id,
         versions=sorted(v.number for v in versions),
@@ -262,7 +266,11 @@ def make_placer(
         # 0/1 for the options this version offered; options it lacked stay empty.
         offered = {o["code"] for o in spec["options"]}
         flags = (
-            [(option, index[f"{code}__{option}"]) for option, _ in info.options if option in offered]
+            [
+                (option, index[f"{code}__{option}"])
+                for option, _ in info.options
+                if option in offered
+            ]
             if indicators
             else []
         )
@@ -282,6 +290,7 @@ def make_placer(
             row[main] = country_name(value)
 
         return place_country
+
     def place_value(row: list[Any], item: str, value: str, other: str | None) -> None:
         row[main] = names.get(value, value) if names else value
         if other_col is not None and other:

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.engine import Connection, Engine, Row
 
-from ...models import Answer, Organisation, Questionnaire, QuestionnaireVersion, Response
+from ...models import Answer, Organisation, QuestionnaireVersion, Response
 from .options import Filters
 
 CHUNK = 1000  # responses per SQLite page / rows per PostgreSQL fetch
@@ -73,7 +73,7 @@ def merge(metas: Iterable[Row[Any]], answers: Iterable[Row[Any]]) -> Iterator[Re
 
 def iter_records(
     engine: Engine,
-    questionnaire: Questionnaire,
+    questionnaire_id: int,
     filters: Filters,
     *,
     chunk: int = CHUNK,
@@ -81,9 +81,9 @@ def iter_records(
 ) -> Iterator[Record]:
     """Every response matching ``filters`` with its answers, by ascending id."""
     if engine.dialect.name == "postgresql":
-        yield from _postgres(engine, questionnaire.id, filters, chunk, progress)
+        yield from _postgres(engine, questionnaire_id, filters, chunk, progress)
     else:
-        yield from _keyset(engine, questionnaire.id, filters, chunk, progress)
+        yield from _keyset(engine, questionnaire_id, filters, chunk, progress)
 
 
 def _postgres(

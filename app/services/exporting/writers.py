@@ -68,7 +68,10 @@ class XlsxWriter:
         self._bold = Font(bold=True)
 
     def sheet(
-        self, title: str, rows: Iterable[list[Any]], numeric: set[int] | frozenset[int] = frozenset()
+        self,
+        title: str,
+        rows: Iterable[list[Any]],
+        numeric: set[int] | frozenset[int] = frozenset(),
     ) -> int:
         """Append ``rows`` (the first is the header) as a sheet; returns the data rows."""
         sheet = self.workbook.create_sheet(title)
