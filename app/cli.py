@@ -60,6 +60,10 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_group)
     app.cli.add_command(questionnaires_group)
 
+    from .exports.cli import export_group
+
+    app.cli.add_command(export_group)
+
 
 @click.command("seed", cls=Command)
 def seed_command() -> None:
