@@ -105,7 +105,7 @@ def golden_responses() -> Questionnaire:
     3 (v2, submitted): the needs section hidden, an "other" text starting with a CR.
     """
     questionnaire = publish_example()
-    a = org("City A", OrgKind.CITY, "DE", SizeBand.LARGE)
+    a = org("Stadt A", OrgKind.CITY, "DE", SizeBand.LARGE)
     b = org("Περιφέρεια Β", OrgKind.REGION, "GR")
     c = org("Ville C 🦁", OrgKind.CITY, "FR", SizeBand.MEDIUM)
     d = org("Draft D", OrgKind.NGO, "IT")

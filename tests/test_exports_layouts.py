@@ -67,7 +67,7 @@ def test_wide_csv_reads_back_in_the_excel_dialect(db, catalogue):
     assert [r["reference"] for r in rows] == ["T01-GOLD01", "T01-GOLD02", "T01-GOLD03"]
     first, second, third = rows
     # Leading columns.
-    assert first["organisation"] == "City A" and first["organisation_kind"] == "city"
+    assert first["organisation"] == "Stadt A" and first["organisation_kind"] == "city"
     assert first["submitted_at"] == "2026-11-02T09:30:00Z" and first["questionnaire_version"] == "1"
     assert second["organisation"] == "Περιφέρεια Β" and second["city_size_band"] == ""
     # Multiple choice: codes joined by ;, 0/1 per option, "other" text in its own column.

@@ -153,7 +153,7 @@ def export_responses(
                 handle: IO[bytes] = (
                     stack.enter_context(open(output, "wb"))  # noqa: SIM115 - closed by the stack
                     if output
-                    else click.get_binary_stream("stdout")
+                    else sys.stdout.buffer
                 )
                 for chunk in exports.csv_stream(engine, catalogue, options, progress=progress):
                     handle.write(chunk)

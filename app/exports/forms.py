@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, Form, RadioField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
 from ..models import ORG_KIND_LABELS
@@ -13,57 +14,71 @@ from ..services.exports import ExportOptions, Filters
 LANGUAGE_NAMES = {"en": "English", "de": "Deutsch", "fr": "Français", "it": "Italiano"}
 
 
+def choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(str(value), label) for value, label in pairs]
+
+
 class ExportForm(Form):
     layout = RadioField(
         _l("Table"),
-        choices=[
-            ("wide", _l("Wide: one row per response")),
-            ("long", _l("Long: one row per answer")),
-            ("codebook", _l("Codebook: every question and option")),
-        ],
+        choices=choices(
+            [
+                ("wide", _l("Wide: one row per response")),
+                ("long", _l("Long: one row per answer")),
+                ("codebook", _l("Codebook: every question and option")),
+            ]
+        ),
         default="wide",
     )
     answers = RadioField(
         _l("Answers as"),
-        choices=[("codes", _l("Codes (for R, pandas, SPSS)")), ("labels", _l("Labels (to read)"))],
+        choices=choices(
+            [("codes", _l("Codes (for R, pandas, SPSS)")), ("labels", _l("Labels (to read)"))]
+        ),
         default="codes",
     )
-    lang = SelectField(_l("Label language"), choices=list(LANGUAGE_NAMES.items()), default="en")
+    lang = SelectField(_l("Label language"), choices=choices(LANGUAGE_NAMES.items()), default="en")
     indicators = BooleanField(_l("Add a 0/1 column per multiple-choice option"))
     delimiter = SelectField(
         _l("Separator (CSV)"),
-        choices=[
-            ("comma", _l("Comma (,)")),
-            ("semicolon", _l("Semicolon (;): Excel in German, French, Italian settings")),
-        ],
+        choices=choices(
+            [
+                ("comma", _l("Comma (,)")),
+                ("semicolon", _l("Semicolon (;): Excel in German, French, Italian settings")),
+            ]
+        ),
         default="comma",
     )
     encoding = SelectField(
         _l("Encoding (CSV)"),
-        choices=[
-            ("bom", _l("UTF-8 with byte order mark (opens correctly in Excel)")),
-            ("plain", _l("UTF-8 without byte order mark")),
-        ],
+        choices=choices(
+            [
+                ("bom", _l("UTF-8 with byte order mark (opens correctly in Excel)")),
+                ("plain", _l("UTF-8 without byte order mark")),
+            ]
+        ),
         default="bom",
     )
     state = SelectField(
         _l("Responses"),
-        choices=[
-            ("accepted", _l("Accepted")),
-            ("submitted", _l("Submitted: awaiting review or accepted")),
-            ("all", _l("All but drafts (returned and rejected too)")),
-        ],
+        choices=choices(
+            [
+                ("accepted", _l("Accepted")),
+                ("submitted", _l("Submitted: awaiting review or accepted")),
+                ("all", _l("All but drafts (returned and rejected too)")),
+            ]
+        ),
         default="accepted",
     )
     submitted_from = DateField(_l("Submitted from"), validators=[Optional()])
     submitted_to = DateField(_l("Submitted until (inclusive)"), validators=[Optional()])
     org_kind = SelectField(
         _l("Kind of organisation"),
-        choices=[("", _l("Any"))] + [(k.value, v) for k, v in ORG_KIND_LABELS.items()],
+        choices=choices([("", _l("Any"))] + [(k.value, v) for k, v in ORG_KIND_LABELS.items()]),
         default="",
     )
-    country = SelectField(_l("Country"), choices=[("", _l("Any"))], default="")
-    format = SelectField(choices=[("csv", "CSV"), ("xlsx", "XLSX")], default="csv")
+    country = SelectField(_l("Country"), choices=choices([("", _l("Any"))]), default="")
+    format = SelectField(choices=choices([("csv", "CSV"), ("xlsx", "XLSX")]), default="csv")
 
     def validate_submitted_to(self, field: DateField) -> None:
         start = self.submitted_from.data

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, abort, current_app, render_template, request, stream_with_context
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from ..authz import can_export_action
 from ..extensions import db
@@ -30,7 +31,8 @@ def _form() -> ExportForm:
     countries = db.session.scalars(
         select(Organisation.country).distinct().order_by(Organisation.country)
     ).all()
-    form.country.choices = [("", form.country.choices[0][1])] + [(c, c) for c in countries]
+    any_country = form.country.choices[0]
+    form.country.choices = [any_country, *(SelectChoice(c, c) for c in countries)]
     return form
 
 
