@@ -56,7 +56,7 @@ ACTION_NUMBER = {
     "in": "path",
     "required": True,
     "description": "The action number (1 to 11).",
-    "schema": {"type": "integer", "minimum": 0},
+    "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647},
     "example": 1,
 }
 RESPONSE_FILTERS = [
@@ -332,7 +332,7 @@ def document() -> dict[str, Any]:
                             "name": "version",
                             "in": "path",
                             "required": True,
-                            "schema": {"type": "integer", "minimum": 0},
+                            "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647},
                             "example": 1,
                         },
                     ],
@@ -369,7 +369,7 @@ def document() -> dict[str, Any]:
                             "name": "id",
                             "in": "path",
                             "required": True,
-                            "schema": {"type": "integer", "minimum": 0},
+                            "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647},
                             "example": 1,
                         }
                     ],

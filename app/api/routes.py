@@ -32,6 +32,7 @@ from .openapi import document
 from .serialise import action_json, answer_json, response_json, user_json, version_json
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 500
+MAX_ID = 2**31 - 1  # larger numbers name nothing (and would overflow SQLite's integers)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -77,7 +78,11 @@ def _questionnaires() -> dict[int, tuple[Questionnaire, int | None]]:
 
 
 def get_visible_action_or_404(number: int) -> Action:
-    action = db.session.scalar(select(Action).where(Action.number == number))
+    action = (
+        db.session.scalar(select(Action).where(Action.number == number))
+        if number <= MAX_ID
+        else None
+    )
     if action is None:
         fail(404, f"There is no action {number}; actions are numbered 1 to 11.")
     if not can_view_action(api_user(), action):
@@ -225,7 +230,7 @@ def responses(number: int):
 
 @bp.route("/responses/<int:response_id>")
 def response(response_id: int):
-    found = db.session.get(ResponseRow, response_id)
+    found = db.session.get(ResponseRow, response_id) if response_id <= MAX_ID else None
     if found is None or not can_view_response(api_user(), found):
         # The same answer for "absent" and "not yours": ids reveal nothing.
         fail(404, f"There is no response {response_id} that your account can see.")

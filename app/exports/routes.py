@@ -18,6 +18,8 @@ from .forms import ExportForm
 def get_exportable_action_or_404(number: int) -> Action:
     """The action numbered ``number``: 404 when there is none, 403 when the current user
     may not export it."""
+    if number > 2**31 - 1:  # names nothing (and would overflow SQLite's integers)
+        abort(404)
     action = db.session.scalar(select(Action).where(Action.number == number))
     if action is None:
         abort(404)
