@@ -53,8 +53,8 @@ class ExportForm(Form):
         _l("Encoding (CSV)"),
         choices=choices(
             [
-                ("bom", _l("UTF-8 with byte order mark (opens correctly in Excel)")),
-                ("plain", _l("UTF-8 without byte order mark")),
+                ("bom", _l("UTF-8 with BOM (for Excel)")),
+                ("plain", _l("UTF-8 without BOM")),
             ]
         ),
         default="bom",
