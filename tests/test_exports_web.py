@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sqlite3
 import types
 
 import pytest
@@ -12,7 +13,7 @@ from sqlalchemy import select
 
 from app.models import AuditEntry
 from app.services import exports
-from tests.conftest import action
+from tests.conftest import ON_POSTGRES, action
 from tests.export_helpers import bulk_responses, golden_responses, publish_example
 
 DOWNLOAD = "/actions/1/exports/download"
@@ -95,6 +96,23 @@ def test_csv_download_streams_with_headers_and_audit(login_as, data, db):
     assert entry.actor == "leader1@example.org" and entry.object_type == "action"
     assert entry.details["filters"]["state"] == "all"
     assert entry.details["delimiter"] == ";" and entry.details["layout"] == "wide"
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="the SQLite write lock")
+def test_a_streaming_download_does_not_block_writers(login_as, data, app):
+    client = login_as("admin")
+    response = client.get(DOWNLOAD + "?state=all", buffered=False)
+    chunks = iter(response.response)
+    next(chunks)  # the download has started and is still open
+    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    other = sqlite3.connect(path, timeout=0.2, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # fails with "database is locked" if held
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+    b"".join(chunks)
+    response.close()
 
 
 def test_xlsx_download_opens_with_openpyxl(login_as, data):

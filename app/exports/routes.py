@@ -63,7 +63,9 @@ def download(number: int):
             has_questionnaire=catalogue is not None,
         ), status
     options = form.options()
-    label, who = exports.action_label(action), current_user.email
+    # Plain values only from here on: after the commit, touching an ORM object would open
+    # a new transaction (on SQLite a write lock) for as long as the download streams.
+    label, who, user_id = exports.action_label(action), current_user.email, current_user.id
     filename = exports.filename(action.number, options, utcnow().date())
     audit.record(
         db.session,
@@ -82,7 +84,7 @@ def download(number: int):
     else:
         body = exports.csv_stream(engine, catalogue, options)
         mimetype = exports.CSV_MIMETYPE
-    current_app.logger.info("export %s started by user %s", filename, current_user.id)
+    current_app.logger.info("export %s started by user %s", filename, user_id)
     return Response(
         stream_with_context(body),
         content_type=mimetype,
