@@ -45,6 +45,9 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     from .logging_setup import configure_logging
 
     configure_logging(app)
+    from .urls import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter
     _init_extensions(app)
     _register_blueprints(app)
 
@@ -127,9 +130,11 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from . import api
     from .account import bp as account_bp
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
+    from .exports import bp as exports_bp
     from .main import bp as main_bp
     from .questionnaires import bp as questionnaires_bp
 
@@ -138,3 +143,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(account_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(questionnaires_bp, url_prefix="/questionnaires")
+    app.register_blueprint(exports_bp)
+    api.init_app(app)  # /api/v1 (tokens, no cookies) and the /api-tokens page

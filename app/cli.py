@@ -71,6 +71,10 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(gdpr_group)
     app.cli.add_command(organisations_group)
 
+    from .exports.cli import export_group
+
+    app.cli.add_command(export_group)
+
 
 @click.command("seed", cls=Command)
 def seed_command() -> None:

@@ -93,7 +93,14 @@ class Gunicorn:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--access-logfile", "/dev/null", "wsgi:app"],
+            [
+                str(BIN / "gunicorn"),
+                "-c",
+                "gunicorn.conf.py",
+                "--access-logfile",
+                "/dev/null",
+                "wsgi:app",
+            ],
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.DEVNULL,
@@ -108,7 +115,10 @@ class Gunicorn:
                         return
             except OSError:
                 time.sleep(0.2)
-        raise RuntimeError("gunicorn did not start: " + (self.process.stderr.read(2000).decode() if self.process.stderr else ""))
+        raise RuntimeError(
+            "gunicorn did not start: "
+            + (self.process.stderr.read(2000).decode() if self.process.stderr else "")
+        )
 
     def kill_hard(self) -> None:
         """kill -9 the master and every worker (its whole process group)."""

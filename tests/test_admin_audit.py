@@ -214,7 +214,8 @@ def test_filter_query_builder(db, log):
     [
         ("=1+2", "'=1+2"),
         ("+49 30 1234", "'+49 30 1234"),
-        ("-5", "'-5"),
+        ("-5", "-5"),  # a plain number stays a number, even as text
+        ("-5+cmd", "'-5+cmd"),
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\tx", "'\tx"),
         ("\rx", "'\rx"),

@@ -4,7 +4,11 @@ A spreadsheet runs a cell that starts with ``=``, ``+``, ``-`` or ``@`` (and, in
 a tab or carriage return) as a formula, so a value typed by a user such as
 ``=HYPERLINK(...)`` or ``=cmd|' /C calc'!A0`` could act when an administrator opens an
 export. Every text cell starting with one of those characters is prefixed with ``'``,
-which spreadsheets show as text. Numbers are not text and are written as they are.
+which spreadsheets show as text. Numbers are not text and are written as they are, and
+so is text that is just a plain number (``-12``, ``+3.5``: a number answer stored as
+text): it cannot carry a formula and must stay a number in the spreadsheet.
+
+One rule for every export (audit log, responses CSV and XLSX, results CSV).
 
 Use ``safe_cell`` for one value, ``csv_rows`` to stream lines (e.g. from a Flask
 ``stream_with_context`` generator) and ``SafeWriter`` to write to an open file.
@@ -15,13 +19,36 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TextIO
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+TRIGGERS = frozenset(FORMULA_STARTS)
 BOM = "\ufeff"  # lets Excel recognise UTF-8
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def needs_neutralising(text: str) -> bool:
+    return bool(text) and text[0] in TRIGGERS and not _PLAIN_NUMBER.fullmatch(text)
+
+
+def neutralise(value: Any) -> Any:
+    """``value`` with a leading ``'`` when it is text a spreadsheet would run as a
+    formula; anything that is not a string is returned as it is (for XLSX cells)."""
+    if type(value) is str and needs_neutralising(value):
+        return "'" + value
+    return value
+
+
+def neutralise_row(row: list[Any]) -> list[Any]:
+    """Every cell of ``row`` through ``neutralise`` (the hot path of the exports)."""
+    triggers, number = TRIGGERS, _PLAIN_NUMBER.fullmatch
+    return [
+        "'" + c if type(c) is str and c and c[0] in triggers and not number(c) else c for c in row
+    ]
 
 
 def safe_cell(value: Any) -> str:
@@ -39,7 +66,7 @@ def safe_cell(value: Any) -> str:
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     else:
         text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return "'" + text if needs_neutralising(text) else text
 
 
 class SafeWriter:
