@@ -127,12 +127,16 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .actions import bp as actions_bp
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .main import bp as main_bp
     from .questionnaires import bp as questionnaires_bp
+    from .review import bp as review_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(questionnaires_bp, url_prefix="/questionnaires")
+    app.register_blueprint(review_bp, url_prefix="/review")
+    app.register_blueprint(actions_bp, url_prefix="/actions")

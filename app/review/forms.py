@@ -1,0 +1,99 @@
+"""Forms of the review pages: the queue's filters (GET), bulk acceptance and a decision."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, TextAreaField
+from wtforms.validators import AnyOf, InputRequired, Length, Optional
+
+from ..models import ORG_KIND_LABELS, ResponseState
+from ..services.review import DECISIONS, MAX_COMMENT_LENGTH, SORTS
+
+STATE_ALL = "all"
+
+
+class QueueFilterForm(FlaskForm):
+    """The queue's filters, read from the query string. A search form changes nothing,
+    so it carries no CSRF token (state-changing forms always do)."""
+
+    class Meta:
+        csrf = False
+
+    action = SelectField(_l("Action"), choices=[], default="")
+    state = SelectField(
+        _l("State"),
+        choices=[(STATE_ALL, _l("All states"))] + [(s.value, s.value) for s in ResponseState],
+        default=ResponseState.SUBMITTED.value,
+    )
+    kind = SelectField(
+        _l("Kind of organisation"),
+        choices=[("", _l("All kinds"))]
+        + [(k.value, label) for k, label in ORG_KIND_LABELS.items()],
+        default="",
+    )
+    country = SelectField(_l("Country"), choices=[], default="")
+    submitted_from = DateField(_l("Submitted from"), validators=[Optional()])
+    submitted_to = DateField(_l("Submitted until"), validators=[Optional()])
+    sort = SelectField(choices=[(key, key) for key in SORTS], default="submitted")
+    order = SelectField(choices=[("desc", "desc"), ("asc", "asc")], default="desc")
+
+    def validate_submitted_to(self, field: DateField) -> None:
+        start = self.submitted_from.data
+        if field.data and start and field.data < start:
+            raise ValueError(_l("The end date is before the start date: swap them."))
+
+
+class BulkAcceptForm(FlaskForm):
+    response_ids = SelectMultipleField(coerce=int, validate_choice=False)
+    next = HiddenField()
+
+
+class ReviewForm(FlaskForm):
+    """A decision on one response; ``review_form`` adds one comment field per question."""
+
+    decision = HiddenField(
+        validators=[
+            InputRequired(_l("Choose accept, return or reject.")),
+            AnyOf(list(DECISIONS), message=_l("Choose accept, return or reject.")),
+        ]
+    )
+    comment = TextAreaField(
+        _l("Overall comment"),
+        validators=[
+            Optional(),
+            Length(
+                max=MAX_COMMENT_LENGTH,
+                message=_l("Keep comments under %(n)s characters.", n=MAX_COMMENT_LENGTH),
+            ),
+        ],
+    )
+    lock_version = HiddenField()
+
+
+def question_field_name(code: str) -> str:
+    return f"qc_{code}"
+
+
+def review_form(codes: list[str], **kwargs: object) -> ReviewForm:
+    """A ReviewForm with a comment field for each question of the response's version."""
+
+    class _ReviewForm(ReviewForm):
+        pass
+
+    for code in codes:
+        setattr(
+            _ReviewForm,
+            question_field_name(code),
+            TextAreaField(
+                _l("Comment on this question"),
+                validators=[
+                    Optional(),
+                    Length(
+                        max=MAX_COMMENT_LENGTH,
+                        message=_l("Keep comments under %(n)s characters.", n=MAX_COMMENT_LENGTH),
+                    ),
+                ],
+            ),
+        )
+    return _ReviewForm(**kwargs)
