@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, TextAreaField
-from wtforms.validators import AnyOf, InputRequired, Length, Optional
+from wtforms import (
+    DateField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    TextAreaField,
+)
+from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 
 from ..models import ORG_KIND_LABELS, ResponseState
 from ..services.review import DECISIONS, MAX_COMMENT_LENGTH, SORTS
@@ -23,25 +30,26 @@ class QueueFilterForm(FlaskForm):
     action = SelectField(_l("Action"), choices=[], default="")
     state = SelectField(
         _l("State"),
-        choices=[(STATE_ALL, _l("All states"))] + [(s.value, s.value) for s in ResponseState],
+        choices=[SelectChoice(STATE_ALL, _l("All states"))]
+        + [SelectChoice(s.value) for s in ResponseState],
         default=ResponseState.SUBMITTED.value,
     )
     kind = SelectField(
         _l("Kind of organisation"),
-        choices=[("", _l("All kinds"))]
-        + [(k.value, label) for k, label in ORG_KIND_LABELS.items()],
+        choices=[SelectChoice("", _l("All kinds"))]
+        + [SelectChoice(k.value, label) for k, label in ORG_KIND_LABELS.items()],
         default="",
     )
     country = SelectField(_l("Country"), choices=[], default="")
     submitted_from = DateField(_l("Submitted from"), validators=[Optional()])
     submitted_to = DateField(_l("Submitted until"), validators=[Optional()])
-    sort = SelectField(choices=[(key, key) for key in SORTS], default="submitted")
-    order = SelectField(choices=[("desc", "desc"), ("asc", "asc")], default="desc")
+    sort = SelectField(choices=[SelectChoice(key) for key in SORTS], default="submitted")
+    order = SelectField(choices=[SelectChoice("desc"), SelectChoice("asc")], default="desc")
 
     def validate_submitted_to(self, field: DateField) -> None:
         start = self.submitted_from.data
         if field.data and start and field.data < start:
-            raise ValueError(_l("The end date is before the start date: swap them."))
+            raise ValidationError(_l("The end date is before the start date: swap them."))
 
 
 class BulkAcceptForm(FlaskForm):

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from .. import authz
 from ..authz import role_required
@@ -49,10 +50,13 @@ def _filter_form() -> tuple[QueueFilterForm, review_service.QueueFilters, list[A
         select(Organisation.country).distinct().order_by(Organisation.country)
     ).all()
     form = QueueFilterForm(formdata=request.args)
-    form.action.choices = [("", _("All actions"))] + [
-        (str(a.number), f"{a.number}. {a.text('short_title', _lang())}") for a in actions
+    form.action.choices = [SelectChoice("", _("All actions"))] + [
+        SelectChoice(str(a.number), f"{a.number}. {a.text('short_title', _lang())}")
+        for a in actions
     ]
-    form.country.choices = [("", _("All countries"))] + [(c, c) for c in countries]
+    form.country.choices = [SelectChoice("", _("All countries"))] + [
+        SelectChoice(c) for c in countries
+    ]
     form.validate()
 
     def good(name: str) -> object:

@@ -291,7 +291,8 @@ def transition(
     if to_state not in TRANSITIONS[previous]:
         allowed = ", ".join(sorted(s.value for s in TRANSITIONS[previous])) or "none"
         raise ResponseError(
-            f"a {previous.value} response cannot become {to_state.value} (possible: {allowed})"
+            f"a response that is {previous.value} cannot become {to_state.value} "
+            f"(possible: {allowed})"
         )
     comment = (comment or "").strip() or None
     if to_state in (ResponseState.RETURNED, ResponseState.REJECTED) and not comment:
