@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -14,10 +17,20 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 
-from ..models import ORG_KIND_LABELS, ResponseState
-from ..services.review import DECISIONS, MAX_COMMENT_LENGTH, SORTS
+from ..models import ORG_KIND_LABELS, OrgKind, ResponseState
+from ..services.review import DECISIONS, MAX_COMMENT_LENGTH, SORTS, QueueFilters
 
 STATE_ALL = "all"
+FILTER_FIELDS = (
+    "action",
+    "state",
+    "kind",
+    "country",
+    "submitted_from",
+    "submitted_to",
+    "sort",
+    "order",
+)
 
 
 class QueueFilterForm(FlaskForm):
@@ -50,6 +63,35 @@ class QueueFilterForm(FlaskForm):
         start = self.submitted_from.data
         if field.data and start and field.data < start:
             raise ValidationError(_l("The end date is before the start date: swap them."))
+
+    def valid(self, name: str) -> Any:
+        """A field's value, or None when it is empty or invalid (invalid ones are shown)."""
+        field = self[name]
+        return None if field.errors or field.data in ("", None) else field.data
+
+    def to_filters(self, page: int) -> QueueFilters:
+        state, action, kind = self.valid("state"), self.valid("action"), self.valid("kind")
+        return QueueFilters(
+            action=int(action) if action else None,
+            state=None if state in (None, STATE_ALL) else ResponseState(state),
+            kind=OrgKind(kind) if kind else None,
+            country=self.valid("country"),
+            submitted_from=self.valid("submitted_from"),
+            submitted_to=self.valid("submitted_to"),
+            sort=self.valid("sort") or "submitted",
+            descending=self.valid("order") != "asc",
+            page=page,
+        )
+
+    def query(self, **changes: Any) -> dict[str, Any]:
+        """The query string of the current view with ``changes``, for links (sort, pages)."""
+        args: dict[str, Any] = {}
+        for name in FILTER_FIELDS:
+            value = self.valid(name)
+            if value is not None:
+                args[name] = value.isoformat() if isinstance(value, date) else value
+        args.update(changes)
+        return {key: value for key, value in args.items() if value not in (None, "")}
 
 
 class BulkAcceptForm(FlaskForm):

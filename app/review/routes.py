@@ -3,11 +3,9 @@ read. Decisions go through ``app.services.review``; respondents are told by e-ma
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -16,14 +14,13 @@ from .. import authz
 from ..authz import role_required
 from ..extensions import db
 from ..loaders import get_response_or_404
-from ..models import ORG_KIND_LABELS, Action, Organisation, OrgKind, Response, ResponseState, Role
+from ..models import ORG_KIND_LABELS, Action, Organisation, Response, ResponseState, Role
 from ..services import notifications
 from ..services import review as review_service
 from ..services.responses import ResponseError
 from ..urls import is_safe_next
 from . import bp, present
 from .forms import (
-    STATE_ALL,
     BulkAcceptForm,
     QueueFilterForm,
     question_field_name,
@@ -34,82 +31,42 @@ READERS = (Role.ADMIN, Role.COORDINATOR, Role.LEADER)
 
 
 def _lang() -> str:
-    from flask_babel import get_locale
-
     return str(get_locale() or "en")
 
 
-def _filter_form() -> tuple[QueueFilterForm, review_service.QueueFilters, list[Action]]:
-    """The filter form from the query string; invalid fields are shown and ignored."""
+def _filter_form() -> QueueFilterForm:
+    """The queue's filter form from the query string, with the user's actions as choices."""
     scope = authz.review_scope(current_user)
     actions_query = select(Action).order_by(Action.number)
     if scope is not None:
         actions_query = actions_query.where(Action.id.in_(scope or {-1}))
-    actions = list(db.session.scalars(actions_query))
     countries = db.session.scalars(
         select(Organisation.country).distinct().order_by(Organisation.country)
-    ).all()
+    )
     form = QueueFilterForm(formdata=request.args)
     form.action.choices = [SelectChoice("", _("All actions"))] + [
         SelectChoice(str(a.number), f"{a.number}. {a.text('short_title', _lang())}")
-        for a in actions
+        for a in db.session.scalars(actions_query)
     ]
     form.country.choices = [SelectChoice("", _("All countries"))] + [
         SelectChoice(c) for c in countries
     ]
-    form.validate()
+    form.validate()  # invalid fields are shown and ignored
+    return form
 
-    def good(name: str) -> object:
-        field = form[name]
-        return None if field.errors or field.data in ("", None) else field.data
 
-    state = good("state")
+def _page_number() -> int:
     try:
-        page = max(1, int(request.args.get("page", "1")))
+        return max(1, int(request.args.get("page", "1")))
     except ValueError:
-        page = 1
-    filters = review_service.QueueFilters(
-        action=int(good("action")) if good("action") else None,  # type: ignore[arg-type]
-        state=ResponseState(state) if state and state != STATE_ALL else None,  # type: ignore[arg-type]
-        kind=OrgKind(good("kind")) if good("kind") else None,  # type: ignore[arg-type]
-        country=good("country"),  # type: ignore[arg-type]
-        submitted_from=good("submitted_from"),  # type: ignore[arg-type]
-        submitted_to=good("submitted_to") if not form.submitted_to.errors else None,  # type: ignore[arg-type]
-        sort=good("sort") or "submitted",  # type: ignore[arg-type]
-        descending=good("order") != "asc",
-        page=page,
-    )
-    return form, filters, actions
-
-
-FILTER_FIELDS = (
-    "action",
-    "state",
-    "kind",
-    "country",
-    "submitted_from",
-    "submitted_to",
-    "sort",
-    "order",
-)
-
-
-def queue_args(form: QueueFilterForm, **changes: object) -> dict[str, object]:
-    """The query string of the current queue view with ``changes``, for links."""
-    args: dict[str, object] = {}
-    for name in FILTER_FIELDS:
-        field = form[name]
-        if field.errors or field.data in (None, ""):
-            continue
-        args[name] = field.data.isoformat() if isinstance(field.data, date) else field.data
-    args.update(changes)
-    return {key: value for key, value in args.items() if value not in (None, "")}
+        return 1
 
 
 @bp.route("/")
 @role_required(*READERS)
 def queue():
-    form, filters, actions = _filter_form()
+    form = _filter_form()
+    filters = form.to_filters(page=_page_number())
     page = review_service.queue(db.session, filters, action_ids=authz.review_scope(current_user))
     can_decide = {r.id: authz.can_review_response(current_user, r) for r in page.items}
     return render_template(
@@ -118,7 +75,6 @@ def queue():
         filters=filters,
         page=page,
         states=list(ResponseState),
-        queue_args=queue_args,
         bulk_form=BulkAcceptForm(next=request.full_path),
         can_decide=can_decide,
         can_bulk=any(can_decide.values()),
