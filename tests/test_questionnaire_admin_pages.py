@@ -302,6 +302,10 @@ def test_deadline(client, login_as, db, users):
     db.session.refresh(questionnaire)
     assert questionnaire.deadline == date(2026, 12, 31)
     client.post_form(
+        "/questionnaires/1/deadline", {"deadline": "2001-01-01"}, page="/questionnaires/1/manage"
+    )
+    assert "That day has passed" in client.get("/questionnaires/1/manage").get_data(as_text=True)
+    client.post_form(
         "/questionnaires/1/deadline", {"deadline": ""}, page="/questionnaires/1/manage"
     )
     db.session.refresh(questionnaire)
@@ -309,7 +313,8 @@ def test_deadline(client, login_as, db, users):
     entries = audit_events("questionnaire.deadline_set")
     assert [(e.details["before"], e.details["after"]) for e in entries] == [
         (None, "2026-12-31"),
-        ("2026-12-31", None),
+        ("2026-12-31", "2001-01-01"),
+        ("2001-01-01", None),
     ]
 
 

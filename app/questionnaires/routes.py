@@ -5,6 +5,7 @@ publish it, open and close, set a deadline, send reminders."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -339,6 +340,8 @@ def deadline(number: int):
         db.session.commit()
     if form.deadline.data:
         flash(_("Deadline set to %(day)s.", day=form.deadline.data.isoformat()), "success")
+        if form.deadline.data < date.today():
+            flash(_("That day has passed: check the date if this was not intended."), "warning")
     else:
         flash(_("The questionnaire has no deadline now."), "success")
     return redirect(_manage_url(number, "status"))
