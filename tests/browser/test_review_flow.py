@@ -18,6 +18,7 @@ from app.models import (
     ReviewComment,
     Role,
     SizeBand,
+    utcnow,
 )
 from app.services import responses as response_service
 from app.services import users as user_service
@@ -49,7 +50,7 @@ def _setup(app) -> int:
             password=PASSWORD,
             organisation=city,
         )
-        user_service.create_user(
+        leader = user_service.create_user(
             db.session,
             "leader1@example.org",
             role=Role.LEADER,
@@ -57,6 +58,9 @@ def _setup(app) -> int:
             password=PASSWORD,
             actions=[action],
         )
+        for user in (respondent, leader):  # the privacy notice was accepted at first login
+            user.privacy_version = app.config["PRIVACY_NOTICE_VERSION"]
+            user.privacy_accepted_at = utcnow()
         response = response_service.start_response(db.session, city, questionnaire, respondent)
         response_service.save_answers(
             db.session, response, COMPLETE, {}, user=respondent, expected_lock=None
