@@ -74,3 +74,17 @@ def audit_events(event: str | None = None) -> list[AuditEntry]:
     if event:
         query = query.where(AuditEntry.event == event)
     return list(db.session.scalars(query))
+
+
+def capture_mail(monkeypatch) -> list[tuple[str, str, str]]:
+    """Record the e-mails sent through ``notifications.notify``, as (to, subject, body)."""
+    from app.services import notifications
+
+    sent: list[tuple[str, str, str]] = []
+
+    def record(to: str, subject: str, body: str) -> bool:
+        sent.append((to, subject, body))
+        return True
+
+    monkeypatch.setattr(notifications, "notify", record)
+    return sent

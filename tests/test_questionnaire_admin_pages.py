@@ -323,3 +323,11 @@ def test_admin_routes_on_a_missing_questionnaire(client, login_as, users):
     assert client.get("/questionnaires/5/manage").status_code == 404
     assert client.post_form("/questionnaires/5/close", {}, page="/").status_code == 404
     assert client.get("/questionnaires/1/v3/preview").status_code == 404
+
+
+def test_hostile_file_name(client, login_as, db, users):
+    login_as("admin")
+    response = _upload(client, example_text(2), "../../x\x00<b>.yaml")
+    assert response.status_code == 302
+    [entry] = audit_events("questionnaire.uploaded")
+    assert "\x00" not in entry.details["filename"] and "/" not in entry.details["filename"]

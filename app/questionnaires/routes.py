@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import authz
 from ..authz import role_required
-from ..definitions.answers import word
+from ..definitions.answers import clean_text, word
 from ..definitions.model import Definition
 from ..definitions.validate import validate_text
 from ..extensions import db
@@ -195,7 +195,7 @@ def upload():
     form = UploadForm()
     errors: list[str] = []
     if form.validate_on_submit():
-        filename = Path(form.file.data.filename or "definition.yaml").name
+        filename = clean_text(Path(form.file.data.filename or "").name)[:200] or "definition.yaml"
         try:
             text = form.file.data.read().decode("utf-8")
         except UnicodeDecodeError:

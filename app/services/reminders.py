@@ -77,9 +77,11 @@ def send_reminders(
     link: str,
     ip: str = "",
     actor: str | None = None,
-    send: Callable[[str, str, str], bool] = notifications.notify,
+    send: Callable[[str, str, str], bool] | None = None,
 ) -> ReminderReport:
-    """Remind every target's respondents, and audit who was reminded (``reminders.sent``)."""
+    """Remind every target's respondents (with ``send``, by default ``notifications.notify``)
+    and audit who was reminded (``reminders.sent``)."""
+    send = send or notifications.notify
     if published_version(session, questionnaire) is None:
         raise QuestionnaireError("this questionnaire has no published version: publish it first")
     if not questionnaire.is_open:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, contains_eager
 
+from ..definitions.answers import clean_text
 from ..models import (
     Action,
     Organisation,
@@ -74,7 +75,7 @@ def review(
     if decision not in DECISIONS:
         raise ResponseError(f"unknown decision {decision!r}: choose accept, return or reject")
     to_state = DECISIONS[decision]
-    overall = (overall_comment or "").strip()
+    overall = clean_text(overall_comment or "")
     per_question = _clean_question_comments(response, question_comments or {})
     if expected_lock is not None and response.lock_version != expected_lock:
         raise ResponseError(
@@ -118,7 +119,9 @@ def review(
 def _clean_question_comments(response: Response, comments: Mapping[str, str]) -> dict[str, str]:
     """Non-empty comments, in questionnaire order; refuses codes the version lacks."""
     known = definition_of(response).by_code
-    unknown = sorted(code for code, body in comments.items() if body.strip() and code not in known)
+    unknown = sorted(
+        code for code, body in comments.items() if clean_text(body) and code not in known
+    )
     if unknown:
         raise ResponseError(
             f"no question {', '.join(unknown)} in this questionnaire version: reload the page"
@@ -128,11 +131,8 @@ def _clean_question_comments(response: Response, comments: Mapping[str, str]) ->
         raise ResponseError(
             f"the comment on {', '.join(too_long)} is longer than {MAX_COMMENT_LENGTH} characters"
         )
-    return {
-        code: comments[code].strip()
-        for code in known
-        if code in comments and comments[code].strip()
-    }
+    cleaned = {code: clean_text(body) for code, body in comments.items()}
+    return {code: cleaned[code] for code in known if cleaned.get(code)}
 
 
 def _summary(per_question: Mapping[str, str]) -> str | None:
