@@ -132,11 +132,13 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from . import api
     from .account import bp as account_bp
+    from .actions import bp as actions_bp
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .exports import bp as exports_bp
     from .main import bp as main_bp
     from .questionnaires import bp as questionnaires_bp
+    from .review import bp as review_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -145,3 +147,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(questionnaires_bp, url_prefix="/questionnaires")
     app.register_blueprint(exports_bp)
     api.init_app(app)  # /api/v1 (tokens, no cookies) and the /api-tokens page
+    app.register_blueprint(review_bp, url_prefix="/review")
+    app.register_blueprint(actions_bp, url_prefix="/actions")

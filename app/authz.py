@@ -125,3 +125,31 @@ def can_edit_response(user: User, response: Response) -> bool:
 
 def can_review_response(user: User, response: Response) -> bool:
     return can_review_action(user, response.questionnaire.action)
+
+
+def can_see_review_queue(user: User) -> bool:
+    """Admins and leaders review; coordinators read the queue and the review pages."""
+    return _is_active(user) and user.role in (Role.ADMIN, Role.COORDINATOR, Role.LEADER)
+
+
+def review_scope(user: User) -> set[int] | None:
+    """The ids of the actions whose responses ``user`` sees in the review queue
+    (None: every action)."""
+    if user.role in (Role.ADMIN, Role.COORDINATOR):
+        return None
+    if user.role == Role.LEADER:
+        return {action.id for action in user.led_actions}
+    return set()
+
+
+def can_view_action_overview(user: User, action: Action) -> bool:
+    """The action page (responses per state, organisations): admins, coordinators and
+    the action's leaders; respondents use their own pages."""
+    if not _is_active(user):
+        return False
+    return user.role in (Role.ADMIN, Role.COORDINATOR) or leads(user, action)
+
+
+def can_manage_questionnaires(user: User) -> bool:
+    """Upload, publish, open/close, deadlines, reminders: admins only."""
+    return can_administer(user)

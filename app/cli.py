@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -398,6 +399,47 @@ def questionnaires_diff(action: int) -> None:
     click.echo(f"Draft v{draft.number} against published v{published.number}:")
     for line in diff.lines() or ["no changes"]:
         click.echo(f"  {line}")
+
+
+@questionnaires_group.command("open")
+@click.argument("action", type=int)
+def questionnaires_open(action: int) -> None:
+    """Open ACTION's questionnaire: respondents can answer and submit."""
+    questionnaire = _action_questionnaire(action)
+    changed = questionnaire_service.set_open(db.session, questionnaire, True, actor="cli")
+    db.session.commit()
+    click.echo(f"Action {action}: questionnaire {'opened' if changed else 'was already open'}.")
+
+
+@questionnaires_group.command("close")
+@click.argument("action", type=int)
+def questionnaires_close(action: int) -> None:
+    """Close ACTION's questionnaire: respondents can read but not change their answers."""
+    questionnaire = _action_questionnaire(action)
+    changed = questionnaire_service.set_open(db.session, questionnaire, False, actor="cli")
+    db.session.commit()
+    click.echo(f"Action {action}: questionnaire {'closed' if changed else 'was already closed'}.")
+
+
+@questionnaires_group.command("deadline")
+@click.argument("action", type=int)
+@click.argument("day", metavar="YYYY-MM-DD|none")
+def questionnaires_deadline(action: int, day: str) -> None:
+    """Set the deadline of ACTION's questionnaire, or remove it with "none"."""
+    if day.strip().lower() == "none":
+        deadline = None
+    else:
+        try:
+            deadline = date.fromisoformat(day.strip())
+        except ValueError:
+            fail(f"{day!r} is not a date: give it as YYYY-MM-DD (e.g. 2026-12-31), or 'none'.")
+    questionnaire = _action_questionnaire(action)
+    questionnaire_service.set_deadline(db.session, questionnaire, deadline, actor="cli")
+    db.session.commit()
+    if deadline is None:
+        click.echo(f"Action {action}: no deadline.")
+    else:
+        click.echo(f"Action {action}: deadline {deadline.isoformat()}.")
 
 
 @questionnaires_group.command("schema")
