@@ -9,11 +9,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..extensions import db, limiter
 from ..forms import EmptyForm
 from ..services import audit, users
+from ..services.i18n import N_
 from ..urls import is_safe_next
 from . import bp
 from .forms import LoginForm
 
-GENERIC_LOGIN_ERROR = "Incorrect e-mail address or password, or the account is not active."
+GENERIC_LOGIN_ERROR = N_("Incorrect e-mail address or password, or the account is not active.")
 
 
 def _login_limit() -> str:
