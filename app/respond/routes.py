@@ -298,12 +298,12 @@ def _post_section(ctx: Context, sec: dict[str, Any]):
             saved_with_errors=outcome.saved,
         )
         return _render_section(ctx, sec, page, status=409 if not outcome.saved else 422)
-    if outcome.merged_theirs:
+    if outcome.conflict is not None:
         flash(
             _(
                 "%(name)s saved this questionnaire while you were working on it. Your "
                 "changes were added to theirs; nothing was overwritten.",
-                name=outcome.conflict.by if outcome.conflict else _("A colleague"),
+                name=outcome.conflict.by,
             ),
             "info",
         )
@@ -365,7 +365,10 @@ def _render_section(ctx: Context, sec: dict[str, Any], page: PageState, status: 
                 }
             )
     form = PageForm(
-        lock_version=str(page.lock), base=service.encode_digests(page.digests), section=sec["code"]
+        formdata=None,  # the page's new state, never the posted one
+        lock_version=str(page.lock),
+        base=service.encode_digests(page.digests),
+        section=sec["code"],
     )
     html = render_template(
         "respond/section.html",
@@ -473,7 +476,9 @@ def review(action: int):
         code: translate(message) for code, message in codec.missing(ctx.defn, values, other).items()
     }
     general, by_code = ctx.comments()
-    form = SubmitForm(lock_version=str(ctx.response.lock_version if ctx.response else 0))
+    form = SubmitForm(
+        formdata=None, lock_version=str(ctx.response.lock_version if ctx.response else 0)
+    )
     return render_template(
         "respond/review.html",
         ctx=ctx,

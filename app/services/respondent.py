@@ -83,7 +83,7 @@ class PageSave:
     other: dict[str, str]
     digests: dict[str, str]  # the page's base digests for the next save
     differences: list[Difference] = field(default_factory=list)
-    conflict: response_service.ConflictError | None = None
+    conflict: response_service.ConflictError | None = None  # someone saved in between
     merged_theirs: list[str] = field(default_factory=list)  # colleague's answers kept
 
 
@@ -204,7 +204,7 @@ def _merge_after_conflict(
     # old value, and must not overwrite theirs with it on its next save.
     saved = page_digests([c for c in codes if c not in theirs_kept], values, other)
     saved.update({c: base[c] for c in theirs_kept if c in base})
-    return PageSave(True, lock, values, other, saved, merged_theirs=theirs_kept)
+    return PageSave(True, lock, values, other, saved, conflict=conflict, merged_theirs=theirs_kept)
 
 
 # --- progress ------------------------------------------------------------------------
