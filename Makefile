@@ -8,12 +8,12 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run serve test test-fast test-pg lint fmt bench translations install install-dev clean help
+.PHONY: run serve test test-fast test-pg lint fmt bench translations messages install install-dev clean help
 
 help:
 	@echo "make run    - set up and serve the app on http://$(HOST):$(PORT) (SQLite in instance/)"
 	@echo "make test   - set up the dev environment, lint, and run the whole test suite"
-	@echo "make lint / fmt / bench / serve / translations"
+	@echo "make lint / fmt / bench / serve / translations / messages"
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (python3.11, python3.12 ...)"; exit 1; }
@@ -34,7 +34,18 @@ install-dev: $(VENV)/.dev-installed translations
 # Compile the message catalogues (.po -> .mo); the binaries are never committed.
 translations: | $(BIN)/python
 	@if ls app/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(BIN)/pybabel compile -q -d app/translations -f; fi
+		$(BIN)/pybabel compile -d app/translations -f 2>&1 | { grep -v '^compiling catalog' || true; }; \
+		test $${PIPESTATUS[0]} -eq 0; fi
+
+# Extract the interface's texts and update the catalogues (then translate the new entries
+# in app/translations/{de,fr,it}/LC_MESSAGES/messages.po and commit the .po files).
+messages: | $(BIN)/python
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k Msg --no-location --sort-output \
+		--project=Tympanum --copyright-holder="Tympanum contributors" \
+		-o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations \
+		--no-fuzzy-matching --ignore-obsolete --width=100
+	$(MAKE) translations
 
 run: install
 	$(FLASK) db upgrade

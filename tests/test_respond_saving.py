@@ -168,7 +168,7 @@ def test_save_draft_stays_on_the_page_and_says_so(client, users, questionnaire, 
     response = save(client, "organisation", {"org_role": "external"}, nav="save")
     assert response.headers["Location"].endswith(section_url("organisation"))
     html = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Your answers were saved at" in html
+    assert "Your draft was saved." in html
     assert "Last saved" in html and "by Respondent A" in html
 
 

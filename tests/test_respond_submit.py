@@ -85,9 +85,9 @@ def test_incomplete_submission_is_refused(db, client, users, orgs, questionnaire
         "/respond/1/submit", {"lock_version": "2"}, page="/respond/1/review"
     )
     assert response.status_code == 302 and response.headers["Location"].endswith("/review")
-    assert "1 question(s) still need an answer" in client.get("/respond/1/review").get_data(
-        as_text=True
-    )
+    assert "1 answer is still needed before you can submit" in client.get(
+        "/respond/1/review"
+    ).get_data(as_text=True)
     assert response_of(db, orgs["A"]).state == ResponseState.DRAFT
 
 

@@ -25,6 +25,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any, Protocol
 
+from ..services.i18n import N_
 from .model import Definition, text
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -258,52 +259,52 @@ def _plain_number(value: float | int | None) -> str | None:
 
 _NUMBER_MESSAGES = {
     # (integer, has low, has high, format problem) -> message
-    (True, True, True, False): "Enter a whole number from %(low)s to %(high)s.",
-    (True, True, False, False): "Enter a whole number of at least %(low)s.",
-    (True, False, True, False): "Enter a whole number of at most %(high)s.",
-    (True, False, False, False): "Enter a whole number.",
-    (False, True, True, False): "Enter a number from %(low)s to %(high)s.",
-    (False, True, False, False): "Enter a number of at least %(low)s.",
-    (False, False, True, False): "Enter a number of at most %(high)s.",
-    (False, False, False, False): "Enter a number.",
+    (True, True, True, False): N_("Enter a whole number from %(low)s to %(high)s."),
+    (True, True, False, False): N_("Enter a whole number of at least %(low)s."),
+    (True, False, True, False): N_("Enter a whole number of at most %(high)s."),
+    (True, False, False, False): N_("Enter a whole number."),
+    (False, True, True, False): N_("Enter a number from %(low)s to %(high)s."),
+    (False, True, False, False): N_("Enter a number of at least %(low)s."),
+    (False, False, True, False): N_("Enter a number of at most %(high)s."),
+    (False, False, False, False): N_("Enter a number."),
     (
         True,
         True,
         True,
         True,
-    ): "Enter a whole number from %(low)s to %(high)s, using digits only (e.g. 12 or 3.5).",
+    ): N_("Enter a whole number from %(low)s to %(high)s, using digits only (e.g. 12 or 3.5)."),
     (
         True,
         True,
         False,
         True,
-    ): "Enter a whole number of at least %(low)s, using digits only (e.g. 12 or 3.5).",
+    ): N_("Enter a whole number of at least %(low)s, using digits only (e.g. 12 or 3.5)."),
     (
         True,
         False,
         True,
         True,
-    ): "Enter a whole number of at most %(high)s, using digits only (e.g. 12 or 3.5).",
-    (True, False, False, True): "Enter a whole number, using digits only (e.g. 12 or 3.5).",
+    ): N_("Enter a whole number of at most %(high)s, using digits only (e.g. 12 or 3.5)."),
+    (True, False, False, True): N_("Enter a whole number, using digits only (e.g. 12 or 3.5)."),
     (
         False,
         True,
         True,
         True,
-    ): "Enter a number from %(low)s to %(high)s, using digits only (e.g. 12 or 3.5).",
+    ): N_("Enter a number from %(low)s to %(high)s, using digits only (e.g. 12 or 3.5)."),
     (
         False,
         True,
         False,
         True,
-    ): "Enter a number of at least %(low)s, using digits only (e.g. 12 or 3.5).",
+    ): N_("Enter a number of at least %(low)s, using digits only (e.g. 12 or 3.5)."),
     (
         False,
         False,
         True,
         True,
-    ): "Enter a number of at most %(high)s, using digits only (e.g. 12 or 3.5).",
-    (False, False, False, True): "Enter a number, using digits only (e.g. 12 or 3.5).",
+    ): N_("Enter a number of at most %(high)s, using digits only (e.g. 12 or 3.5)."),
+    (False, False, False, True): N_("Enter a number, using digits only (e.g. 12 or 3.5)."),
 }
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_time
+from flask_babel import format_time, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -337,9 +337,7 @@ def _next_url(ctx: Context, sec: dict[str, Any], outcome: service.PageSave) -> s
             if earlier
             else url_for(".overview", action=action)
         )
-    flash(
-        _("Your answers were saved at %(time)s (UTC).", time=format_time(None, "short")), "success"
-    )
+    flash(_("Your draft was saved."), "success")
     return url_for(".section", action=action, section=sec["code"])
 
 
@@ -517,9 +515,10 @@ def submit(action: int):
     except response_service.IncompleteError as error:
         db.session.rollback()
         flash(
-            _(
-                "%(count)s question(s) still need an answer before you can submit.",
-                count=len(error.missing),
+            ngettext(
+                "%(num)d answer is still needed before you can submit",
+                "%(num)d answers are still needed before you can submit",
+                len(error.missing),
             ),
             "warning",
         )
