@@ -29,7 +29,14 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	@touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed translations
-install-dev: $(VENV)/.dev-installed translations
+install-dev: $(VENV)/.dev-installed translations node_modules/axe-core/axe.min.js
+
+# axe-core for the browser tests' accessibility scans (package.json pins it). Without npm
+# the scans are skipped with a message (or fail when TYMPANUM_REQUIRE_BROWSER=1, as in CI).
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the accessibility scans in tests/browser will be skipped"; fi
 
 # Compile the message catalogues (.po -> .mo); the binaries are never committed.
 translations: | $(BIN)/python
@@ -77,4 +84,4 @@ bench: install-dev
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts node_modules

@@ -257,3 +257,11 @@ def test_review_comments_show_beside_their_questions(
     assert "Leader1 returned this questionnaire" in html
     # editable again, and can be submitted again
     assert save(client, "practice", {"data_source": "scraping"}).status_code == 302
+
+
+def test_no_attribute_is_rendered_as_none(client, users, questionnaire, login_as):
+    for html in (
+        client.get("/login").get_data(as_text=True),
+        login_as("respondent_a").get(section_url("practice")).get_data(as_text=True),
+    ):
+        assert '="None"' not in html

@@ -371,3 +371,49 @@ def test_a_page_posted_after_a_colleague_submitted_shows_what_was_typed(
     assert "submitted" in html and "Colleague A" in html
     assert "We collect them ourselves" in html  # what was typed, to copy
     assert "data_source" not in stored(db, orgs["A"])
+
+
+def test_a_conflict_page_shows_the_colleagues_answers_this_page_did_not_change(
+    db, client, colleague, users, orgs, questionnaire, login_as
+):
+    login_as("respondent_a")
+    save(client, "organisation", SECTION1)
+    mine = _load(client, "organisation")
+    save(colleague, "organisation", {**SECTION1, "org_role": "action_member", "org_country": "FR"})
+    # this page changes the country only, and posts the role it was shown
+    html = save(client, "organisation", {**SECTION1, "org_country": "AT"}, state=mine).get_data(
+        as_text=True
+    )
+    row = html.split('class="differences"')[1].split("</table>")[0]
+    assert "In which country" in row and "How does your organisation" not in row
+    # the role shows the colleague's answer, not the stale one this page had
+    assert 'id="f-org_role-action_member" name="org_role" value="action_member" checked' in html
+    assert 'value="action_leader" checked' not in html
+    # saving the page as shown (keeping my country) keeps the colleague's role
+    response = save(
+        client,
+        "organisation",
+        {**SECTION1, "org_role": "action_member", "org_country": "AT"},
+        state=page_state(html),
+    )
+    assert response.status_code == 302
+    values = stored(db, orgs["A"])
+    assert values["org_role"] == "action_member" and values["org_country"] == "AT"
+
+
+def test_autosave_never_overwrites_a_colleagues_answer_with_a_stale_one(
+    db, client, colleague, users, orgs, questionnaire, login_as
+):
+    login_as("respondent_a")
+    save(client, "organisation", SECTION1)
+    state = _load(client, "organisation")
+    save(colleague, "organisation", {**SECTION1, "org_role": "external"})
+    url, page = "/respond/1/autosave", section_url("organisation")
+    # this page still shows the old role and changes the country, twice
+    for country in ("AT", "BE"):
+        body = client.post_form(url, {**state, **SECTION1, "org_country": country}, page=page)
+        body = body.get_json()
+        assert body["ok"] is True and body["merged"] is True
+        state = {**state, "lock_version": str(body["lock_version"]), "base": body["base"]}
+    values = stored(db, orgs["A"])
+    assert values["org_role"] == "external" and values["org_country"] == "BE"

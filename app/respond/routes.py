@@ -287,8 +287,17 @@ def _post_section(ctx: Context, sec: dict[str, Any]):
     db.session.commit()
     if not outcome.saved or parsed.errors:
         values, other = service.merge_page(outcome.values, outcome.other, parsed)
+        raw = dict(parsed.raw)
+        if outcome.merged_theirs:  # show the colleague's answers this page did not change
+            theirs = set(outcome.merged_theirs)
+            raw = {k: v for k, v in raw.items() if k.split("__")[0] not in theirs}
+            raw.update(codec.to_form(ctx.defn, theirs, outcome.values, outcome.other))
+            for code in theirs:
+                values.pop(code, None)
+                if code in outcome.values:
+                    values[code] = outcome.values[code]
         page = PageState(
-            raw=parsed.raw,
+            raw=raw,
             values=values,
             other=other,
             lock=outcome.lock,
@@ -431,10 +440,17 @@ def autosave(action: int):
         )
         return jsonify(ok=False, conflict=True, message=message), 409
     response = ctx.response
+    # The page still shows its old values for answers a colleague changed meanwhile: keep
+    # their old base, so that the next autosave does not take them for changes.
+    base = service.decode_digests(form.base.data)
+    digests = {
+        code: base.get(code, digest) if code in outcome.merged_theirs else digest
+        for code, digest in outcome.digests.items()
+    }
     return jsonify(
         ok=True,
         lock_version=outcome.lock,
-        base=service.encode_digests(outcome.digests),
+        base=service.encode_digests(digests),
         saved_at=response.updated_at.isoformat() if response else None,
         errors=len(parsed.errors),
         merged=bool(outcome.merged_theirs),

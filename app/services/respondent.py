@@ -81,10 +81,12 @@ class PageSave:
     lock: int  # the response's lock_version now
     values: dict[str, Any]  # the answers as stored now (or as they would have been)
     other: dict[str, str]
-    digests: dict[str, str]  # the page's base digests for the next save
+    digests: dict[str, str]  # the page's answers as stored now: the next save's base
     differences: list[Difference] = field(default_factory=list)
     conflict: response_service.ConflictError | None = None  # someone saved in between
-    merged_theirs: list[str] = field(default_factory=list)  # colleague's answers kept
+    # Questions the colleague changed and this page did not: their answer is kept, so a
+    # page shown again must show it (or keep its old base, when it cannot: autosave).
+    merged_theirs: list[str] = field(default_factory=list)
 
 
 def _error_codes(parsed: codec.Parsed) -> set[str]:
@@ -148,14 +150,38 @@ def save_page(
     page_codes = sorted(parsed.answered)
     _drop(parsed, set(take_theirs) & parsed.answered)
     stored, stored_other = response_service.stored_values(session, response)
+    # An answer this page did not change never replaces the stored one, even when the
+    # lock matches (an autosave after a merge still shows the colleague's old value).
+    unchanged = _unchanged_here(parsed, base, stored, stored_other)
+    _drop(parsed, unchanged)
     values, other = merge_page(stored, stored_other, parsed)
     try:
         lock = response_service.save_answers(
             session, response, values, other, user=user, expected_lock=expected_lock
         )
     except response_service.ConflictError as conflict:
-        return _merge_after_conflict(session, response, parsed, user, base, conflict, page_codes)
-    return PageSave(True, lock, values, other, page_digests(page_codes, values, other))
+        outcome = _merge_after_conflict(session, response, parsed, user, base, conflict, page_codes)
+        outcome.merged_theirs = sorted(set(outcome.merged_theirs) | set(unchanged))
+        return outcome
+    return PageSave(
+        True, lock, values, other, page_digests(page_codes, values, other), merged_theirs=unchanged
+    )
+
+
+def _unchanged_here(
+    parsed: codec.Parsed,
+    base: Mapping[str, str],
+    stored: Mapping[str, Any],
+    stored_other: Mapping[str, str],
+) -> list[str]:
+    """Questions whose page answer is the one loaded while the stored one differs."""
+    return [
+        code
+        for code in sorted(parsed.answered - _error_codes(parsed))
+        if code in base
+        and answer_digest(*_page_value(parsed, code)) == base[code]
+        and answer_digest(stored.get(code), stored_other.get(code)) != base[code]
+    ]
 
 
 def _merge_after_conflict(
@@ -186,7 +212,14 @@ def _merge_after_conflict(
     if differences:
         # The next save of this page resolves them: its base is what is stored now.
         return PageSave(
-            False, conflict.current_lock, stored, stored_other, digests, differences, conflict
+            False,
+            conflict.current_lock,
+            stored,
+            stored_other,
+            digests,
+            differences,
+            conflict,
+            merged_theirs=theirs_kept,
         )
     _drop(parsed, theirs_kept)
     values, other = merge_page(stored, stored_other, parsed)
@@ -200,11 +233,15 @@ def _merge_after_conflict(
         return _merge_after_conflict(
             session, response, parsed, user, base, again, codes, attempts - 1
         )
-    # Answers kept from the colleague keep their old base: this page still shows the
-    # old value, and must not overwrite theirs with it on its next save.
-    saved = page_digests([c for c in codes if c not in theirs_kept], values, other)
-    saved.update({c: base[c] for c in theirs_kept if c in base})
-    return PageSave(True, lock, values, other, saved, conflict=conflict, merged_theirs=theirs_kept)
+    return PageSave(
+        True,
+        lock,
+        values,
+        other,
+        page_digests(codes, values, other),
+        conflict=conflict,
+        merged_theirs=theirs_kept,
+    )
 
 
 # --- progress ------------------------------------------------------------------------
