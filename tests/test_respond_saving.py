@@ -136,6 +136,7 @@ def test_autosave_saves_and_reports_conflicts(
     body = response.get_json()
     assert response.status_code == 200 and body["ok"] is True
     assert body["lock_version"] == 2 and body["saved_at"] and body["errors"] == 0
+    assert body["csrf_token"]  # refreshed, so that a page left open keeps saving
     assert stored(db, orgs["A"]) == {"org_country": "AT"}
 
     # a colleague changes the same question; this page still shows the old value
@@ -417,3 +418,21 @@ def test_autosave_never_overwrites_a_colleagues_answer_with_a_stale_one(
         state = {**state, "lock_version": str(body["lock_version"]), "base": body["base"]}
     values = stored(db, orgs["A"])
     assert values["org_role"] == "external" and values["org_country"] == "BE"
+
+
+def test_autosave_with_an_expired_security_token_says_reload(
+    db, client, users, questionnaire, login_as
+):
+    login_as("respondent_a")
+    state = _load(client, "organisation")
+    response = client.post(
+        "/respond/1/autosave",
+        data={**state, "org_country": "PL", "csrf_token": "stale"},
+        headers=ORIGIN,
+    )
+    assert response.status_code == 400
+    body = response.get_json()
+    assert body["link"] == "reload" and body["url"] == section_url("organisation")
+    assert "security check expired" in body["message"] and body["kept"] is True
+    html = client.get(section_url("organisation")).get_data(as_text=True)
+    assert '<option value="PL" selected>' in html

@@ -150,6 +150,9 @@ def lost_post(reason: str) -> Any:
     else:
         target = url_for("respond.home")
     logged_in = current_user.is_authenticated
+    login_url = url_for("auth.login", next=target)
+    if request.endpoint == "respond.autosave":
+        return _autosave_answer(reason, kept, logged_in, target if logged_in else login_url)
     if logged_in and kept:
         message = _(
             "This page was open so long that its security check expired. Your answers "
@@ -167,12 +170,26 @@ def lost_post(reason: str) -> Any:
         )
     else:
         message = _("Your session has expired. Log in again to continue.")
-    login_url = url_for("auth.login", next=target)
-    if request.endpoint == "respond.autosave":
-        body = {"ok": False, "reason": reason, "message": message, "kept": kept}
-        body["url"] = target if logged_in else login_url
-        response = jsonify(body)
-        response.status_code = 400 if logged_in else 401
-        return apply_cookie(response)
     flash(message, "warning")
     return apply_cookie(redirect(target if logged_in else login_url))
+
+
+def _autosave_answer(reason: str, kept: bool, logged_in: bool, url: str) -> Any:
+    """The script's autosave could not save: say why, and where to go to save."""
+    if logged_in:
+        message = _("the page's security check expired. Reload the page: your answers are kept.")
+    elif kept:
+        message = _("your session has expired. Log in again: your answers are kept.")
+    else:
+        message = _("your session has expired. Log in again.")
+    body = {
+        "ok": False,
+        "reason": reason,
+        "message": message,
+        "kept": kept,
+        "url": url,
+        "link": "reload" if logged_in else "login",
+    }
+    response = jsonify(body)
+    response.status_code = 400 if logged_in else 401
+    return apply_cookie(response)

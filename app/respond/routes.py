@@ -11,6 +11,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import format_time, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
@@ -124,6 +125,7 @@ def _respond_i18n() -> dict[str, str]:
         "notSaved": _("Not saved: %(reason)s"),
         "offline": _("Not saved: the server cannot be reached. Keep this page open and try again."),
         "logIn": _("Log in again"),
+        "reload": _("Reload the page"),
         "moveUp": _("Move up"),
         "moveDown": _("Move down"),
         "moved": _("%(label)s: rank %(rank)s of %(count)s."),
@@ -449,6 +451,7 @@ def autosave(action: int):
     }
     return jsonify(
         ok=True,
+        csrf_token=generate_csrf(),  # a fresh token: a page left open keeps saving
         lock_version=outcome.lock,
         base=service.encode_digests(digests),
         saved_at=response.updated_at.isoformat() if response else None,

@@ -231,14 +231,14 @@
     var stopped = form.hasAttribute("data-conflict");
     var pendingSubmitter = null;
 
-    function show(text, problem, link) {
+    function show(text, problem, link, linkText) {
       status.textContent = text;
       status.classList.toggle("save-status-problem", !!problem);
       if (link) {
         status.appendChild(document.createTextNode(" "));
         var a = document.createElement("a");
         a.href = link;
-        a.textContent = i18n.logIn;
+        a.textContent = linkText;
         status.appendChild(a);
       }
     }
@@ -253,6 +253,9 @@
 
     function handle(body) {
       if (body.ok) {
+        if (body.csrf_token && form.elements.csrf_token) {
+          form.elements.csrf_token.value = body.csrf_token;
+        }
         form.elements.lock_version.value = body.lock_version;
         form.elements.base.value = body.base;
         var template = body.merged ? i18n.merged : body.errors ? i18n.savedWithErrors : i18n.savedAt;
@@ -262,7 +265,8 @@
       dirty = true;
       stopped = true; /* a conflict, an expired session or a closed questionnaire */
       var text = body.reason ? fmt(i18n.notSaved, { reason: body.message }) : body.message;
-      show(text, true, body.reason && body.url ? body.url : null);
+      var linkText = body.link === "reload" ? i18n.reload : i18n.logIn;
+      show(text, true, body.reason && body.url ? body.url : null, linkText);
     }
 
     function save() {
