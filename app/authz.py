@@ -114,6 +114,17 @@ def can_view_response(user: User, response: Response) -> bool:
     )
 
 
+def can_respond_to_action(user: User, action: Action) -> bool:
+    """A respondent whose organisation is asked about ``action`` (fills in its form)."""
+    return (
+        _is_active(user)
+        and user.role == Role.RESPONDENT
+        and user.organisation is not None
+        and user.organisation.active
+        and action in user.organisation.actions
+    )
+
+
 def can_edit_response(user: User, response: Response) -> bool:
     return (
         user.role == Role.RESPONDENT

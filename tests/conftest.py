@@ -38,6 +38,8 @@ from app.services import users as user_service
 from app.services.framework import seed_framework
 from config import TestingConfig
 
+pytest_plugins = ["tests.respond_support"]  # the respondent pages' fixtures
+
 PASSWORD = "correct horse battery"  # noqa: S105 - test accounts only
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")

@@ -22,7 +22,7 @@ def test_account_page_shows_the_details(client, login_as):
 
 def test_nav_links(client, login_as):
     login_as("respondent_a")
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/", follow_redirects=True).get_data(as_text=True)
     assert 'href="/account"' in html and 'href="/admin/users/invite"' not in html
     login_as("leader1")
     assert 'href="/admin/users/invite"' in client.get("/").get_data(as_text=True)

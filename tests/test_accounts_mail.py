@@ -123,7 +123,7 @@ def test_password_reset_by_mail_end_to_end(app, client, users, db, mail_server):
     assert client.get(path).status_code == 200
     done = client.post_form(path, {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD})
     assert done.status_code == 302 and done.headers["Location"] == "/"
-    assert client.get("/").status_code == 200  # logged in
+    assert client.get("/", follow_redirects=True).status_code == 200  # logged in
     assert other_device.get("/").status_code == 302  # the other session has ended
     assert users["respondent_a"].check_password(NEW_PASSWORD)
     assert client.get(path).status_code == 410

@@ -42,7 +42,7 @@ def test_accepting_records_version_and_time_and_returns(client, newcomer, app, d
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.event == "privacy.accepted"))
     assert entry.user_id == newcomer.id
     assert entry.details == {"version": app.config["PRIVACY_NOTICE_VERSION"]}
-    assert client.get("/").status_code == 200
+    assert client.get("/", follow_redirects=True).status_code == 200
     assert "You accepted this version" in client.get("/privacy").get_data(as_text=True)
 
 

@@ -141,7 +141,7 @@ def test_unchanged_save_records_nothing(client, login_as, db, users):
 def test_deactivation_ends_the_sessions_of_the_account(app, client, login_as, db, users):
     other = app.test_client()
     assert login(other, users["respondent_a"].email).status_code == 302
-    assert other.get("/").status_code == 200
+    assert other.get("/", follow_redirects=True).status_code == 200
     token = users["respondent_a"].session_token
 
     login_as("admin")

@@ -14,11 +14,12 @@ from ..forms import EmptyForm
 from ..models import User
 from ..services import accounts, audit, users
 from ..services.accounts import TokenError, UserError
+from ..services.i18n import N_
 from ..urls import is_safe_next
 from . import bp
 from .forms import AcceptInvitationForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
 
-GENERIC_LOGIN_ERROR = "Incorrect e-mail address or password, or the account is not active."
+GENERIC_LOGIN_ERROR = N_("Incorrect e-mail address or password, or the account is not active.")
 
 
 def _login_limit() -> str:

@@ -1,119 +1,173 @@
-"""Real-browser fixtures: the app served by werkzeug in a thread, on a temporary SQLite
-file, driven by Playwright with Debian's Chromium (never a downloaded browser).
+"""Real-browser tests: Debian's Chromium driven by Playwright, against the app served by a
+real HTTP server (werkzeug, in a thread) on a temporary SQLite file.
 
-- ``live_app``: a Tympanum app on a fresh SQLite file with the framework loaded. Set data
-  up inside ``with live_app.app_context():`` blocks and commit before using the browser
-  (each request of the server thread is "another process").
-- ``live_server``: the base URL (http://127.0.0.1:<free port>) of that app.
-- ``browser`` / ``page``: a headless Chromium, and a fresh page (own cookies) on the server.
-- ``login(page, email)``: log in through the login form.
-- ``screenshot(page, name)``: save test-artifacts/<name>.png (git-ignored) to look at.
-
-Without /usr/bin/chromium the tests are skipped with a message, unless
-TYMPANUM_REQUIRE_BROWSER=1 (CI), which makes them fail instead.
+- Without /usr/bin/chromium the tests are skipped with a message, unless
+  TYMPANUM_REQUIRE_BROWSER=1 (CI sets it): then they fail.
+- ``live_server``: a fresh database per test (framework seeded, the example questionnaire
+  published as action 1, the people of tests/conftest.py), served on 127.0.0.1.
+- ``browser``: one headless Chromium for the session; ``new_page(width, lang)`` opens a
+  page in a fresh context (cookies of its own: one per person).
+- ``shot(page, name)``: a full-page screenshot in test-artifacts/browser/.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app import create_app
-from app.extensions import db
+from app.definitions.validate import validate_file
+from app.extensions import db as _db
+from app.models import utcnow
+from app.services import questionnaires as qservice
+from app.services import users as user_service
 from app.services.framework import seed_framework
 from config import TestingConfig
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, PEOPLE, action, make_org
+from tests.test_definitions_validate import EXAMPLE
 
+ROOT = Path(__file__).resolve().parent.parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+REQUIRED = os.environ.get("TYMPANUM_REQUIRE_BROWSER") == "1"
+ARGS = [
     "--no-sandbox",
     "--disable-gpu",
     "--disable-background-networking",
     "--disable-component-update",
     "--no-first-run",
 ]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-@pytest.fixture(scope="session")
-def browser():
-    if not CHROMIUM.exists():
-        message = (
-            f"Debian's Chromium is not installed at {CHROMIUM}: "
-            "`apt-get install -y chromium` to run the browser tests"
-        )
-        if os.environ.get("TYMPANUM_REQUIRE_BROWSER") == "1":
-            pytest.fail(message + " (TYMPANUM_REQUIRE_BROWSER=1 makes this a failure)")
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
+def _unavailable(message: str) -> None:
+    if REQUIRED:
+        pytest.fail(f"{message} (TYMPANUM_REQUIRE_BROWSER=1)")
+    pytest.skip(message)
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs) -> None:  # the app logs each request already
+        pass
+
+
+class LiveServer:
+    def __init__(self, app, url: str) -> None:
+        self.app = app
+        self.url = url
+
+    def __call__(self, path: str) -> str:
+        return self.url + path
 
 
 @pytest.fixture
-def live_app(tmp_path) -> Iterator[Flask]:
+def live_server(tmp_path) -> Iterator[LiveServer]:
     app = create_app(
         TestingConfig,
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/browser.db",
         RATELIMIT_ENABLED=False,
     )
     with app.app_context():
-        db.create_all()
-        seed_framework(db.session)
-        db.session.commit()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-
-
-@pytest.fixture
-def live_server(live_app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+        _db.create_all()
+        seed_framework(_db.session)
+        outcome = qservice.import_definition(_db.session, validate_file(EXAMPLE))
+        qservice.publish(_db.session, outcome.version.questionnaire)
+        orgs = {
+            "A": make_org("City A", actions=(1, 2)),
+            "B": make_org("Region B", actions=(1, 2)),
+        }
+        for name, (role, org_key, led) in PEOPLE.items():
+            person = user_service.create_user(
+                _db.session,
+                f"{name}@example.org",
+                role=role,
+                display_name=name.replace("_", " ").title(),
+                password=PASSWORD,
+                organisation=orgs[org_key] if org_key else None,
+                actions=[action(n) for n in led],
+            )
+            # the privacy notice was accepted at first login
+            person.privacy_version = app.config["PRIVACY_NOTICE_VERSION"]
+            person.privacy_accepted_at = utcnow()
+        _db.session.commit()
+        _db.session.remove()
+    port = _free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield LiveServer(app, f"http://127.0.0.1:{port}")
     finally:
         server.shutdown()
-        thread.join(timeout=10)
         server.server_close()
+        thread.join(timeout=10)
+        with app.app_context():
+            _db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        _unavailable(f"{CHROMIUM} is missing: install Debian's chromium to run the browser tests")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - playwright is a dev dependency
+        _unavailable("playwright is not installed: run `make install-dev`")
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+    try:
+        yield browser
+    finally:
+        browser.close()
+        playwright.stop()
 
 
 @pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
+def new_page(browser):
+    contexts = []
+
+    def _new_page(width: int = 1280, lang: str = "en", height: int = 900):
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, locale=lang, accept_downloads=False
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.errors = []  # type: ignore[attr-defined]
+        page.on("pageerror", lambda error: page.errors.append(str(error)))  # type: ignore[attr-defined]
+        return page
+
+    yield _new_page
+    for context in contexts:
+        context.close()
 
 
-def login(page, email: str, password: str = PASSWORD) -> None:
-    page.goto("/login")
-    page.fill("#email", email)
-    page.fill("#password", password)
-    page.click("main button[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
+@pytest.fixture
+def shot():
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def _shot(page, name: str) -> Path:
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return _shot
 
 
-def logout(page) -> None:
-    page.click("text=Log out")
-    page.wait_for_url("**/login")
-
-
-def screenshot(page, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
+@pytest.fixture
+def axe_source() -> str:
+    if not AXE.exists():
+        _unavailable(f"{AXE.relative_to(ROOT)} is missing: run `make install-dev` (needs npm)")
+    return AXE.read_text(encoding="utf-8")

@@ -22,7 +22,14 @@ from app.models import (
 )
 from app.services import responses as response_service
 from app.services import users as user_service
-from tests.browser.conftest import login, logout, screenshot
+from tests.browser.review_support import (  # noqa: F401 - fixtures used by name
+    live_app,
+    live_server,
+    login,
+    logout,
+    page,
+    screenshot,
+)
 from tests.conftest import PASSWORD
 from tests.review_helpers import COMPLETE, publish_example
 
@@ -70,7 +77,7 @@ def _setup(app) -> int:
         return response.id
 
 
-def test_return_with_comment_resubmit_accept(live_app, page):
+def test_return_with_comment_resubmit_accept(live_app, page):  # noqa: F811 - fixtures
     response_id = _setup(live_app)
 
     # The leader finds the response in the queue and opens it.
