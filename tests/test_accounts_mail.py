@@ -108,7 +108,7 @@ def test_invitation_by_mail_end_to_end(client, login_as, users, orgs, db, mail_s
 def test_password_reset_by_mail_end_to_end(app, client, users, db, mail_server):
     other_device = app.test_client()
     assert login(other_device, "respondent_a@example.org").status_code == 302
-    assert other_device.get("/").status_code == 200
+    assert other_device.get("/", follow_redirects=True).status_code == 200
 
     client.post_form("/password/forgot", {"email": "nobody@example.org"})  # no mail for this
     response = client.post_form("/password/forgot", {"email": "respondent_a@example.org"})
