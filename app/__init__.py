@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import Flask, g, request, session
 from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -23,12 +22,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Each language named in itself, for the language switcher.
 LANGUAGE_NAMES = {"en": "English", "de": "Deutsch", "fr": "Français", "it": "Italiano"}
-ROLE_LABELS = {
-    "admin": _l("administrator"),
-    "coordinator": _l("coordinator"),
-    "leader": _l("action leader"),
-    "respondent": _l("respondent"),
-}
 
 
 def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
@@ -128,6 +121,10 @@ def _init_extensions(app: Flask) -> None:
             return None
         return user
 
+    from .labels import ROLE_LABELS, label
+
+    app.add_template_filter(label, "label")
+
     @app.context_processor
     def inject_globals() -> dict[str, Any]:
         from flask_babel import get_locale
@@ -139,7 +136,7 @@ def _init_extensions(app: Flask) -> None:
             "current_lang": str(get_locale() or "en"),
             "languages": app.config["LANGUAGES"],
             "language_names": LANGUAGE_NAMES,
-            "role_labels": {key: str(label) for key, label in ROLE_LABELS.items()},
+            "role_labels": {key: str(text) for key, text in ROLE_LABELS.items()},
             "request_id": g.get("request_id", ""),
         }
 

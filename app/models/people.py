@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
+from ..services.i18n import N_
 from .base import UTCDateTime, enum_values, utcnow
 from .framework import Action
 
@@ -43,21 +44,22 @@ class Role(StrEnum):
     RESPONDENT = "respondent"
 
 
+# English labels, marked for translation (``app.labels.label`` shows them translated).
 ORG_KIND_LABELS = {
-    OrgKind.CITY: "City or metropolitan area",
-    OrgKind.REGION: "Region",
-    OrgKind.MEMBER_STATE: "Member State",
-    OrgKind.EU_BODY: "EU institution or body",
-    OrgKind.NGO: "NGO or network",
-    OrgKind.UNIVERSITY: "University or research centre",
-    OrgKind.PRIVATE: "Private sector",
-    OrgKind.OTHER: "Other",
+    OrgKind.CITY: N_("City or metropolitan area"),
+    OrgKind.REGION: N_("Region"),
+    OrgKind.MEMBER_STATE: N_("Member State"),
+    OrgKind.EU_BODY: N_("EU institution or body"),
+    OrgKind.NGO: N_("NGO or network"),
+    OrgKind.UNIVERSITY: N_("University or research centre"),
+    OrgKind.PRIVATE: N_("Private sector"),
+    OrgKind.OTHER: N_("Other"),
 }
 SIZE_BAND_LABELS = {
-    SizeBand.SMALL: "Small (under 50,000)",
-    SizeBand.MEDIUM: "Medium (50,000 to 250,000)",
-    SizeBand.LARGE: "Large (250,000 to 1 million)",
-    SizeBand.METROPOLITAN: "Metropolitan (over 1 million)",
+    SizeBand.SMALL: N_("Small (under 50,000)"),
+    SizeBand.MEDIUM: N_("Medium (50,000 to 250,000)"),
+    SizeBand.LARGE: N_("Large (250,000 to 1 million)"),
+    SizeBand.METROPOLITAN: N_("Metropolitan (over 1 million)"),
 }
 
 # Which actions an organisation is asked to answer.
