@@ -266,7 +266,7 @@ class World:
         return {**self.values, "my_spare_token": self.spare_token.get(role, 0)}
 
 
-def _definition(text: str):  # type: ignore[no-untyped-def]
+def _validated(text: str):  # type: ignore[no-untyped-def]
     result = validate_text(text, "example.yaml")
     assert result.ok, result.errors
     return result
@@ -280,7 +280,7 @@ def world(db, users, orgs) -> World:
     first = publish_example(1)
     second = publish_example(2)
     draft = example_text(1).replace("It takes ten minutes.", "It takes eleven minutes.")
-    qservice.import_definition(db.session, _definition(draft))
+    qservice.import_definition(db.session, _validated(draft))
 
     responses = {
         "response_a": make_response(
