@@ -73,8 +73,8 @@ def test_overview_counts_and_organisations(client, login_as, db, one, orgs, user
     assert f'href="/review/{submitted.id}"' in table and f'href="/review/{draft.id}"' in table
     assert late.name in table and "not started" in table
     assert "Elsewhere" not in table
-    # Exports and results are other blueprints: no link until they are merged.
-    assert "/exports" not in html
+    # The leader of the action may export it: the page links there.
+    assert 'href="/actions/1/exports"' in html
 
 
 def test_home_cards_link_to_action_pages(client, login_as, users):
