@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.definitions import answers as codec
 from app.models import Answer, Question
 from app.services import aggregation as agg
+from app.services import evidence
 from tests import results_support as support
 
 Z = 1.959963984540054
@@ -334,16 +335,16 @@ def test_distribution_bins_in_sql(db, spread):
 
 def test_provenance(db, spread):
     theme = agg.theme_by_key(db.session, "broader_understanding")
-    rows = agg.provenance(db.session, agg.Filters(), theme.id)
+    rows = evidence.provenance(db.session, agg.Filters(), theme.id)
     agree = {(r.action, r.code): r for r in rows}
     assert agree[(1, "agree")].n == 3 and agree[(1, "agree")].mean == pytest.approx(175 / 3)
     assert agree[(8, "agree")].n == 2 and agree[(8, "agree")].weight == 1.0
     assert agree[(1, "has_plan")].n == 0 and agree[(1, "has_plan")].weight == 2.0
     assert sum(r.share for r in rows) == pytest.approx(1.0)
-    only8 = agg.provenance(db.session, agg.Filters(actions=(8,)), theme.id)
+    only8 = evidence.provenance(db.session, agg.Filters(actions=(8,)), theme.id)
     assert {r.action for r in only8} == {8}
     resilience = agg.theme_by_key(db.session, "resilience")
-    items = [r for r in agg.provenance(db.session, agg.Filters(), resilience.id) if r.item]
+    items = [r for r in evidence.provenance(db.session, agg.Filters(), resilience.id) if r.item]
     assert [(r.code, r.item, r.item_label, r.weight) for r in items] == [("effects", "y", "Y", 3.0)]
 
 
@@ -353,7 +354,7 @@ def test_quotes_show_kind_and_country_only(db, q1):
     other = support.organisation(db.session, "Draft Town", "city", "PT", "small")
     support.respond(db.session, q1, other, {"idea": "Not yet submitted"}, state="draft")
     db.session.commit()
-    total, quotes = agg.quotes(db.session, agg.Filters(), "identity_democracy")
+    total, quotes = evidence.quotes(db.session, agg.Filters(), "identity_democracy")
     assert total == 1
     (quote,) = quotes
     assert (quote.text, quote.kind, quote.country, quote.action) == (
@@ -363,22 +364,22 @@ def test_quotes_show_kind_and_country_only(db, q1):
         1,
     )
     assert "Secret" not in repr(quote)
-    assert agg.quotes(db.session, agg.Filters(), "resilience") == (0, [])
-    assert agg.selected_quotes(db.session, agg.Filters(), "identity_democracy")[0] == quote
+    assert evidence.quotes(db.session, agg.Filters(), "resilience") == (0, [])
+    assert evidence.selected_quotes(db.session, agg.Filters(), "identity_democracy")[0] == quote
 
 
 def test_question_answers_and_value_counts(db, spread):
     question_id = db.session.scalar(
         select(Question.id).where(Question.code == "agree").order_by(Question.id)
     )
-    total, rows = agg.question_answers(db.session, agg.Filters(), question_id)
+    total, rows = evidence.question_answers(db.session, agg.Filters(), question_id)
     assert total == 3
     assert {(r.value, r.kind, r.country) for r in rows} == {
         ("5", "city", "FR"),
         ("3", "city", "FR"),
         ("2", "ngo", "IT"),
     }
-    counts = agg.value_counts(db.session, agg.Filters(), question_id)
+    counts = evidence.value_counts(db.session, agg.Filters(), question_id)
     assert [(c.value, c.count) for c in counts] == [("2", 1), ("3", 1), ("5", 1)]
 
 
@@ -387,11 +388,11 @@ def test_response_counts(db, q1):
         org = support.organisation(db.session, f"Org {index}")
         support.respond(db.session, q1, org, {"agree": "3"}, state=state)
     db.session.commit()
-    rows = agg.response_counts(db.session)
+    rows = evidence.response_counts(db.session)
     assert len(rows) == 11
     assert rows[0].counts["accepted"] == 2 and rows[0].counts["draft"] == 1
     assert rows[0].total == 4 and rows[1].total == 0
-    assert [r.action for r in agg.response_counts(db.session, [2, 3])] == [2, 3]
+    assert [r.action for r in evidence.response_counts(db.session, [2, 3])] == [2, 3]
 
 
 def test_unknown_breakdown_is_refused():

@@ -66,16 +66,16 @@ DIMENSION_LABELS = {
 NO_SIZE = "none"  # the size "group" of organisations that are not cities
 
 # Tables (Core, so the query builder composes plain joins).
-_A = Answer.__table__
-_TW = ThemeWeight.__table__
-_R = Response.__table__
-_QN = Questionnaire.__table__
-_ACT = Action.__table__
-_PER = Perspective.__table__
-_PIL = Pillar.__table__
-_ORG = Organisation.__table__
-_Q = Question.__table__
-_V = QuestionnaireVersion.__table__
+T_ANSWERS = Answer.__table__
+T_WEIGHTS = ThemeWeight.__table__
+T_RESPONSES = Response.__table__
+T_QUESTIONNAIRES = Questionnaire.__table__
+T_ACTIONS = Action.__table__
+T_PERSPECTIVES = Perspective.__table__
+T_PILLARS = Pillar.__table__
+T_ORGANISATIONS = Organisation.__table__
+T_QUESTIONS = Question.__table__
+T_VERSIONS = QuestionnaireVersion.__table__
 
 
 # --- filters -------------------------------------------------------------------------
@@ -118,7 +118,7 @@ class Filters:
         return bool(self.kinds or self.countries or self.sizes)
 
 
-class _From:
+class ResponseFrom:
     """The FROM clause of a query over responses: joins are added once, when needed."""
 
     def __init__(self, base: FromClause) -> None:
@@ -133,18 +133,18 @@ class _From:
         if name == "action":
             self.need("questionnaire")
         on = {
-            "questionnaire": _QN.c.id == _R.c.questionnaire_id,
-            "action": _ACT.c.id == _QN.c.action_id,
-            "perspective": _PER.c.id == _ACT.c.perspective_id,
-            "pillar": _PIL.c.id == _ACT.c.pillar_id,
-            "organisation": _ORG.c.id == _R.c.organisation_id,
+            "questionnaire": T_QUESTIONNAIRES.c.id == T_RESPONSES.c.questionnaire_id,
+            "action": T_ACTIONS.c.id == T_QUESTIONNAIRES.c.action_id,
+            "perspective": T_PERSPECTIVES.c.id == T_ACTIONS.c.perspective_id,
+            "pillar": T_PILLARS.c.id == T_ACTIONS.c.pillar_id,
+            "organisation": T_ORGANISATIONS.c.id == T_RESPONSES.c.organisation_id,
         }[name]
         table = {
-            "questionnaire": _QN,
-            "action": _ACT,
-            "perspective": _PER,
-            "pillar": _PIL,
-            "organisation": _ORG,
+            "questionnaire": T_QUESTIONNAIRES,
+            "action": T_ACTIONS,
+            "perspective": T_PERSPECTIVES,
+            "pillar": T_PILLARS,
+            "organisation": T_ORGANISATIONS,
         }[name]
         self.clause = self.clause.join(table, on)
         self.joined.add(name)
@@ -152,16 +152,16 @@ class _From:
 
 def _size_column() -> ColumnElement[Any]:
     # Typed as a plain string: "none" is no SizeBand, so the Enum type must not read it.
-    return func.coalesce(_ORG.c.size_band, literal(NO_SIZE), type_=String())
+    return func.coalesce(T_ORGANISATIONS.c.size_band, literal(NO_SIZE), type_=String())
 
 
 # dimension -> (join needed, grouping column)
 _DIMENSION_COLUMNS: dict[str, tuple[str, Any]] = {
-    "action": ("action", _ACT.c.number),
-    "perspective": ("perspective", _PER.c.key),
-    "pillar": ("pillar", _PIL.c.key),
-    "kind": ("organisation", _ORG.c.kind),
-    "country": ("organisation", _ORG.c.country),
+    "action": ("action", T_ACTIONS.c.number),
+    "perspective": ("perspective", T_PERSPECTIVES.c.key),
+    "pillar": ("pillar", T_PILLARS.c.key),
+    "kind": ("organisation", T_ORGANISATIONS.c.kind),
+    "country": ("organisation", T_ORGANISATIONS.c.country),
     "size": ("organisation", None),  # built per query: coalesce(size_band, 'none')
 }
 
@@ -172,31 +172,33 @@ def _dimension_column(by: str) -> ColumnElement[Any]:
     return _DIMENSION_COLUMNS[by][1]
 
 
-def _conditions(filters: Filters, joins: _From) -> list[ColumnElement[bool]]:
+def filter_conditions(filters: Filters, joins: ResponseFrom) -> list[ColumnElement[bool]]:
     """WHERE conditions on responses for ``filters``; adds the joins they need."""
-    where: list[ColumnElement[bool]] = [_R.c.state.in_(filters.states)]
+    where: list[ColumnElement[bool]] = [T_RESPONSES.c.state.in_(filters.states)]
     if filters.actions:
         joins.need("action")
-        where.append(_ACT.c.number.in_(filters.actions))
+        where.append(T_ACTIONS.c.number.in_(filters.actions))
     if filters.perspectives:
         joins.need("perspective")
-        where.append(_PER.c.key.in_(filters.perspectives))
+        where.append(T_PERSPECTIVES.c.key.in_(filters.perspectives))
     if filters.pillars:
         joins.need("pillar")
-        where.append(_PIL.c.key.in_(filters.pillars))
+        where.append(T_PILLARS.c.key.in_(filters.pillars))
     if filters.kinds:
         joins.need("organisation")
-        where.append(_ORG.c.kind.in_(filters.kinds))
+        where.append(T_ORGANISATIONS.c.kind.in_(filters.kinds))
     if filters.countries:
         joins.need("organisation")
-        where.append(_ORG.c.country.in_([c.upper() for c in filters.countries]))
+        where.append(T_ORGANISATIONS.c.country.in_([c.upper() for c in filters.countries]))
     if filters.sizes:
         joins.need("organisation")
         where.append(_size_column().in_(filters.sizes))
     if filters.submitted_from:
-        where.append(_R.c.submitted_at >= _day_start(filters.submitted_from))
+        where.append(T_RESPONSES.c.submitted_at >= _day_start(filters.submitted_from))
     if filters.submitted_to:
-        where.append(_R.c.submitted_at < _day_start(filters.submitted_to + timedelta(days=1)))
+        where.append(
+            T_RESPONSES.c.submitted_at < _day_start(filters.submitted_to + timedelta(days=1))
+        )
     return where
 
 
@@ -218,20 +220,26 @@ def response_scores(
     One row per response and theme where s(r, t) is defined (at least one valued answer
     weighted to t); ``grp`` is the response's group under the breakdown ``by``.
     """
-    joins = _From(
-        _A.join(_TW, and_(_TW.c.question_id == _A.c.question_id, _TW.c.item == _A.c.item)).join(
-            _R, _R.c.id == _A.c.response_id
-        )
+    joins = ResponseFrom(
+        T_ANSWERS.join(
+            T_WEIGHTS,
+            and_(
+                T_WEIGHTS.c.question_id == T_ANSWERS.c.question_id,
+                T_WEIGHTS.c.item == T_ANSWERS.c.item,
+            ),
+        ).join(T_RESPONSES, T_RESPONSES.c.id == T_ANSWERS.c.response_id)
     )
-    where = [_A.c.score.is_not(None), *_conditions(filters, joins)]
+    where = [T_ANSWERS.c.score.is_not(None), *filter_conditions(filters, joins)]
     if theme_ids is not None:
-        where.append(_TW.c.theme_id.in_(list(theme_ids)) if theme_ids else false())
+        where.append(T_WEIGHTS.c.theme_id.in_(list(theme_ids)) if theme_ids else false())
     columns: list[Any] = [
-        _A.c.response_id.label("response_id"),
-        _TW.c.theme_id.label("theme_id"),
-        (func.sum(_TW.c.weight * _A.c.score) / func.sum(_TW.c.weight)).label("s"),
+        T_ANSWERS.c.response_id.label("response_id"),
+        T_WEIGHTS.c.theme_id.label("theme_id"),
+        (func.sum(T_WEIGHTS.c.weight * T_ANSWERS.c.score) / func.sum(T_WEIGHTS.c.weight)).label(
+            "s"
+        ),
     ]
-    group_by: list[Any] = [_A.c.response_id, _TW.c.theme_id]
+    group_by: list[Any] = [T_ANSWERS.c.response_id, T_WEIGHTS.c.theme_id]
     if by is not None:
         if by not in DIMENSIONS:
             raise ValueError(f"unknown breakdown {by!r}: use one of {', '.join(DIMENSIONS)}")
@@ -387,14 +395,14 @@ def breakdown(session: Any, filters: Filters, by: str, lang: str = "en") -> Brea
     cells: dict[tuple[str, str], Stat] = {}
     present: set[str] = set()
     for row in session.execute(group_scores_query(filters, by)):
-        group = _group_key(row.grp)
+        group = group_key(row.grp)
         present.add(group)
         cells[(group, key_of[row.theme_id])] = Stat.from_moments(row.n, row.mean, row.variance)
     groups = list_groups(session, by, lang, present, filters)
     return Breakdown(by=by, groups=groups, themes=infos, cells=cells)
 
 
-def _group_key(value: Any) -> str:
+def group_key(value: Any) -> str:
     return str(value.value if hasattr(value, "value") else value)
 
 
@@ -475,339 +483,3 @@ def distribution(session: Any, filters: Filters, theme_id: int, bins: int = 10) 
     counts = {k: n for k, n in session.execute(select(index, func.count()).group_by(index))}
     width = 100 / bins
     return [Bin(k * width, (k + 1) * width, int(counts.get(k, 0))) for k in range(bins)]
-
-
-# --- provenance ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FeedRow:
-    """A question (or matrix item) weighted to a theme, with what its answers say."""
-
-    question_id: int
-    action: int
-    version: int
-    code: str
-    label: str
-    item: str
-    item_label: str
-    qtype: str
-    weight: float
-    n: int  # valued answers counted
-    mean: float | None  # 0..100
-    share: float  # this row's part of the theme's total weight over counted answers, 0..1
-
-
-def provenance(session: Any, filters: Filters, theme_id: int, lang: str = "en") -> list[FeedRow]:
-    """Which actions and questions feed a theme: weights, mean values and n (in SQL:
-    theme_weights LEFT JOIN the counted answers, GROUP BY question and item)."""
-    joins = _From(_A.join(_R, _R.c.id == _A.c.response_id))
-    where = [_A.c.score.is_not(None), *_conditions(filters, joins)]  # adds joins first
-    counted = (
-        select(_A.c.question_id, _A.c.item, _A.c.score)
-        .select_from(joins.clause)
-        .where(*where)
-        .subquery("counted")
-    )
-    weights = (
-        _TW.join(_Q, _Q.c.id == _TW.c.question_id)
-        .join(_V, _V.c.id == _Q.c.version_id)
-        .join(_QN, _QN.c.id == _V.c.questionnaire_id)
-        .join(_ACT, _ACT.c.id == _QN.c.action_id)
-    )
-    stmt = (
-        select(
-            _TW.c.question_id,
-            _TW.c.item,
-            _TW.c.weight,
-            _ACT.c.number,
-            _V.c.number.label("version"),
-            _V.c.status,
-            func.count(counted.c.score).label("n"),
-            func.avg(counted.c.score).label("mean"),
-        )
-        .select_from(
-            weights.outerjoin(
-                counted,
-                and_(counted.c.question_id == _TW.c.question_id, counted.c.item == _TW.c.item),
-            )
-        )
-        .where(_TW.c.theme_id == theme_id)
-        .group_by(
-            _TW.c.question_id,
-            _TW.c.item,
-            _TW.c.weight,
-            _ACT.c.number,
-            _V.c.number,
-            _V.c.status,
-        )
-    )
-    if filters.actions:
-        stmt = stmt.where(_ACT.c.number.in_(filters.actions))
-    rows = [r for r in session.execute(stmt) if r.n or r.status == "published"]
-    specs = _question_specs(session, {r.question_id for r in rows})
-    mass = sum(r.weight * r.n for r in rows) or 1.0
-    result = []
-    for r in rows:
-        code, position, spec = specs[r.question_id]
-        item_label = ""
-        if r.item:
-            item = next((i for i in spec.get("items", []) if i["code"] == r.item), None)
-            item_label = _text(item["label"], lang) if item else r.item
-        result.append(
-            FeedRow(
-                question_id=r.question_id,
-                action=r.number,
-                version=r.version,
-                code=code,
-                label=_text(spec.get("label"), lang),
-                item=r.item,
-                item_label=item_label,
-                qtype=spec.get("type", ""),
-                weight=float(r.weight),
-                n=int(r.n),
-                mean=None if r.mean is None else 100 * float(r.mean),
-                share=r.weight * r.n / mass,
-            )
-        )
-    order = {r.question_id: specs[r.question_id][1] for r in rows}
-    result.sort(key=lambda f: (f.action, -f.version, order[f.question_id], f.item))
-    return result
-
-
-def _question_specs(session: Any, ids: set[int]) -> dict[int, tuple[str, int, dict[str, Any]]]:
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(_Q.c.id, _Q.c.code, _Q.c.position, _Q.c.spec).where(_Q.c.id.in_(sorted(ids)))
-    )
-    return {r.id: (r.code, r.position, r.spec) for r in rows}
-
-
-def _text(value: Any, lang: str) -> str:
-    from .i18n import pick
-
-    return pick(value, lang)
-
-
-# --- quotes and answers --------------------------------------------------------------
-
-TEXT_TYPES = ("short_text", "long_text")
-
-
-@dataclass(frozen=True)
-class Quote:
-    """A text answer tagged to a theme: who said it only as organisation kind and country."""
-
-    text: str
-    kind: str
-    country: str
-    action: int
-    question_id: int
-    question_label: str
-    submitted_at: datetime | None
-
-    @property
-    def kind_label(self) -> str:
-        return ORG_KIND_LABELS.get(OrgKind(self.kind), self.kind)
-
-
-def text_questions_for_theme(session: Any, theme_key: str) -> dict[int, dict[str, Any]]:
-    """Text questions whose definition tags ``theme_key`` (their answers are quotes)."""
-    rows = session.execute(select(_Q.c.id, _Q.c.spec).where(_Q.c.qtype.in_(TEXT_TYPES)))
-    return {r.id: r.spec for r in rows if theme_key in (r.spec or {}).get("themes", {})}
-
-
-def quotes(
-    session: Any,
-    filters: Filters,
-    theme_key: str,
-    lang: str = "en",
-    limit: int = 20,
-    offset: int = 0,
-) -> tuple[int, list[Quote]]:
-    """(total, one page of quotes): newest first, from counted responses only."""
-    specs = text_questions_for_theme(session, theme_key)
-    if not specs:
-        return 0, []
-    joins = _From(_A.join(_R, _R.c.id == _A.c.response_id))
-    joins.need("organisation")
-    joins.need("action")
-    where = [_A.c.question_id.in_(sorted(specs)), *_conditions(filters, joins)]
-    total = session.scalar(select(func.count()).select_from(joins.clause).where(*where)) or 0
-    rows = session.execute(
-        select(
-            _A.c.value,
-            _A.c.question_id,
-            _ORG.c.kind,
-            _ORG.c.country,
-            _ACT.c.number,
-            _R.c.submitted_at,
-        )
-        .select_from(joins.clause)
-        .where(*where)
-        .order_by(_R.c.submitted_at.desc(), _A.c.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    return total, [
-        Quote(
-            text=r.value,
-            kind=_group_key(r.kind),
-            country=r.country,
-            action=r.number,
-            question_id=r.question_id,
-            question_label=_text(specs[r.question_id].get("label"), lang),
-            submitted_at=r.submitted_at,
-        )
-        for r in rows
-    ]
-
-
-def selected_quotes(
-    session: Any, filters: Filters, theme_key: str, lang: str = "en", count: int = 3
-) -> list[Quote]:
-    """A few quotes for the report: substantive (longest under 600 characters), from
-    different actions where possible."""
-    _, pool = quotes(session, filters, theme_key, lang, limit=200)
-    pool = sorted(
-        (q for q in pool if len(q.text) <= 600),
-        key=lambda q: (-len(q.text), q.action, q.question_id),
-    )
-    chosen: list[Quote] = []
-    seen_actions: set[int] = set()
-    for quote in pool:
-        if quote.action not in seen_actions:
-            chosen.append(quote)
-            seen_actions.add(quote.action)
-        if len(chosen) == count:
-            return chosen
-    for quote in pool:
-        if quote not in chosen:
-            chosen.append(quote)
-        if len(chosen) == count:
-            break
-    return chosen
-
-
-@dataclass(frozen=True)
-class AnonymousAnswer:
-    value: str
-    item: str
-    other_text: str | None
-    score: float | None  # 0..100
-    kind: str
-    country: str
-    submitted_at: datetime | None
-
-    @property
-    def kind_label(self) -> str:
-        return ORG_KIND_LABELS.get(OrgKind(self.kind), self.kind)
-
-
-@dataclass(frozen=True)
-class ValueCount:
-    item: str
-    value: str
-    count: int
-
-
-def question_answers(
-    session: Any, filters: Filters, question_id: int, limit: int = 50, offset: int = 0
-) -> tuple[int, list[AnonymousAnswer]]:
-    """(total, one page of) the counted answers to one question, anonymous: organisation
-    kind and country only, never the organisation's name nor the person."""
-    joins = _From(_A.join(_R, _R.c.id == _A.c.response_id))
-    joins.need("organisation")
-    where = [_A.c.question_id == question_id, *_conditions(filters, joins)]
-    total = session.scalar(select(func.count()).select_from(joins.clause).where(*where)) or 0
-    rows = session.execute(
-        select(
-            _A.c.value,
-            _A.c.item,
-            _A.c.other_text,
-            _A.c.score,
-            _ORG.c.kind,
-            _ORG.c.country,
-            _R.c.submitted_at,
-        )
-        .select_from(joins.clause)
-        .where(*where)
-        .order_by(_R.c.submitted_at.desc(), _A.c.response_id.desc(), _A.c.item)
-        .limit(limit)
-        .offset(offset)
-    )
-    return total, [
-        AnonymousAnswer(
-            value=r.value,
-            item=r.item,
-            other_text=r.other_text,
-            score=None if r.score is None else 100 * r.score,
-            kind=_group_key(r.kind),
-            country=r.country,
-            submitted_at=r.submitted_at,
-        )
-        for r in rows
-    ]
-
-
-def value_counts(session: Any, filters: Filters, question_id: int) -> list[ValueCount]:
-    """How often each stored value was given (per matrix item), for counted responses."""
-    joins = _From(_A.join(_R, _R.c.id == _A.c.response_id))
-    where = [_A.c.question_id == question_id, *_conditions(filters, joins)]
-    rows = session.execute(
-        select(_A.c.item, _A.c.value, func.count())
-        .select_from(joins.clause)
-        .where(*where)
-        .group_by(_A.c.item, _A.c.value)
-        .order_by(_A.c.item, _A.c.value)
-    )
-    return [ValueCount(item, value, int(count)) for item, value, count in rows]
-
-
-# --- response counts -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CountRow:
-    action: int
-    title: str
-    counts: dict[str, int]
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-
-def response_counts(
-    session: Any, actions: Iterable[int] | None = None, lang: str = "en"
-) -> list[CountRow]:
-    """Responses per action and state (every state), for ``actions`` (None: all)."""
-    stmt = (
-        select(_ACT.c.number, _R.c.state, func.count())
-        .select_from(_R.join(_QN, _QN.c.id == _R.c.questionnaire_id))
-        .join(_ACT, _ACT.c.id == _QN.c.action_id)
-        .group_by(_ACT.c.number, _R.c.state)
-    )
-    counts: dict[int, dict[str, int]] = {}
-    for number, state, count in session.execute(stmt):
-        counts.setdefault(number, {})[_group_key(state)] = int(count)
-    wanted = None if actions is None else set(actions)
-    rows = []
-    for action in session.scalars(select(Action).order_by(Action.number)):
-        if wanted is not None and action.number not in wanted:
-            continue
-        per_state = {s.value: counts.get(action.number, {}).get(s.value, 0) for s in ResponseState}
-        rows.append(CountRow(action.number, action.text("short_title", lang), per_state))
-    return rows
-
-
-def countries_with_responses(session: Any) -> list[str]:
-    """Countries of organisations that gave at least one response (for filter choices)."""
-    stmt = (
-        select(_ORG.c.country)
-        .where(_ORG.c.id.in_(select(_R.c.organisation_id).distinct()))
-        .distinct()
-        .order_by(_ORG.c.country)
-    )
-    return [code for (code,) in session.execute(stmt)]
