@@ -158,11 +158,10 @@ def scenario(draw: st.DrawFn) -> dict[str, Any]:
                     other[q["code"]] = other_text
         state = draw(st.sampled_from(["accepted", "accepted", "submitted", "draft"]))
         responses.append((action, values, other, state, draw(ORGS)))
-    by = draw(st.sampled_from(agg.DIMENSIONS))
-    return {"definitions": definitions, "responses": responses, "by": by}
+    return {"definitions": definitions, "responses": responses}
 
 
-def reference_figures(session, include_submitted: bool, by: str) -> dict[str, Any]:
+def reference_figures(session, include_submitted: bool) -> dict[str, Any]:
     """The expected figures from the stored answer texts, in plain Python."""
     states = {"accepted", "submitted"} if include_submitted else {"accepted"}
     rows: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
@@ -171,7 +170,7 @@ def reference_figures(session, include_submitted: bool, by: str) -> dict[str, An
     ):
         rows[response_id].append((code, item, value))
     overall: dict[str, list[float]] = defaultdict(list)
-    grouped: dict[tuple[str, str], list[float]] = defaultdict(list)
+    grouped: dict[tuple[str, str, str], list[float]] = defaultdict(list)
     for response in session.scalars(select(Response)):
         if response.state.value not in states:
             continue
@@ -179,17 +178,18 @@ def reference_figures(session, include_submitted: bool, by: str) -> dict[str, An
         questions = {q["code"]: q for q in definition.questions()}
         org = response.organisation
         action = response.questionnaire.action
-        group = {
+        groups = {
             "action": str(action.number),
             "perspective": action.perspective.key,
             "pillar": action.pillar.key,
             "kind": org.kind.value,
             "country": org.country,
             "size": org.size_band.value if org.size_band else agg.NO_SIZE,
-        }[by]
+        }
         for theme, s in ref.response_theme_scores(questions, rows[response.id]).items():
             overall[theme].append(s)
-            grouped[(group, theme)].append(s)
+            for by, group in groups.items():
+                grouped[(by, group, theme)].append(s)
     return {
         "overall": {t: ref.group_stat(overall.get(t, [])) for t in THEMES},
         "grouped": {key: ref.group_stat(values) for key, values in grouped.items()},
@@ -230,15 +230,21 @@ def test_sql_agrees_with_the_reference(db, case, include_submitted):
             org = support.organisation(session, f"Org {index}", kind, country, size)
             support.respond(session, questionnaires[action], org, values, other, state=state)
         filters = agg.Filters(include_submitted=include_submitted)
-        expected = reference_figures(session, include_submitted, case["by"])
-        for row in agg.theme_scores(session, filters):
+        expected = reference_figures(session, include_submitted)
+        # Every breakdown and the overall figures, in one SQL statement.
+        overall, breakdowns = agg.figures(session, filters, agg.DIMENSIONS)
+        for row in overall:
             assert same(row.stat, expected["overall"][row.theme.key]), (
                 row.theme.key,
                 row.stat,
                 expected["overall"][row.theme.key],
             )
-        result = agg.breakdown(session, filters, case["by"])
-        got = {key: stat for key, stat in result.cells.items() if stat.n}
+        got = {
+            (by, group, theme): stat
+            for by, result in breakdowns.items()
+            for (group, theme), stat in result.cells.items()
+            if stat.n
+        }
         assert set(got) == set(expected["grouped"])
         for key, stat in got.items():
             assert same(stat, expected["grouped"][key]), (key, stat, expected["grouped"][key])

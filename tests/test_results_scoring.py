@@ -397,4 +397,11 @@ def test_response_counts(db, q1):
 
 def test_unknown_breakdown_is_refused():
     with pytest.raises(ValueError, match="unknown breakdown"):
-        agg.response_scores(agg.Filters(), by="planet")
+        agg.grouped_scores_query(agg.Filters(), ["planet"])
+
+
+def test_all_breakdowns_in_one_query_match_the_single_ones(db, spread):
+    overall, all_six = agg.figures(db.session, agg.Filters(), agg.DIMENSIONS)
+    assert overall == agg.theme_scores(db.session, agg.Filters())
+    for by in agg.DIMENSIONS:
+        assert all_six[by].cells == agg.breakdown(db.session, agg.Filters(), by).cells

@@ -21,13 +21,16 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Select,
     and_,
     case,
+    cast,
     false,
     func,
     literal,
     select,
+    union_all,
 )
 from sqlalchemy.sql import FromClause
 from sqlalchemy.types import String
@@ -209,16 +212,14 @@ def _day_start(day: date) -> datetime:
 
 # --- the query builder ---------------------------------------------------------------
 
+OVERALL = "overall"  # the "dimension" of the ungrouped figures
 
-def response_scores(
-    filters: Filters,
-    by: str | None = None,
-    theme_ids: Sequence[int] | None = None,
-) -> Select[Any]:
-    """SELECT response_id, theme_id, s [, grp]: each counted response's theme scores.
+
+def response_scores(filters: Filters, theme_ids: Sequence[int] | None = None) -> Select[Any]:
+    """SELECT response_id, theme_id, s: each counted response's theme scores s(r, t).
 
     One row per response and theme where s(r, t) is defined (at least one valued answer
-    weighted to t); ``grp`` is the response's group under the breakdown ``by``.
+    weighted to t): answers JOIN theme_weights, GROUP BY response and theme.
     """
     joins = ResponseFrom(
         T_ANSWERS.join(
@@ -232,39 +233,79 @@ def response_scores(
     where = [T_ANSWERS.c.score.is_not(None), *filter_conditions(filters, joins)]
     if theme_ids is not None:
         where.append(T_WEIGHTS.c.theme_id.in_(list(theme_ids)) if theme_ids else false())
-    columns: list[Any] = [
-        T_ANSWERS.c.response_id.label("response_id"),
-        T_WEIGHTS.c.theme_id.label("theme_id"),
-        (func.sum(T_WEIGHTS.c.weight * T_ANSWERS.c.score) / func.sum(T_WEIGHTS.c.weight)).label(
-            "s"
-        ),
-    ]
-    group_by: list[Any] = [T_ANSWERS.c.response_id, T_WEIGHTS.c.theme_id]
-    if by is not None:
-        if by not in DIMENSIONS:
-            raise ValueError(f"unknown breakdown {by!r}: use one of {', '.join(DIMENSIONS)}")
-        joins.need(_DIMENSION_COLUMNS[by][0])
-        column = _dimension_column(by)
-        columns.append(column.label("grp"))
-        group_by.append(column)
-    return select(*columns).select_from(joins.clause).where(*where).group_by(*group_by)
+    weighted = func.sum(T_WEIGHTS.c.weight * T_ANSWERS.c.score) / func.sum(T_WEIGHTS.c.weight)
+    return (
+        select(
+            T_ANSWERS.c.response_id.label("response_id"),
+            T_WEIGHTS.c.theme_id.label("theme_id"),
+            weighted.label("s"),
+        )
+        .select_from(joins.clause)
+        .where(*where)
+        .group_by(T_ANSWERS.c.response_id, T_WEIGHTS.c.theme_id)
+    )
 
 
-def group_scores_query(
-    filters: Filters, by: str | None = None, theme_ids: Sequence[int] | None = None
-) -> Select[Any]:
-    """SELECT theme_id [, grp], n, mean, variance: the group statistics of s(r, t)."""
-    scores = response_scores(filters, by, theme_ids).cte("response_theme_scores")
+def grouped_scores_query(
+    filters: Filters,
+    dimensions: Sequence[str | None] = (None,),
+    theme_ids: Sequence[int] | None = None,
+) -> CompoundSelect[Any] | Select[Any]:
+    """SELECT dim, theme_id, grp, n, mean, variance for each dimension asked (None: the
+    overall figures), in one statement: the CTE of s(r, t) is computed once, joined to
+    each response's group and grouped, the groupings joined with UNION ALL.
+
+    The variance comes from the sum and the sum of squares (portable SQL; the square
+    root is taken in Python, as SQLite may lack SQRT).
+    """
+    scores = response_scores(filters, theme_ids).cte("response_theme_scores")
     n = func.count(scores.c.s)
     total = func.sum(scores.c.s)
     squares = func.sum(scores.c.s * scores.c.s)
     variance = case((n > 1, (squares - total * total / n) / (n - 1)), else_=None)
-    keys: list[Any] = [scores.c.theme_id] + ([scores.c.grp] if by is not None else [])
-    return (
-        select(*keys, n.label("n"), (total / n).label("mean"), variance.label("variance"))
-        .group_by(*keys)
-        .order_by(*keys)
-    )
+    stats = (n.label("n"), (total / n).label("mean"), variance.label("variance"))
+    parts: list[Select[Any]] = []
+    for by in dimensions:
+        if by is None:
+            parts.append(
+                select(
+                    literal(OVERALL, String()).label("dim"),
+                    scores.c.theme_id,
+                    literal("", String()).label("grp"),
+                    *stats,
+                ).group_by(scores.c.theme_id)
+            )
+            continue
+        if by not in DIMENSIONS:
+            raise ValueError(f"unknown breakdown {by!r}: use one of {', '.join(DIMENSIONS)}")
+        joins = ResponseFrom(scores.join(T_RESPONSES, T_RESPONSES.c.id == scores.c.response_id))
+        joins.need(_DIMENSION_COLUMNS[by][0])
+        column = _dimension_column(by)
+        parts.append(
+            select(
+                literal(by, String()).label("dim"),
+                scores.c.theme_id,
+                cast(column, String()).label("grp"),
+                *stats,
+            )
+            .select_from(joins.clause)
+            .group_by(scores.c.theme_id, column)
+        )
+    return parts[0] if len(parts) == 1 else union_all(*parts)
+
+
+def group_scores_query(
+    filters: Filters, by: str | None = None, theme_ids: Sequence[int] | None = None
+) -> Select[Any] | CompoundSelect[Any]:
+    """One grouping (``by``, or the overall figures): see ``grouped_scores_query``."""
+    return grouped_scores_query(filters, (by,), theme_ids)
+
+
+def _run(session: Any, stmt: Any, cache: Any = None) -> list[Any]:
+    """Execute an aggregate statement, through ``cache`` when one is given."""
+    if cache is not None:
+        return cache.rows(session, stmt)
+    return list(session.execute(stmt))
 
 
 # --- results -------------------------------------------------------------------------
@@ -378,28 +419,51 @@ def theme_by_key(session: Any, key: str, lang: str = "en") -> ThemeInfo | None:
     return next((t for t in themes(session, lang) if t.key == key), None)
 
 
-def theme_scores(session: Any, filters: Filters, lang: str = "en") -> list[ThemeScore]:
+def theme_scores(
+    session: Any, filters: Filters, lang: str = "en", cache: Any = None
+) -> list[ThemeScore]:
     """The five themes' overall scores (themes without data have n == 0)."""
-    infos = themes(session, lang)
-    stats = {
-        row.theme_id: Stat.from_moments(row.n, row.mean, row.variance)
-        for row in session.execute(group_scores_query(filters))
-    }
-    return [ThemeScore(t, stats.get(t.id, Stat())) for t in infos]
+    overall, _ = figures(session, filters, (), lang, cache=cache)
+    return overall
 
 
-def breakdown(session: Any, filters: Filters, by: str, lang: str = "en") -> Breakdown:
+def breakdown(
+    session: Any, filters: Filters, by: str, lang: str = "en", cache: Any = None
+) -> Breakdown:
     """Every theme's score per group of ``by`` (all groups listed, empty ones with n 0)."""
+    return figures(session, filters, (by,), lang, overall=False, cache=cache)[1][by]
+
+
+def figures(
+    session: Any,
+    filters: Filters,
+    dimensions: Sequence[str],
+    lang: str = "en",
+    *,
+    overall: bool = True,
+    theme_ids: Sequence[int] | None = None,
+    cache: Any = None,
+) -> tuple[list[ThemeScore], dict[str, Breakdown]]:
+    """The overall theme scores and the breakdowns by ``dimensions``, in one query."""
     infos = themes(session, lang)
     key_of = {t.id: t.key for t in infos}
-    cells: dict[tuple[str, str], Stat] = {}
-    present: set[str] = set()
-    for row in session.execute(group_scores_query(filters, by)):
-        group = group_key(row.grp)
-        present.add(group)
-        cells[(group, key_of[row.theme_id])] = Stat.from_moments(row.n, row.mean, row.variance)
-    groups = list_groups(session, by, lang, present, filters)
-    return Breakdown(by=by, groups=groups, themes=infos, cells=cells)
+    asked: list[str | None] = ([None] if overall else []) + list(dimensions)
+    stmt = grouped_scores_query(filters, asked, theme_ids)
+    totals: dict[int, Stat] = {}
+    cells: dict[str, dict[tuple[str, str], Stat]] = {d: {} for d in dimensions}
+    for row in _run(session, stmt, cache):
+        stat = Stat.from_moments(row.n, row.mean, row.variance)
+        if row.dim == OVERALL:
+            totals[row.theme_id] = stat
+        else:
+            cells[row.dim][(row.grp, key_of[row.theme_id])] = stat
+    scores = [ThemeScore(t, totals.get(t.id, Stat())) for t in infos] if overall else []
+    result = {}
+    for by in dimensions:
+        present = {group for group, _ in cells[by]}
+        groups = list_groups(session, by, lang, present, filters)
+        result[by] = Breakdown(by=by, groups=groups, themes=infos, cells=cells[by])
+    return scores, result
 
 
 def group_key(value: Any) -> str:
@@ -472,7 +536,9 @@ class Bin:
         return f"{self.low:.0f}–{self.high:.0f}"
 
 
-def distribution(session: Any, filters: Filters, theme_id: int, bins: int = 10) -> list[Bin]:
+def distribution(
+    session: Any, filters: Filters, theme_id: int, bins: int = 10, cache: Any = None
+) -> list[Bin]:
     """Histogram of the responses' scores s(r, t): ``bins`` equal bins over 0..100, the
     last one closed ([90, 100]). Binned in SQL with a CASE (portable, no FLOOR)."""
     scores = response_scores(filters, theme_ids=[theme_id]).cte("response_theme_scores")
@@ -480,6 +546,6 @@ def distribution(session: Any, filters: Filters, theme_id: int, bins: int = 10) 
         *[(scores.c.s < (k + 1) / bins, k) for k in range(bins - 1)],
         else_=bins - 1,
     ).label("bin")
-    counts = {k: n for k, n in session.execute(select(index, func.count()).group_by(index))}
+    counts = {k: n for k, n in _run(session, select(index, func.count()).group_by(index), cache)}
     width = 100 / bins
     return [Bin(k * width, (k + 1) * width, int(counts.get(k, 0))) for k in range(bins)]
