@@ -301,7 +301,7 @@ def group_scores_query(
     return grouped_scores_query(filters, (by,), theme_ids)
 
 
-def _run(session: Any, stmt: Any, cache: Any = None) -> list[Any]:
+def run(session: Any, stmt: Any, cache: Any = None) -> list[Any]:
     """Execute an aggregate statement, through ``cache`` when one is given."""
     if cache is not None:
         return cache.rows(session, stmt)
@@ -451,7 +451,7 @@ def figures(
     stmt = grouped_scores_query(filters, asked, theme_ids)
     totals: dict[int, Stat] = {}
     cells: dict[str, dict[tuple[str, str], Stat]] = {d: {} for d in dimensions}
-    for row in _run(session, stmt, cache):
+    for row in run(session, stmt, cache):
         stat = Stat.from_moments(row.n, row.mean, row.variance)
         if row.dim == OVERALL:
             totals[row.theme_id] = stat
@@ -546,6 +546,6 @@ def distribution(
         *[(scores.c.s < (k + 1) / bins, k) for k in range(bins - 1)],
         else_=bins - 1,
     ).label("bin")
-    counts = {k: n for k, n in _run(session, select(index, func.count()).group_by(index), cache)}
+    counts = {k: n for k, n in run(session, select(index, func.count()).group_by(index), cache)}
     width = 100 / bins
     return [Bin(k * width, (k + 1) * width, int(counts.get(k, 0))) for k in range(bins)]

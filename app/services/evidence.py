@@ -25,6 +25,7 @@ from .aggregation import (
     ResponseFrom,
     filter_conditions,
     group_key,
+    run,
 )
 from .i18n import pick
 
@@ -49,7 +50,9 @@ class FeedRow:
     share: float  # this row's part of the theme's total weight over counted answers, 0..1
 
 
-def provenance(session: Any, filters: Filters, theme_id: int, lang: str = "en") -> list[FeedRow]:
+def provenance(
+    session: Any, filters: Filters, theme_id: int, lang: str = "en", cache: Any = None
+) -> list[FeedRow]:
     """Which actions and questions feed a theme: weights, mean values and n (in SQL:
     theme_weights LEFT JOIN the counted answers, GROUP BY question and item)."""
     joins = ResponseFrom(T_ANSWERS.join(T_RESPONSES, T_RESPONSES.c.id == T_ANSWERS.c.response_id))
@@ -98,7 +101,7 @@ def provenance(session: Any, filters: Filters, theme_id: int, lang: str = "en") 
     )
     if filters.actions:
         stmt = stmt.where(T_ACTIONS.c.number.in_(filters.actions))
-    rows = [r for r in session.execute(stmt) if r.n or r.status == "published"]
+    rows = [r for r in run(session, stmt, cache) if r.n or r.status == "published"]
     specs = _question_specs(session, {r.question_id for r in rows})
     mass = sum(r.weight * r.n for r in rows) or 1.0
     result = []
@@ -181,6 +184,7 @@ def quotes(
     lang: str = "en",
     limit: int = 20,
     offset: int = 0,
+    cache: Any = None,
 ) -> tuple[int, list[Quote]]:
     """(total, one page of quotes): newest first, from counted responses only."""
     specs = text_questions_for_theme(session, theme_key)
@@ -190,8 +194,9 @@ def quotes(
     joins.need("organisation")
     joins.need("action")
     where = [T_ANSWERS.c.question_id.in_(sorted(specs)), *filter_conditions(filters, joins)]
-    total = session.scalar(select(func.count()).select_from(joins.clause).where(*where)) or 0
-    rows = session.execute(
+    total = run(session, select(func.count()).select_from(joins.clause).where(*where), cache)[0][0]
+    rows = run(
+        session,
         select(
             T_ANSWERS.c.value,
             T_ANSWERS.c.question_id,
@@ -204,7 +209,8 @@ def quotes(
         .where(*where)
         .order_by(T_RESPONSES.c.submitted_at.desc(), T_ANSWERS.c.id.desc())
         .limit(limit)
-        .offset(offset)
+        .offset(offset),
+        cache,
     )
     return total, [
         Quote(
@@ -221,11 +227,16 @@ def quotes(
 
 
 def selected_quotes(
-    session: Any, filters: Filters, theme_key: str, lang: str = "en", count: int = 3
+    session: Any,
+    filters: Filters,
+    theme_key: str,
+    lang: str = "en",
+    count: int = 3,
+    cache: Any = None,
 ) -> list[Quote]:
     """A few quotes for the report: substantive (longest under 600 characters), from
     different actions where possible."""
-    _, pool = quotes(session, filters, theme_key, lang, limit=200)
+    _, pool = quotes(session, filters, theme_key, lang, limit=200, cache=cache)
     pool = sorted(
         (q for q in pool if len(q.text) <= 600),
         key=lambda q: (-len(q.text), q.action, q.question_id),
@@ -269,15 +280,21 @@ class ValueCount:
 
 
 def question_answers(
-    session: Any, filters: Filters, question_id: int, limit: int = 50, offset: int = 0
+    session: Any,
+    filters: Filters,
+    question_id: int,
+    limit: int = 50,
+    offset: int = 0,
+    cache: Any = None,
 ) -> tuple[int, list[AnonymousAnswer]]:
     """(total, one page of) the counted answers to one question, anonymous: organisation
     kind and country only, never the organisation's name nor the person."""
     joins = ResponseFrom(T_ANSWERS.join(T_RESPONSES, T_RESPONSES.c.id == T_ANSWERS.c.response_id))
     joins.need("organisation")
     where = [T_ANSWERS.c.question_id == question_id, *filter_conditions(filters, joins)]
-    total = session.scalar(select(func.count()).select_from(joins.clause).where(*where)) or 0
-    rows = session.execute(
+    total = run(session, select(func.count()).select_from(joins.clause).where(*where), cache)[0][0]
+    rows = run(
+        session,
         select(
             T_ANSWERS.c.value,
             T_ANSWERS.c.item,
@@ -293,7 +310,8 @@ def question_answers(
             T_RESPONSES.c.submitted_at.desc(), T_ANSWERS.c.response_id.desc(), T_ANSWERS.c.item
         )
         .limit(limit)
-        .offset(offset)
+        .offset(offset),
+        cache,
     )
     return total, [
         AnonymousAnswer(
@@ -309,16 +327,20 @@ def question_answers(
     ]
 
 
-def value_counts(session: Any, filters: Filters, question_id: int) -> list[ValueCount]:
+def value_counts(
+    session: Any, filters: Filters, question_id: int, cache: Any = None
+) -> list[ValueCount]:
     """How often each stored value was given (per matrix item), for counted responses."""
     joins = ResponseFrom(T_ANSWERS.join(T_RESPONSES, T_RESPONSES.c.id == T_ANSWERS.c.response_id))
     where = [T_ANSWERS.c.question_id == question_id, *filter_conditions(filters, joins)]
-    rows = session.execute(
+    rows = run(
+        session,
         select(T_ANSWERS.c.item, T_ANSWERS.c.value, func.count())
         .select_from(joins.clause)
         .where(*where)
         .group_by(T_ANSWERS.c.item, T_ANSWERS.c.value)
-        .order_by(T_ANSWERS.c.item, T_ANSWERS.c.value)
+        .order_by(T_ANSWERS.c.item, T_ANSWERS.c.value),
+        cache,
     )
     return [ValueCount(item, value, int(count)) for item, value, count in rows]
 
@@ -338,7 +360,7 @@ class CountRow:
 
 
 def response_counts(
-    session: Any, actions: Iterable[int] | None = None, lang: str = "en"
+    session: Any, actions: Iterable[int] | None = None, lang: str = "en", cache: Any = None
 ) -> list[CountRow]:
     """Responses per action and state (every state), for ``actions`` (None: all)."""
     stmt = (
@@ -352,7 +374,7 @@ def response_counts(
         .group_by(T_ACTIONS.c.number, T_RESPONSES.c.state)
     )
     counts: dict[int, dict[str, int]] = {}
-    for number, state, count in session.execute(stmt):
+    for number, state, count in run(session, stmt, cache):
         counts.setdefault(number, {})[group_key(state)] = int(count)
     wanted = None if actions is None else set(actions)
     rows = []
@@ -364,7 +386,7 @@ def response_counts(
     return rows
 
 
-def countries_with_responses(session: Any) -> list[str]:
+def countries_with_responses(session: Any, cache: Any = None) -> list[str]:
     """Countries of organisations that gave at least one response (for filter choices)."""
     stmt = (
         select(T_ORGANISATIONS.c.country)
@@ -372,4 +394,11 @@ def countries_with_responses(session: Any) -> list[str]:
         .distinct()
         .order_by(T_ORGANISATIONS.c.country)
     )
-    return [code for (code,) in session.execute(stmt)]
+    return [code for (code,) in run(session, stmt, cache)]
+
+
+def counted_responses(session: Any, filters: Filters, cache: Any = None) -> int:
+    """How many responses the filters count (whether or not they score on a theme)."""
+    joins = ResponseFrom(T_RESPONSES)
+    where = filter_conditions(filters, joins)
+    return run(session, select(func.count()).select_from(joins.clause).where(*where), cache)[0][0]
