@@ -2,8 +2,10 @@
 
 Every chart is one ``<svg role="img">`` with a ``<title>`` and a ``<desc>`` (the text
 alternative, with the numbers), text labels on the picture itself, and colours from
-colour-blind-safe palettes: the Okabe-Ito blue for bars and a sequential blue scale for
-heatmaps, with the text colour in each cell chosen for contrast (WCAG ratio >= 4.5).
+colour-blind-safe palettes: the Okabe-Ito blue for bars and ColorBrewer's diverging
+orange-purple scale (PuOr, 10 classes of 10 points) for heatmaps, so scores below and above
+the middle of the scale read apart, with the text colour in each cell chosen for contrast
+(WCAG ratio of at least 4.5).
 Only SVG presentation attributes are used (``fill=``, ``stroke=``), never ``style=``.
 The pages show the same numbers in a table beside each chart.
 
@@ -26,8 +28,19 @@ GRID = "#c9d1db"
 BAR = "#0072B2"  # Okabe-Ito blue
 WHISKER = "#1b1f24"
 EMPTY = "#f4f6f9"
-# Sequential blues (ColorBrewer "Blues", 7 classes): light = low, dark = high.
-SCALE = ["#eff3ff", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#084594"]
+# ColorBrewer PuOr, 10 classes (colour-blind safe): orange below 50, purple above.
+SCALE = [
+    "#7f3b08",
+    "#b35806",
+    "#e08214",
+    "#fdb863",
+    "#fee0b6",
+    "#d8daeb",
+    "#b2abd2",
+    "#8073ac",
+    "#542788",
+    "#2d004b",
+]
 
 _ids = itertools.count(1)
 
@@ -122,7 +135,7 @@ def score_bars(rows: Sequence[BarRow], title: str, n_label: str = "n") -> Markup
     """Horizontal bars on 0..100, one per row, with the 95 % interval as a whisker."""
     left, right = 4, WIDTH - 52
     span = right - left
-    row_height = 44
+    row_height = 48
     top = 8
     body: list[str] = []
     parts: list[str] = []
@@ -130,16 +143,19 @@ def score_bars(rows: Sequence[BarRow], title: str, n_label: str = "n") -> Markup
     def x(value: float) -> float:
         return left + span * max(0.0, min(100.0, value)) / 100
 
-    for index, row in enumerate(rows):
-        y = top + index * row_height
-        body.append(_text(left, y + 13, row.label[:58], size=12, weight="600"))
-        bar_y = y + 18
+    y = top
+    for row in rows:
+        lines = wrap(row.label, 40)[:2]
+        for k, line in enumerate(lines):
+            body.append(_text(left, y + 15 + 17 * k, line, size=14, weight="600"))
+        bar_y = y + 21 + 17 * (len(lines) - 1)
+        y = bar_y + row_height - 21
         body.append(
             f'<rect x="{left}" y="{bar_y}" width="{span}" height="16" fill="{EMPTY}" '
             f'stroke="{GRID}" stroke-width="0.5"/>'
         )
         if row.score is None:
-            body.append(_text(left + 6, bar_y + 12, "no data", size=11, fill=MUTED))
+            body.append(_text(left + 6, bar_y + 13, "no data", size=12, fill=MUTED))
             parts.append(f"{row.label}: no data")
             continue
         body.append(
@@ -153,21 +169,21 @@ def score_bars(rows: Sequence[BarRow], title: str, n_label: str = "n") -> Markup
                 f'M{hi:.1f} {mid - 5}V{mid + 5}" stroke="{WHISKER}" stroke-width="1.5" '
                 f'fill="none"/>'
             )
-        body.append(_text(right + 6, bar_y + 13, fmt(row.score), size=13, weight="700"))
+        body.append(_text(right + 6, bar_y + 13, fmt(row.score), size=14, weight="700"))
         ci = (
             f", 95% interval {fmt(row.ci_low)} to {fmt(row.ci_high)}"
             if row.ci_low is not None
             else ""
         )
         parts.append(f"{row.label}: {fmt(row.score)} ({n_label} {row.n}{ci})")
-    axis_y = top + len(rows) * row_height + 4
+    axis_y = y + 4
     for tick in (0, 25, 50, 75, 100):
         tx = x(tick)
         body.append(
             f'<line x1="{tx:.1f}" y1="{top + 16}" x2="{tx:.1f}" y2="{axis_y}" '
             f'stroke="{GRID}" stroke-width="0.5"/>'
         )
-        body.append(_text(tx, axis_y + 13, str(tick), size=11, anchor="middle", fill=MUTED))
+        body.append(_text(tx, axis_y + 14, str(tick), size=12, anchor="middle", fill=MUTED))
     desc = "Scores from 0 to 100. " + "; ".join(parts) + "."
     return _svg(axis_y + 20, title, desc, body, "chart-bars")
 
@@ -188,25 +204,25 @@ def heatmap(
     title: str,
 ) -> Markup:
     """A grid of scores, one row per ``row_labels`` entry; numbers printed in the cells."""
-    label_width = 130
+    label_width = 124
     columns = len(column_labels)
-    cell_width = (WIDTH - label_width - 4) / max(columns, 1)
-    header = 34
-    cell_height = 40
+    cell_width = (WIDTH - label_width - 2) / max(columns, 1)
+    header = 36
+    cell_height = 54
     body: list[str] = []
     parts: list[str] = []
     for c, label in enumerate(column_labels):
         cx = label_width + c * cell_width + cell_width / 2
         lines = wrap(label, 11)[:2]
         for k, line in enumerate(lines):
-            y = header - 6 - (len(lines) - 1 - k) * 13
-            body.append(_text(cx, y, line, size=11, anchor="middle", weight="600"))
+            y = header - 8 - (len(lines) - 1 - k) * 14
+            body.append(_text(cx, y, line, size=12, anchor="middle", weight="600"))
     for r, label in enumerate(row_labels):
         y = header + r * cell_height
-        lines = wrap(label, 20)[:3]
+        lines = wrap(label, 18)[:4]
         for k, line in enumerate(lines):
-            ly = y + cell_height / 2 + 4 + (k - (len(lines) - 1) / 2) * 12
-            body.append(_text(2, ly, line, size=11))
+            ly = y + cell_height / 2 + 4 + (k - (len(lines) - 1) / 2) * 12.5
+            body.append(_text(0, ly, line, size=12))
         for c in range(columns):
             cell = cells[r][c]
             fill = scale_colour(cell.score)
@@ -218,9 +234,9 @@ def heatmap(
             body.append(
                 _text(
                     x + (cell_width - 2) / 2,
-                    y + cell_height / 2 + 3,
+                    y + cell_height / 2 + 4,
                     fmt(cell.score) if cell.score is not None else "–",
-                    size=13,
+                    size=15,
                     anchor="middle",
                     fill=text_on(fill),
                     weight="700",
@@ -231,7 +247,11 @@ def heatmap(
                 + (f"{fmt(cell.score)} (n {cell.n})" if cell.score is not None else "no data")
             )
     height = header + len(row_labels) * cell_height + 4
-    desc = "Scores from 0 to 100, darker is higher. " + "; ".join(parts) + "."
+    desc = (
+        "Scores from 0 to 100: orange below 50, purple above, darker further from 50. "
+        + "; ".join(parts)
+        + "."
+    )
     return _svg(height, title, desc, body, "chart-heatmap")
 
 
@@ -244,11 +264,14 @@ def scale_legend(title: str) -> Markup:
             f'<rect x="{4 + index * step:.1f}" y="4" width="{step:.1f}" height="14" '
             f'fill="{colour}" stroke="{GRID}" stroke-width="0.5"/>'
         )
-    for index in range(len(SCALE) + 1):
+    for index in range(0, len(SCALE) + 1, 2):
         value = round(100 * index / len(SCALE))
         anchor = "start" if index == 0 else "end" if index == len(SCALE) else "middle"
-        body.append(_text(4 + index * step, 32, str(value), size=11, anchor=anchor, fill=MUTED))
-    desc = f"Colour scale from light (0) to dark blue (100), in {len(SCALE)} steps."
+        body.append(_text(4 + index * step, 32, str(value), size=12, anchor=anchor, fill=MUTED))
+    desc = (
+        f"Colour scale in {len(SCALE)} steps of {100 // len(SCALE)} points: dark orange (0) "
+        "through pale orange and pale purple (around 50) to dark purple (100)."
+    )
     return _svg(38, title, desc, body, "chart-legend")
 
 
@@ -268,7 +291,7 @@ def histogram(bins: Sequence[tuple[str, int]], title: str) -> Markup:
             f'<line x1="{left}" y1="{y:.1f}" x2="{WIDTH - 4}" y2="{y:.1f}" stroke="{GRID}" '
             f'stroke-width="0.5"/>'
         )
-        body.append(_text(left - 4, y + 4, str(tick), size=10, anchor="end", fill=MUTED))
+        body.append(_text(left - 4, y + 4, str(tick), size=11, anchor="end", fill=MUTED))
     for index, (_label, n) in enumerate(bins):
         height = (bottom - top) * n / peak
         x = left + index * width
@@ -277,14 +300,12 @@ def histogram(bins: Sequence[tuple[str, int]], title: str) -> Markup:
             f'height="{height:.1f}" fill="{BAR}"/>'
         )
         if n:
-            body.append(_text(x + width / 2, bottom - height - 3, str(n), size=9, anchor="middle"))
-    for index in range(count + 1):
-        if index % 2 == 0:
-            value = round(100 * index / count)
-            body.append(
-                _text(left + index * width, bottom + 14, str(value), size=10, anchor="middle")
-            )
-    body.append(_text(WIDTH / 2, bottom + 28, "score", size=10, anchor="middle", fill=MUTED))
+            body.append(_text(x + width / 2, bottom - height - 3, str(n), size=10, anchor="middle"))
+    for index in range(0, count + 1, 2):
+        value = round(100 * index / count)
+        anchor = "end" if index == count else "middle"
+        body.append(_text(left + index * width, bottom + 15, str(value), size=11, anchor=anchor))
+    body.append(_text(WIDTH / 2, bottom + 29, "score", size=11, anchor="middle", fill=MUTED))
     desc = "Responses per score band: " + "; ".join(f"{label}: {n}" for label, n in bins) + "."
     return _svg(bottom + 34, title, desc, body, "chart-histogram")
 

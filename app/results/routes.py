@@ -39,7 +39,11 @@ def _read_only_transaction() -> None:
 
 @bp.context_processor
 def _helpers() -> dict:
-    return {"fmt": presenters.charts.fmt, "stat_sentence": presenters.stat_sentence}
+    return {
+        "fmt": presenters.charts.fmt,
+        "stat_sentence": presenters.stat_sentence,
+        "stat_detail": presenters.stat_detail,
+    }
 
 
 def results_cache() -> ResultCache:
@@ -164,9 +168,13 @@ def theme(key: str):
         args=form.query_args(),
         theme=info,
         stat=stat,
-        feeds=evidence.provenance(
-            db.session, filters.restricted_to(scope), info.id, _lang(), cache=cache
+        feeds=presenters.feeds_by_action(
+            evidence.provenance(
+                db.session, filters.restricted_to(scope), info.id, _lang(), cache=cache
+            ),
+            {a.number: a.text("short_title", _lang()) for a in db.session.scalars(select(Action))},
         ),
+        themes=aggregation.themes(db.session, _lang()),
         bins=bins,
         histogram=presenters.histogram(bins, _("How the responses' scores are spread")),
         breakdowns=[
@@ -223,12 +231,11 @@ def question(question_id: int):
     )
     lang = _lang()
     spec = question.spec
-    counts = []
+    summary = None
     if question.qtype not in evidence.TEXT_TYPES:
-        counts = [
-            (presenters.item_label(spec, c.item, lang) if c.item else "", c)
-            for c in evidence.value_counts(db.session, filters, question.id, cache=cache)
-        ]
+        summary = presenters.answer_summary(
+            spec, evidence.value_counts(db.session, filters, question.id, cache=cache), lang
+        )
     weights = sorted(
         ((w.item, w.theme, w.weight) for w in question.weights),
         key=lambda w: (w[0], w[1].position),
@@ -242,7 +249,7 @@ def question(question_id: int):
         action_number=action_number,
         label=text(spec.get("label"), lang),
         weights=weights,
-        counts=counts,
+        summary=summary,
         answers=answers,
         total=total,
         page=page,

@@ -139,7 +139,7 @@ class Generator:
         for code in MEMBER_STATES:
             self.country_effect[code] = self.rng.gauss(0, 0.06)
         # Themes differ overall, so the five recommendations do not all sit at 50.
-        self.theme_effect = {key: self.rng.uniform(-0.15, 0.15) for key in sorted(PHRASES)}
+        self.theme_effect = {key: self.rng.uniform(-0.25, 0.25) for key in sorted(PHRASES)}
         self._countries = list(MEMBER_STATES)
         self._country_weights = [MEMBER_STATES[c][1] ** 0.6 for c in self._countries]
 
@@ -187,7 +187,7 @@ class Generator:
         main = max(themes, key=themes.get) if themes else ""  # type: ignore[arg-type]
         key = (action, main)
         if key not in self.action_effect:
-            self.action_effect[key] = self.rng.gauss(0, 0.1)
+            self.action_effect[key] = self.rng.gauss(0, 0.12)
         value = (
             org.maturity
             + self.theme_effect.get(main, 0.0)
@@ -323,10 +323,10 @@ class Generator:
     def _text(self, q: dict[str, Any]) -> str:
         rng = self.rng
         limit = q["max_length"]
+        keys = list(q.get("themes") or {}) or [""]
         if q["type"] == "short_text":
-            text = rng.choice(SHORT_PHRASES)
+            text = rng.choice([p for key in keys for p in SHORT_PHRASES[key]])
         else:
-            keys = list(q.get("themes") or {}) or [""]
             pool = [p for key in keys for p in PHRASES[key]] + PHRASES[""]
             text = " ".join(rng.sample(pool, rng.randint(1, 3)))
         return text[:limit].strip()

@@ -179,18 +179,21 @@ PHRASES: dict[str, list[str]] = {
     ],
 }
 
-SHORT_PHRASES = [
-    "Heritage open days with schools",
-    "Culture in the neighbourhood programme",
-    "Temporary use of vacant shops",
-    "Visitor flow dashboard",
-    "Library as a community living room",
-    "Climate risk map of heritage sites",
-    "Participatory memorial design",
-    "Shared cultural budget with the region",
-    "Guided walks by residents",
-    "Creative hub in a former factory",
-]
+SHORT_PHRASES: dict[str, list[str]] = {
+    "broader_understanding": [
+        "Inventory of intangible heritage",
+        "Heritage open days with schools",
+    ],
+    "integrated_approaches": [
+        "Shared cultural budget with the region",
+        "Temporary use of vacant shops",
+        "Creative hub in a former factory",
+    ],
+    "resilience": ["Climate risk map of heritage sites", "Visitor flow dashboard"],
+    "social_inclusion": ["Library as a community living room", "Culture in the neighbourhood"],
+    "identity_democracy": ["Participatory memorial design", "Guided walks by residents"],
+    "": ["Peer-learning visits between cities", "Annual culture and heritage forum"],
+}
 
 RETURN_REASONS = [
     "Please complete the budget figures in section 2.",
