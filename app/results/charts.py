@@ -37,7 +37,7 @@ SCALE = [
     "#fee0b6",
     "#d8daeb",
     "#b2abd2",
-    "#8073ac",
+    "#6f62a3",  # PuOr's #8073ac, darkened: white text on it reaches 4.5:1
     "#542788",
     "#2d004b",
 ]

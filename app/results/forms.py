@@ -7,7 +7,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from wtforms import Form, SelectField
 from wtforms.fields import DateField
-from wtforms.validators import Optional
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional, ValidationError
 
 from ..models import ORG_KIND_LABELS, SIZE_BAND_LABELS
 from ..services.aggregation import NO_SIZE, Filters, country_name
@@ -19,22 +20,25 @@ class FilterForm(Form):
     state = SelectField(
         _l("Responses counted"),
         choices=[
-            ("accepted", _l("Accepted only")),
-            ("submitted", _l("Accepted and submitted")),
+            SelectChoice("accepted", _l("Accepted only")),
+            SelectChoice("submitted", _l("Accepted and submitted")),
         ],
         default="accepted",
     )
     kind = SelectField(
         _l("Kind of organisation"),
-        choices=[("", _l("All kinds"))] + [(k.value, v) for k, v in ORG_KIND_LABELS.items()],
+        choices=[SelectChoice("", _l("All kinds"))]
+        + [SelectChoice(k.value, v) for k, v in ORG_KIND_LABELS.items()],
         default="",
     )
-    country = SelectField(_l("Country"), choices=[("", _l("All countries"))], default="")
+    country = SelectField(
+        _l("Country"), choices=[SelectChoice("", _l("All countries"))], default=""
+    )
     size = SelectField(
         _l("City size"),
-        choices=[("", _l("All sizes"))]
-        + [(k.value, v) for k, v in SIZE_BAND_LABELS.items()]
-        + [(NO_SIZE, _l("Not a city"))],
+        choices=[SelectChoice("", _l("All sizes"))]
+        + [SelectChoice(k.value, v) for k, v in SIZE_BAND_LABELS.items()]
+        + [SelectChoice(NO_SIZE, _l("Not a city"))],
         default="",
     )
     date_from = DateField(_l("Submitted from"), validators=[Optional()])
@@ -42,13 +46,13 @@ class FilterForm(Form):
 
     def __init__(self, formdata: Any, countries: list[str]) -> None:
         super().__init__(formdata)
-        self.country.choices = [("", _l("All countries"))] + [
-            (code, country_name(code)) for code in countries
+        self.country.choices = [SelectChoice("", _l("All countries"))] + [
+            SelectChoice(code, country_name(code)) for code in countries
         ]
 
     def validate_date_to(self, field: DateField) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:
-            raise ValueError(str(_l("The end date is before the start date: swap them.")))
+            raise ValidationError(_l("The end date is before the start date: swap them."))
 
     def filters(self) -> Filters:
         """The filters from the fields that are valid (call ``validate`` first)."""
