@@ -170,6 +170,7 @@ def test_filters(login_as, data, query, expected):
         "?state=everything",
         "?page=-3",
         "?page=abc",
+        "?page=99999999999999999999999",
     ],
 )
 def test_bad_filters_are_reported_not_fatal(login_as, data, query):

@@ -11,7 +11,14 @@ from markupsafe import Markup
 
 from ..definitions import answers as codec
 from ..definitions.model import text
-from ..services.aggregation import Bin, Breakdown, Stat, ThemeInfo, ThemeScore
+from ..services.aggregation import (
+    DIMENSION_LABELS,
+    Bin,
+    Breakdown,
+    Stat,
+    ThemeInfo,
+    ThemeScore,
+)
 from ..services.evidence import FeedRow
 from . import charts
 
@@ -41,6 +48,20 @@ def breakdown_bars(bd: Breakdown, theme_key: str, title: str) -> Markup:
     return charts.score_bars(
         [bar_row(group.label, stat) for group, stat in breakdown_rows(bd, theme_key)], title
     )
+
+
+def theme_breakdowns(
+    breakdowns: dict[str, Breakdown], theme: ThemeInfo
+) -> list[tuple[str, str, list[tuple[Any, Stat]], Markup]]:
+    """Per dimension: its key, its label, the rows to show and their chart."""
+    sections = []
+    for by, bd in breakdowns.items():
+        label = DIMENSION_LABELS[by]
+        title = _("%(theme)s by %(dimension)s", theme=theme.title, dimension=_(label).lower())
+        sections.append(
+            (by, label, breakdown_rows(bd, theme.key), breakdown_bars(bd, theme.key, title))
+        )
+    return sections
 
 
 def perspective_heatmap(bd: Breakdown, title: str) -> Markup:

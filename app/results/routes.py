@@ -74,7 +74,8 @@ def _scope() -> set[int] | None:
 
 
 def _page() -> int:
-    return max(1, request.args.get("page", 1, type=int) or 1)
+    """The page number asked for, within 1..10,000 (nonsense gives page 1)."""
+    return min(10_000, max(1, request.args.get("page", 1, type=int) or 1))
 
 
 @bp.route("/")
@@ -177,17 +178,7 @@ def theme(key: str):
         themes=aggregation.themes(db.session, _lang()),
         bins=bins,
         histogram=presenters.histogram(bins, _("How the responses' scores are spread")),
-        breakdowns=[
-            (
-                by,
-                aggregation.DIMENSION_LABELS[by],
-                presenters.breakdown_rows(bd, key),
-                presenters.breakdown_bars(
-                    bd, key, _("%(theme)s by %(dimension)s", theme=info.title, dimension=by)
-                ),
-            )
-            for by, bd in breakdowns.items()
-        ],
+        breakdowns=presenters.theme_breakdowns(breakdowns, info),
         quotes=quotes,
         total_quotes=total_quotes,
         page=page,
