@@ -227,10 +227,11 @@ def question(question_id: int):
         summary = presenters.answer_summary(
             spec, evidence.value_counts(db.session, filters, question.id, cache=cache), lang
         )
-    weights = sorted(
-        ((w.item, w.theme, w.weight) for w in question.weights),
-        key=lambda w: (w[0], w[1].position),
-    )
+    feeds: dict[str, list] = {}
+    for weight in sorted(question.weights, key=lambda w: w.theme.position):
+        feeds.setdefault(weight.item, []).append((weight.theme, weight.weight))
+    items = [i["code"] for i in spec.get("items", [])]
+    weights = sorted(feeds.items(), key=lambda kv: items.index(kv[0]) if kv[0] in items else -1)
     return render_template(
         "results/question.html",
         form=form,
