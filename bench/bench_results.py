@@ -155,6 +155,17 @@ def run(url: str, count: int) -> None:
         f"is unchanged (target under 500 ms) "
         f"{'OK' if statistics.median(warm) < 500 else 'MISSED'}"
     )
+    for url in ("/results/themes/resilience", "/results/report"):
+
+        def page(url: str = url) -> None:
+            assert client.get(url).status_code == 200
+
+        first = timed(page, 1)[0]
+        again = timed(page, 5)
+        print(
+            f"{url}: first view {first:.0f} ms, then p50 {statistics.median(again):.0f} ms "
+            "(no target; for information)"
+        )
     app.config["RESULTS_CACHE_SECONDS"] = 0
     app.extensions.pop("tympanum_results_cache", None)
     uncached = timed(overview, 3)
