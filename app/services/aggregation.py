@@ -112,14 +112,6 @@ class Filters:
         wanted = tuple(n for n in self.actions if n in allowed) if self.actions else allowed
         return replace(self, actions=wanted or (-1,))  # (-1,): nothing at all
 
-    @property
-    def needs_action(self) -> bool:
-        return bool(self.actions or self.perspectives or self.pillars)
-
-    @property
-    def needs_organisation(self) -> bool:
-        return bool(self.kinds or self.countries or self.sizes)
-
 
 class ResponseFrom:
     """The FROM clause of a query over responses: joins are added once, when needed."""
@@ -158,21 +150,16 @@ def _size_column() -> ColumnElement[Any]:
     return func.coalesce(T_ORGANISATIONS.c.size_band, literal(NO_SIZE), type_=String())
 
 
-# dimension -> (join needed, grouping column)
-_DIMENSION_COLUMNS: dict[str, tuple[str, Any]] = {
-    "action": ("action", T_ACTIONS.c.number),
-    "perspective": ("perspective", T_PERSPECTIVES.c.key),
-    "pillar": ("pillar", T_PILLARS.c.key),
-    "kind": ("organisation", T_ORGANISATIONS.c.kind),
-    "country": ("organisation", T_ORGANISATIONS.c.country),
-    "size": ("organisation", None),  # built per query: coalesce(size_band, 'none')
-}
-
-
-def _dimension_column(by: str) -> ColumnElement[Any]:
-    if by == "size":
-        return _size_column()
-    return _DIMENSION_COLUMNS[by][1]
+def _dimension(by: str) -> tuple[str, ColumnElement[Any]]:
+    """The join a breakdown needs and the column it groups by."""
+    return {
+        "action": ("action", T_ACTIONS.c.number),
+        "perspective": ("perspective", T_PERSPECTIVES.c.key),
+        "pillar": ("pillar", T_PILLARS.c.key),
+        "kind": ("organisation", T_ORGANISATIONS.c.kind),
+        "country": ("organisation", T_ORGANISATIONS.c.country),
+        "size": ("organisation", _size_column()),
+    }[by]
 
 
 def filter_conditions(filters: Filters, joins: ResponseFrom) -> list[ColumnElement[bool]]:
@@ -279,8 +266,8 @@ def grouped_scores_query(
         if by not in DIMENSIONS:
             raise ValueError(f"unknown breakdown {by!r}: use one of {', '.join(DIMENSIONS)}")
         joins = ResponseFrom(scores.join(T_RESPONSES, T_RESPONSES.c.id == scores.c.response_id))
-        joins.need(_DIMENSION_COLUMNS[by][0])
-        column = _dimension_column(by)
+        join, column = _dimension(by)
+        joins.need(join)
         parts.append(
             select(
                 literal(by, String()).label("dim"),

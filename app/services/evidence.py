@@ -53,14 +53,27 @@ class FeedRow:
 def provenance(
     session: Any, filters: Filters, theme_id: int, lang: str = "en", cache: Any = None
 ) -> list[FeedRow]:
-    """Which actions and questions feed a theme: weights, mean values and n (in SQL:
-    theme_weights LEFT JOIN the counted answers, GROUP BY question and item)."""
+    """Which actions and questions feed a theme: weights, mean values and n. In SQL: the
+    counted valued answers to the theme's questions, GROUP BY question and item, then
+    theme_weights LEFT JOIN those per-question figures (so unanswered questions show)."""
     joins = ResponseFrom(T_ANSWERS.join(T_RESPONSES, T_RESPONSES.c.id == T_ANSWERS.c.response_id))
-    where = [T_ANSWERS.c.score.is_not(None), *filter_conditions(filters, joins)]  # adds joins first
+    where = [
+        T_ANSWERS.c.score.is_not(None),
+        T_ANSWERS.c.question_id.in_(
+            select(T_WEIGHTS.c.question_id).where(T_WEIGHTS.c.theme_id == theme_id)
+        ),
+        *filter_conditions(filters, joins),  # adds the joins the filters need
+    ]
     counted = (
-        select(T_ANSWERS.c.question_id, T_ANSWERS.c.item, T_ANSWERS.c.score)
+        select(
+            T_ANSWERS.c.question_id,
+            T_ANSWERS.c.item,
+            func.count(T_ANSWERS.c.score).label("n"),
+            func.avg(T_ANSWERS.c.score).label("mean"),
+        )
         .select_from(joins.clause)
         .where(*where)
+        .group_by(T_ANSWERS.c.question_id, T_ANSWERS.c.item)
         .subquery("counted")
     )
     weights = (
@@ -77,8 +90,8 @@ def provenance(
             T_ACTIONS.c.number,
             T_VERSIONS.c.number.label("version"),
             T_VERSIONS.c.status,
-            func.count(counted.c.score).label("n"),
-            func.avg(counted.c.score).label("mean"),
+            func.coalesce(counted.c.n, 0).label("n"),
+            counted.c.mean,
         )
         .select_from(
             weights.outerjoin(
@@ -90,14 +103,6 @@ def provenance(
             )
         )
         .where(T_WEIGHTS.c.theme_id == theme_id)
-        .group_by(
-            T_WEIGHTS.c.question_id,
-            T_WEIGHTS.c.item,
-            T_WEIGHTS.c.weight,
-            T_ACTIONS.c.number,
-            T_VERSIONS.c.number,
-            T_VERSIONS.c.status,
-        )
     )
     if filters.actions:
         stmt = stmt.where(T_ACTIONS.c.number.in_(filters.actions))
@@ -185,8 +190,10 @@ def quotes(
     limit: int = 20,
     offset: int = 0,
     cache: Any = None,
+    count: bool = True,
 ) -> tuple[int, list[Quote]]:
-    """(total, one page of quotes): newest first, from counted responses only."""
+    """(total, one page of quotes): newest first, from counted responses only. With
+    ``count=False`` the total is not counted (-1)."""
     specs = text_questions_for_theme(session, theme_key)
     if not specs:
         return 0, []
@@ -194,7 +201,10 @@ def quotes(
     joins.need("organisation")
     joins.need("action")
     where = [T_ANSWERS.c.question_id.in_(sorted(specs)), *filter_conditions(filters, joins)]
-    total = run(session, select(func.count()).select_from(joins.clause).where(*where), cache)[0][0]
+    total = -1
+    if count:
+        counting = select(func.count()).select_from(joins.clause).where(*where)
+        total = run(session, counting, cache)[0][0]
     rows = run(
         session,
         select(
@@ -236,7 +246,7 @@ def selected_quotes(
 ) -> list[Quote]:
     """A few quotes for the report: substantive (longest under 600 characters), from
     different actions where possible."""
-    _, pool = quotes(session, filters, theme_key, lang, limit=200, cache=cache)
+    _, pool = quotes(session, filters, theme_key, lang, limit=200, cache=cache, count=False)
     pool = sorted(
         (q for q in pool if len(q.text) <= 600),
         key=lambda q: (-len(q.text), q.action, q.question_id),
