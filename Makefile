@@ -8,12 +8,12 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run serve test test-fast test-pg lint fmt bench translations install install-dev clean help
+.PHONY: run serve test test-fast test-pg lint fmt bench translations messages install install-dev clean help
 
 help:
 	@echo "make run    - set up and serve the app on http://$(HOST):$(PORT) (SQLite in instance/)"
 	@echo "make test   - set up the dev environment, lint, and run the whole test suite"
-	@echo "make lint / fmt / bench / serve / translations"
+	@echo "make lint / fmt / bench / serve / translations / messages"
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (python3.11, python3.12 ...)"; exit 1; }
@@ -29,12 +29,30 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	@touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed translations
-install-dev: $(VENV)/.dev-installed translations
+install-dev: $(VENV)/.dev-installed translations node_modules/axe-core/axe.min.js
+
+# axe-core for the browser tests' accessibility scans (package.json pins it). Without npm
+# the scans are skipped with a message (or fail when TYMPANUM_REQUIRE_BROWSER=1, as in CI).
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the accessibility scans in tests/browser will be skipped"; fi
 
 # Compile the message catalogues (.po -> .mo); the binaries are never committed.
 translations: | $(BIN)/python
 	@if ls app/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(BIN)/pybabel compile -q -d app/translations -f; fi
+		$(BIN)/pybabel compile -d app/translations -f 2>&1 | { grep -v '^compiling catalog' || true; }; \
+		test $${PIPESTATUS[0]} -eq 0; fi
+
+# Extract the interface's texts and update the catalogues (then translate the new entries
+# in app/translations/{de,fr,it}/LC_MESSAGES/messages.po and commit the .po files).
+messages: | $(BIN)/python
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k Msg --no-location --sort-output \
+		--project=Tympanum --copyright-holder="Tympanum contributors" \
+		-o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations \
+		--no-fuzzy-matching --ignore-obsolete --width=100
+	$(MAKE) translations
 
 run: install
 	$(FLASK) db upgrade
@@ -66,4 +84,4 @@ bench: install-dev
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts node_modules

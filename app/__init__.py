@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, request, session
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -15,8 +17,18 @@ from config import Config, ProductionConfig, config_from_env
 
 from .database import configure_engine, engine_options
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .services.i18n import N_
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Each language named in itself, for the language switcher.
+LANGUAGE_NAMES = {"en": "English", "de": "Deutsch", "fr": "Français", "it": "Italiano"}
+ROLE_LABELS = {
+    "admin": _l("administrator"),
+    "coordinator": _l("coordinator"),
+    "leader": _l("action leader"),
+    "respondent": _l("respondent"),
+}
 
 
 def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
@@ -45,6 +57,9 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     from .logging_setup import configure_logging
 
     configure_logging(app)
+    from .urls import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter
     _init_extensions(app)
     _register_blueprints(app)
 
@@ -95,7 +110,8 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please log in to see this page."
+    login_manager.login_message = N_("Please log in to see this page.")
+    login_manager.localize_callback = gettext
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
@@ -122,17 +138,33 @@ def _init_extensions(app: Flask) -> None:
             "authz": authz,
             "current_lang": str(get_locale() or "en"),
             "languages": app.config["LANGUAGES"],
+            "language_names": LANGUAGE_NAMES,
+            "role_labels": {key: str(label) for key, label in ROLE_LABELS.items()},
             "request_id": g.get("request_id", ""),
         }
 
 
 def _register_blueprints(app: Flask) -> None:
+    from . import api
+    from .account import bp as account_bp
+    from .actions import bp as actions_bp
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
+    from .exports import bp as exports_bp
     from .main import bp as main_bp
+    from .questionnaires import bp as questionnaires_bp
+    from .respond import bp as respond_bp
     from .results import bp as results_bp
+    from .review import bp as review_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(account_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(questionnaires_bp, url_prefix="/questionnaires")
+    app.register_blueprint(exports_bp)
+    api.init_app(app)  # /api/v1 (tokens, no cookies) and the /api-tokens page
+    app.register_blueprint(review_bp, url_prefix="/review")
+    app.register_blueprint(actions_bp, url_prefix="/actions")
+    app.register_blueprint(respond_bp, url_prefix="/respond")
     app.register_blueprint(results_bp, url_prefix="/results")

@@ -10,7 +10,7 @@ Rules (see README "Roles"):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -97,6 +97,28 @@ def can_read_admin(user: User) -> bool:
     return _is_active(user) and user.role in (Role.ADMIN, Role.COORDINATOR)
 
 
+def can_invite_people(user: User) -> bool:
+    """Whether the invitation page is open to ``user`` at all (admins and leaders)."""
+    return _is_active(user) and user.role in (Role.ADMIN, Role.LEADER)
+
+
+def can_invite(user: User, role: Role | str, actions: Iterable[Action]) -> bool:
+    """Admins invite anyone; leaders invite respondents, only for actions they lead."""
+    if not _is_active(user):
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    if user.role != Role.LEADER or role != Role.RESPONDENT:
+        return False
+    numbers = [action.number for action in actions]
+    return bool(numbers) and all(leads(user, number) for number in numbers)
+
+
+def can_manage_accounts(user: User) -> bool:
+    """Password-reset links for others and erasure of personal data: admins only."""
+    return can_administer(user)
+
+
 def can_view_response(user: User, response: Response) -> bool:
     if not _is_active(user):
         return False
@@ -107,6 +129,17 @@ def can_view_response(user: User, response: Response) -> bool:
         return leads(user, action)
     return user.organisation_id == response.organisation_id and action in (
         user.organisation.actions if user.organisation else []
+    )
+
+
+def can_respond_to_action(user: User, action: Action) -> bool:
+    """A respondent whose organisation is asked about ``action`` (fills in its form)."""
+    return (
+        _is_active(user)
+        and user.role == Role.RESPONDENT
+        and user.organisation is not None
+        and user.organisation.active
+        and action in user.organisation.actions
     )
 
 
@@ -121,3 +154,31 @@ def can_edit_response(user: User, response: Response) -> bool:
 
 def can_review_response(user: User, response: Response) -> bool:
     return can_review_action(user, response.questionnaire.action)
+
+
+def can_see_review_queue(user: User) -> bool:
+    """Admins and leaders review; coordinators read the queue and the review pages."""
+    return _is_active(user) and user.role in (Role.ADMIN, Role.COORDINATOR, Role.LEADER)
+
+
+def review_scope(user: User) -> set[int] | None:
+    """The ids of the actions whose responses ``user`` sees in the review queue
+    (None: every action)."""
+    if user.role in (Role.ADMIN, Role.COORDINATOR):
+        return None
+    if user.role == Role.LEADER:
+        return {action.id for action in user.led_actions}
+    return set()
+
+
+def can_view_action_overview(user: User, action: Action) -> bool:
+    """The action page (responses per state, organisations): admins, coordinators and
+    the action's leaders; respondents use their own pages."""
+    if not _is_active(user):
+        return False
+    return user.role in (Role.ADMIN, Role.COORDINATOR) or leads(user, action)
+
+
+def can_manage_questionnaires(user: User) -> bool:
+    """Upload, publish, open/close, deadlines, reminders: admins only."""
+    return can_administer(user)

@@ -6,11 +6,12 @@ import json
 import secrets
 import sys
 import time
-from datetime import datetime
+from datetime import date, datetime
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
@@ -26,8 +27,9 @@ from .models import (
     Role,
     SizeBand,
     User,
+    utcnow,
 )
-from .services import aggregation, audit, demo, results_export, users
+from .services import accounts, aggregation, audit, demo, results_export, tokens, users
 from .services import questionnaires as questionnaire_service
 from .services.framework import seed_framework
 
@@ -67,10 +69,23 @@ class Group(click.Group):
 
 
 def register_cli(app: Flask) -> None:
+    from .admin.cli import organisations_group
+
     app.cli.add_command(seed_command)
     app.cli.add_command(users_group)
     app.cli.add_command(demo_group)
     app.cli.add_command(questionnaires_group)
+    from flask_migrate.cli import db as db_group
+
+    if "backup" not in db_group.commands:
+        db_group.add_command(db_backup)
+        db_group.add_command(db_restore)
+    app.cli.add_command(gdpr_group)
+    app.cli.add_command(organisations_group)
+
+    from .exports.cli import export_group
+
+    app.cli.add_command(export_group)
     app.cli.add_command(results_group)
 
 
@@ -172,6 +187,7 @@ def users_deactivate(email: str) -> None:
     if user is None:
         fail(f"No account for {email}.")
     users.deactivate(user)
+    tokens.revoke_all(db.session, user)  # pending invitation or reset links stop working
     audit.record(db.session, "user.deactivated", actor="cli", obj=user)
     db.session.commit()
     click.echo(f"Deactivated {user.email}.")
@@ -430,10 +446,166 @@ def questionnaires_diff(action: int) -> None:
         click.echo(f"  {line}")
 
 
+@questionnaires_group.command("open")
+@click.argument("action", type=int)
+def questionnaires_open(action: int) -> None:
+    """Open ACTION's questionnaire: respondents can answer and submit."""
+    questionnaire = _action_questionnaire(action)
+    changed = questionnaire_service.set_open(db.session, questionnaire, True, actor="cli")
+    db.session.commit()
+    click.echo(f"Action {action}: questionnaire {'opened' if changed else 'was already open'}.")
+
+
+@questionnaires_group.command("close")
+@click.argument("action", type=int)
+def questionnaires_close(action: int) -> None:
+    """Close ACTION's questionnaire: respondents can read but not change their answers."""
+    questionnaire = _action_questionnaire(action)
+    changed = questionnaire_service.set_open(db.session, questionnaire, False, actor="cli")
+    db.session.commit()
+    click.echo(f"Action {action}: questionnaire {'closed' if changed else 'was already closed'}.")
+
+
+@questionnaires_group.command("deadline")
+@click.argument("action", type=int)
+@click.argument("day", metavar="YYYY-MM-DD|none")
+def questionnaires_deadline(action: int, day: str) -> None:
+    """Set the deadline of ACTION's questionnaire, or remove it with "none"."""
+    if day.strip().lower() == "none":
+        deadline = None
+    else:
+        try:
+            deadline = date.fromisoformat(day.strip())
+        except ValueError:
+            fail(f"{day!r} is not a date: give it as YYYY-MM-DD (e.g. 2026-12-31), or 'none'.")
+    questionnaire = _action_questionnaire(action)
+    questionnaire_service.set_deadline(db.session, questionnaire, deadline, actor="cli")
+    db.session.commit()
+    if deadline is None:
+        click.echo(f"Action {action}: no deadline.")
+    else:
+        click.echo(f"Action {action}: deadline {deadline.isoformat()}.")
+
+
 @questionnaires_group.command("schema")
 def questionnaires_schema() -> None:
     """Print the JSON Schema of definition files."""
     click.echo(schema_json())
+
+
+@click.command("backup", cls=Command)
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def db_backup(path: Path) -> None:
+    """Back up the SQLite database to PATH while the app runs (PostgreSQL: use pg_dump)."""
+    from .services.backup import BackupError, backup_sqlite
+
+    with click.progressbar(length=100, label="Backing up", file=sys.stderr) as bar:
+        done = [0]
+
+        def progress(copied: int, total: int) -> None:
+            percent = int(copied * 100 / total) if total else 100
+            bar.update(percent - done[0])
+            done[0] = percent
+
+        try:
+            pages = backup_sqlite(db.engine, path, progress)
+        except BackupError as error:
+            fail(str(error))
+    click.echo(f"Backed up {pages} pages to {path}.")
+
+
+@click.command("restore", cls=Command)
+@click.argument("path", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def db_restore(path: Path, yes: bool) -> None:
+    """Replace the SQLite database's content with the backup at PATH."""
+    from .services.backup import BackupError, restore_sqlite
+
+    if not yes:
+        click.confirm(f"Replace everything in {db.engine.url.database} with {path}?", abort=True)
+    try:
+        restore_sqlite(db.engine, path)
+    except BackupError as error:
+        fail(str(error))
+    click.echo(f"Restored the database from {path}.")
+
+
+@click.group("gdpr", cls=Group)
+def gdpr_group() -> None:
+    """Personal data: export, erasure, retention purge."""
+
+
+def _account(email: str) -> User:
+    user = users.get_by_email(db.session, email)
+    if user is None:
+        fail(f"No account for {email}; see `flask --app wsgi users list`.")
+    return user
+
+
+@gdpr_group.command("export")
+@click.argument("email")
+def gdpr_export(email: str) -> None:
+    """Print everything held about one person, as JSON."""
+    user = _account(email)
+    data = accounts.personal_data(db.session, user)
+    audit.record(db.session, "personal_data.exported", actor="cli", obj=user)
+    db.session.commit()
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@gdpr_group.command("erase")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def gdpr_erase(email: str, yes: bool) -> None:
+    """Erase one person's data (their organisation's answers stay)."""
+    user = _account(email)
+    if not yes:
+        click.confirm(
+            f"Erase the personal data of {user.email} ({user.display_name})? This cannot be undone",
+            abort=True,
+        )
+    try:
+        accounts.erase_user(db.session, user, None, actor="cli")
+    except users.UserError as error:
+        db.session.rollback()
+        fail(str(error))
+    db.session.commit()
+    click.echo(f"Erased the personal data of {email} (account #{user.id}).")
+
+
+@gdpr_group.command("purge")
+@click.option(
+    "--months",
+    type=click.IntRange(min=1),
+    help="Age of submitted responses to pseudonymise (default: RETENTION_MONTHS).",
+)
+@click.option("--dry-run", is_flag=True, help="Report what would change; change nothing.")
+def gdpr_purge(months: int | None, dry_run: bool) -> None:
+    """Pseudonymise old submitted responses and erase people inactive since."""
+    months = months or current_app.config["RETENTION_MONTHS"]
+    report = accounts.purge_retention(db.session, months, utcnow(), dry_run, actor="cli")
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    verb = "would be" if dry_run else "were"
+    click.echo(
+        f"Responses submitted before {report.cutoff:%Y-%m-%d} ({months} months ago), "
+        "submitted, accepted or rejected:"
+    )
+    click.echo(
+        f"  {len(report.responses)} {verb} pseudonymised "
+        f"({report.links} links to people removed)"
+        + (f": {', '.join(report.responses[:10])}" if report.responses else "")
+        + (", ..." if len(report.responses) > 10 else "")
+    )
+    click.echo(f"  {len(report.users)} accounts with no activity since {verb} erased")
+    for user_id, email in report.users:
+        click.echo(f"    #{user_id} {email}")
+    for line in report.skipped:
+        click.echo(f"  not erased: {line}")
+    if dry_run:
+        click.echo("Dry run: nothing was changed.")
 
 
 @click.group("results", cls=Group)

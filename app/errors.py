@@ -64,6 +64,11 @@ def render_error(status: int, detail: str | None = None, fallback: HTTPException
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):  # type: ignore[no-untyped-def]
+        if request.blueprint == "respond" and request.method == "POST":
+            # A questionnaire page: keep the answers, never lose them to an expired token.
+            from .respond.lost import lost_post
+
+            return lost_post("csrf")
         return render_error(
             400,
             str(

@@ -10,6 +10,12 @@ import uuid
 from flask import Flask, g, has_request_context, request
 
 _REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# Single-use link tokens must not end up in logs.
+_SECRET_PATH = re.compile(r"^(/invite/|/password/reset/)[^/]+")
+
+
+def loggable_path(path: str) -> str:
+    return _SECRET_PATH.sub(r"\1[redacted]", path)
 
 
 class RequestIdFilter(logging.Filter):
@@ -43,6 +49,10 @@ def configure_logging(app: Flask) -> None:
         duration_ms = (time.perf_counter() - started) * 1000 if started else 0.0
         response.headers["X-Request-ID"] = g.get("request_id", "-")
         logging.getLogger("tympanum.request").info(
-            "%s %s %s %.1fms", request.method, request.path, response.status_code, duration_ms
+            "%s %s %s %.1fms",
+            request.method,
+            loggable_path(request.path),
+            response.status_code,
+            duration_ms,
         )
         return response

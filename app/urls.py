@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
+
+from werkzeug.routing import IntegerConverter
+
+BIGGEST_ID = 2**63 - 1
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:id>`` that answers 404 for numbers no database column can hold, instead of
+    an overflow error deep in the driver."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", BIGGEST_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def is_safe_next(target: str | None) -> bool:

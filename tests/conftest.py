@@ -7,17 +7,25 @@
   Each request runs in its own app context (fresh ``g`` and database session, as in
   production); the test's own session is committed first, so the request sees its data.
 - ``db``: the SQLAlchemy handle, inside the app context.
-- ``users``: one account per role (see ``PEOPLE``), all with the password ``PASSWORD``.
+- ``users``: one account per role (see ``PEOPLE``), all with the password ``PASSWORD``,
+  who have accepted the current privacy notice (so pages open without the consent step).
 - ``login_as(name)``: log the client in as one of those people.
+- ``mail_server``: a real SMTP server (aiosmtpd) on 127.0.0.1 that the app sends to;
+  ``mail_server.wait_for(n)`` returns the messages once ``n`` have arrived.
 """
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import re
+import socket
+import threading
 from collections.abc import Iterator
 
 import pytest
+from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
@@ -25,10 +33,12 @@ from sqlalchemy import select, text
 from app import create_app
 from app.extensions import db as _db
 from app.extensions import limiter
-from app.models import Action, Organisation, OrgKind, Role, SizeBand, User
+from app.models import Action, Organisation, OrgKind, Role, SizeBand, User, utcnow
 from app.services import users as user_service
 from app.services.framework import seed_framework
 from config import TestingConfig
+
+pytest_plugins = ["tests.respond_support"]  # the respondent pages' fixtures
 
 PASSWORD = "correct horse battery"  # noqa: S105 - test accounts only
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -157,6 +167,8 @@ def users(app: Flask, orgs: dict[str, Organisation]) -> dict[str, User]:
             organisation=orgs[org_key] if org_key else None,
             actions=[action(n) for n in led],
         )
+        result[name].privacy_version = app.config["PRIVACY_NOTICE_VERSION"]
+        result[name].privacy_accepted_at = utcnow()
     _db.session.commit()
     return result
 
@@ -176,3 +188,45 @@ def login_as(client: Client, users: dict[str, User]):
         return client
 
     return _login
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+        self.recipients: list[list[str]] = []
+        self._arrived = threading.Condition()
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's name
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self._arrived:
+            self.messages.append(message)
+            self.recipients.append(list(envelope.rcpt_tos))
+            self._arrived.notify_all()
+        return "250 Message accepted for delivery"
+
+    def wait_for(self, count: int = 1, timeout: float = 15) -> list[email.message.EmailMessage]:
+        """The messages, once ``count`` have arrived (fails after ``timeout`` seconds)."""
+        with self._arrived:
+            self._arrived.wait_for(lambda: len(self.messages) >= count, timeout)
+        assert len(self.messages) >= count, f"expected {count} messages, got {len(self.messages)}"
+        return self.messages
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def mail_server(app: Flask) -> Iterator[Inbox]:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
+    try:
+        yield inbox
+    finally:
+        controller.stop()

@@ -33,7 +33,7 @@ def test_home_shows_each_role_its_actions(client, login_as):
     html = client.get("/").get_data(as_text=True)
     assert "Action 1" in html and "Action 2" not in html
     login_as("respondent_b")
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/", follow_redirects=True).get_data(as_text=True)
     assert "My questionnaires" in html and "Action 1" in html and "Action 3" not in html
     login_as("admin")
     html = client.get("/").get_data(as_text=True)

@@ -154,3 +154,9 @@ def test_concurrent_sqlite_writers_queue_instead_of_failing(tmp_path):
         db.engine.dispose()
     assert errors == []
     assert total == 200  # no lost updates either
+
+
+def test_huge_ids_are_404_not_500(client, login_as):
+    login_as("admin")
+    assert client.get(f"/admin/users/{2**64}").status_code == 404
+    assert client.get(f"/questionnaires/{2**70}").status_code == 404

@@ -12,7 +12,7 @@ from tests.conftest import PASSWORD, login
 def test_login_page_renders(client):
     html = client.get("/login").get_data(as_text=True)
     assert '<label for="email">' in html and '<label for="password">' in html
-    assert 'lang="en"' in html and "<title>Log in · Tympanum</title>" in html
+    assert 'lang="en"' in html and "<title>Log in – Tympanum</title>" in html
 
 
 def test_anonymous_home_redirects_to_login(client):

@@ -71,7 +71,7 @@ BAD = [
     ([("org_country", "XX")], "org_country", "Choose a country"),
     ([("has_regulation", "maybe")], "has_regulation", "Answer yes or no"),
     ([("regulation_since", "31/12/2020")], "regulation_since", "YYYY-MM-DD"),
-    ([("regulation_since", "1980-01-01")], "regulation_since", "between 1990-01-01"),
+    ([("regulation_since", "1980-01-01")], "regulation_since", "on or after 1990-01-01"),
     (
         [
             ("measures", "registration"),

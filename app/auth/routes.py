@@ -1,23 +1,57 @@
-"""Login and logout."""
+"""Login and logout; invitation and password-reset links."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from .. import mail
 from ..extensions import db, limiter
 from ..forms import EmptyForm
-from ..services import audit, users
+from ..models import User
+from ..services import accounts, audit, users
+from ..services.accounts import TokenError, UserError
+from ..services.i18n import N_
 from ..urls import is_safe_next
 from . import bp
-from .forms import LoginForm
+from .forms import AcceptInvitationForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
 
-GENERIC_LOGIN_ERROR = "Incorrect e-mail address or password, or the account is not active."
+GENERIC_LOGIN_ERROR = N_("Incorrect e-mail address or password, or the account is not active.")
 
 
 def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _token_limit() -> str:
+    return current_app.config["TOKEN_RATE_LIMIT"]
+
+
+def _ip() -> str:
+    return request.remote_addr or ""
+
+
+def start_session(user: User) -> None:
+    """Log ``user`` in on a fresh session (no fixation), keeping the chosen language."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    login_user(user)
+
+
+def link_problem(error: TokenError, purpose: str):  # type: ignore[no-untyped-def]
+    """The page for an unusable link: 404 when unknown, 410 when expired or used."""
+    status = 404 if error.reason == "invalid" else 410
+    return render_template("auth/link_problem.html", reason=error.reason, purpose=purpose), status
+
+
+@bp.context_processor
+def _password_rules() -> dict[str, int]:
+    return {"min_password_length": users.MIN_PASSWORD_LENGTH}
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -35,17 +69,13 @@ def login():
                 db.session,
                 "login.failure",
                 actor=users.normalise_email(form.email.data or "")[:254],
-                ip=request.remote_addr or "",
+                ip=_ip(),
                 reason=result.reason,
             )
             db.session.commit()
             return render_template("auth/login.html", form=form, login_error=_(GENERIC_LOGIN_ERROR))
-        lang = session.get("lang")
-        session.clear()  # a fresh session on login: no fixation
-        if lang:
-            session["lang"] = lang
-        login_user(result.user)
-        audit.record(db.session, "login.success", user=result.user, ip=request.remote_addr or "")
+        start_session(result.user)
+        audit.record(db.session, "login.success", user=result.user, ip=_ip())
         db.session.commit()
         target = form.next.data
         return redirect(target if is_safe_next(target) else url_for("main.index"))
@@ -57,9 +87,96 @@ def login():
 def logout():
     form = EmptyForm()
     if form.validate_on_submit():
-        audit.record(db.session, "logout", user=current_user, ip=request.remote_addr or "")
+        audit.record(db.session, "logout", user=current_user, ip=_ip())
         db.session.commit()
         logout_user()
         session.clear()
         flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+@limiter.limit(_token_limit)
+def accept_invitation(token: str):
+    try:
+        invited = accounts.check_invitation(db.session, token)
+    except TokenError as error:
+        return link_problem(error, "invite")
+    form = AcceptInvitationForm()
+    if request.method == "GET":
+        form.display_name.data = invited.display_name
+    if form.validate_on_submit():
+        try:
+            user = accounts.accept_invitation(
+                db.session,
+                token,
+                form.password.data or "",
+                display_name=form.display_name.data or "",
+                ip=_ip(),
+            )
+        except TokenError as error:  # used up by a parallel request in the meantime
+            db.session.rollback()
+            return link_problem(error, "invite")
+        except UserError as error:
+            db.session.rollback()
+            form.password.errors = [str(error)]
+        else:
+            db.session.commit()
+            start_session(user)
+            flash(_("Welcome, %(name)s: your account is ready.", name=user.display_name), "success")
+            return redirect(url_for("main.index"))
+    return render_template("auth/accept_invitation.html", form=form, invited=invited)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_token_limit, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        hours = current_app.config["RESET_HOURS"]
+        result = accounts.request_password_reset(
+            db.session, form.email.data or "", lifetime=timedelta(hours=hours), ip=_ip()
+        )
+        db.session.commit()
+        if result is not None:
+            user, raw = result
+            link = url_for("auth.reset_password", token=raw, _external=True)
+            subject, body = mail.compose(
+                "password_reset", user.locale, user=user, link=link, hours=hours
+            )
+            # In the background: the answer takes as long whether or not an account exists.
+            mail.send_mail_in_background(user.email, subject, body)
+        return redirect(url_for("auth.forgot_password_sent"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/password/forgot/sent")
+def forgot_password_sent():
+    return render_template(
+        "auth/forgot_password_sent.html", hours=current_app.config["RESET_HOURS"]
+    )
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(_token_limit)
+def reset_password(token: str):
+    try:
+        user = accounts.check_reset(db.session, token)
+    except TokenError as error:
+        return link_problem(error, "reset")
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.reset_password(db.session, token, form.password.data or "", ip=_ip())
+        except TokenError as error:
+            db.session.rollback()
+            return link_problem(error, "reset")
+        except UserError as error:
+            db.session.rollback()
+            form.password.errors = [str(error)]
+        else:
+            db.session.commit()
+            start_session(user)
+            flash(_("Your password has been changed; you are logged in."), "success")
+            return redirect(url_for("main.index"))
+    return render_template("auth/reset_password.html", form=form, user=user)

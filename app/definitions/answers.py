@@ -16,13 +16,16 @@ rank of one option when ranking without JavaScript.
 from __future__ import annotations
 
 import datetime as dt
+import gettext
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any, Protocol
 
+from ..services.i18n import N_
 from .model import Definition, text
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -32,6 +35,20 @@ _SPACES = re.compile(r"[\s\u00a0\u202f']")
 class FormLike(Protocol):
     def get(self, key: str, default: Any = None) -> Any: ...
     def getlist(self, key: str) -> list[Any]: ...
+
+
+class Msg(str):
+    """An English message that keeps its msgid and parameters, so that a view can show it
+    in the page's language (``gettext(m.msgid, **m.params)``); it is the English text."""
+
+    msgid: str
+    params: dict[str, Any]
+
+    def __new__(cls, msgid: str, **params: Any) -> Msg:
+        obj = super().__new__(cls, msgid % params if params else msgid)
+        obj.msgid = msgid
+        obj.params = params
+        return obj
 
 
 @dataclass
@@ -60,6 +77,35 @@ def country_codes() -> frozenset[str]:
     import pycountry
 
     return frozenset(c.alpha_2 for c in pycountry.countries)
+
+
+@lru_cache(maxsize=8)
+def _country_catalogue(lang: str) -> gettext.NullTranslations:
+    import pycountry
+
+    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
+
+
+def country_name(code: str, lang: str = "en") -> str:
+    """A country's name in ``lang`` (pycountry's catalogues), the code when unknown."""
+    import pycountry
+
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return code
+    return _country_catalogue(lang).gettext(country.name)
+
+
+@lru_cache(maxsize=8)
+def country_choices(lang: str = "en") -> tuple[tuple[str, str], ...]:
+    """(code, name) of every country, sorted by name in ``lang`` (accents ignored)."""
+    names = [(code, country_name(code, lang)) for code in country_codes()]
+    return tuple(sorted(names, key=lambda pair: _sort_key(pair[1])))
+
+
+def _sort_key(value: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def clean_text(value: str) -> str:
@@ -100,7 +146,7 @@ def _parse_single(q: dict[str, Any], form: FormLike, out: Parsed) -> None:
     if not value:
         return
     if value not in _choice_codes(q):
-        out.errors[code] = "Choose one of the options listed."
+        out.errors[code] = Msg("Choose one of the options listed.")
         return
     out.values[code] = value
     if value == "other":
@@ -118,10 +164,12 @@ def _parse_multiple(q: dict[str, Any], form: FormLike, out: Parsed) -> None:
     allowed = _choice_codes(q)
     unknown = chosen - set(allowed)
     if unknown:
-        out.errors[code] = "Choose only among the options listed."
+        out.errors[code] = Msg("Choose only among the options listed.")
         return
     if "max" in q and len(chosen) > q["max"]:
-        out.errors[code] = f"Choose at most {q['max']} options (you chose {len(chosen)})."
+        out.errors[code] = Msg(
+            "Choose at most %(max)s options (you chose %(count)s).", max=q["max"], count=len(chosen)
+        )
         return
     out.values[code] = [c for c in allowed if c in chosen]
     if "other" in chosen:
@@ -144,7 +192,7 @@ def _parse_likert(q: dict[str, Any], form: FormLike, out: Parsed) -> None:
         return
     point = _parse_point(q, value)
     if point is None:
-        out.errors[code] = f"Choose a point from 1 to {q['points']}."
+        out.errors[code] = Msg("Choose a point from 1 to %(points)s.", points=q["points"])
     else:
         out.values[code] = point
 
@@ -160,7 +208,9 @@ def _parse_matrix(q: dict[str, Any], form: FormLike, out: Parsed) -> None:
             continue
         point = _parse_point(q, value)
         if point is None:
-            out.errors[name] = f"Choose a point from 1 to {q['points']} for this row."
+            out.errors[name] = Msg(
+                "Choose a point from 1 to %(points)s for this row.", points=q["points"]
+            )
         else:
             rows[item["code"]] = point
     if rows:
@@ -174,7 +224,7 @@ def _parse_yes_no(q: dict[str, Any], form: FormLike, out: Parsed) -> None:
     if not value:
         return
     if value not in ("yes", "no"):
-        out.errors[code] = "Answer yes or no."
+        out.errors[code] = Msg("Answer yes or no.")
     else:
         out.values[code] = value
 
@@ -207,6 +257,62 @@ def _plain_number(value: float | int | None) -> str | None:
     return format_number(Decimal(str(value)))
 
 
+_NUMBER_MESSAGES = {
+    # (integer, has low, has high, format problem) -> message
+    (True, True, True, False): N_("Enter a whole number from %(low)s to %(high)s."),
+    (True, True, False, False): N_("Enter a whole number of at least %(low)s."),
+    (True, False, True, False): N_("Enter a whole number of at most %(high)s."),
+    (True, False, False, False): N_("Enter a whole number."),
+    (False, True, True, False): N_("Enter a number from %(low)s to %(high)s."),
+    (False, True, False, False): N_("Enter a number of at least %(low)s."),
+    (False, False, True, False): N_("Enter a number of at most %(high)s."),
+    (False, False, False, False): N_("Enter a number."),
+    (
+        True,
+        True,
+        True,
+        True,
+    ): N_("Enter a whole number from %(low)s to %(high)s, using digits only (e.g. 12 or 3.5)."),
+    (
+        True,
+        True,
+        False,
+        True,
+    ): N_("Enter a whole number of at least %(low)s, using digits only (e.g. 12 or 3.5)."),
+    (
+        True,
+        False,
+        True,
+        True,
+    ): N_("Enter a whole number of at most %(high)s, using digits only (e.g. 12 or 3.5)."),
+    (True, False, False, True): N_("Enter a whole number, using digits only (e.g. 12 or 3.5)."),
+    (
+        False,
+        True,
+        True,
+        True,
+    ): N_("Enter a number from %(low)s to %(high)s, using digits only (e.g. 12 or 3.5)."),
+    (
+        False,
+        True,
+        False,
+        True,
+    ): N_("Enter a number of at least %(low)s, using digits only (e.g. 12 or 3.5)."),
+    (
+        False,
+        False,
+        True,
+        True,
+    ): N_("Enter a number of at most %(high)s, using digits only (e.g. 12 or 3.5)."),
+    (False, False, False, True): N_("Enter a number, using digits only (e.g. 12 or 3.5)."),
+}
+
+
+def _number_error(q: dict[str, Any], low: str | None, high: str | None, bad_format: bool) -> Msg:
+    key = (q.get("integer", True), low is not None, high is not None, bad_format)
+    return Msg(_NUMBER_MESSAGES[key], low=low, high=high)
+
+
 def _parse_number(q: dict[str, Any], form: FormLike, out: Parsed) -> None:
     code = q["code"]
     raw = _first(form, code)[:100]
@@ -215,21 +321,13 @@ def _parse_number(q: dict[str, Any], form: FormLike, out: Parsed) -> None:
         return
     number = canonical_number(raw, q.get("integer", True))
     low, high = _plain_number(q.get("min")), _plain_number(q.get("max"))
-    kind = "a whole number" if q.get("integer", True) else "a number"
-    bounds = ""
-    if low is not None and high is not None:
-        bounds = f" from {low} to {high}"
-    elif low is not None:
-        bounds = f" of at least {low}"
-    elif high is not None:
-        bounds = f" of at most {high}"
     if number is None:
-        out.errors[code] = f"Enter {kind}{bounds}, using digits only (e.g. 12 or 3.5)."
+        out.errors[code] = _number_error(q, low, high, bad_format=True)
         return
     if (low is not None and number < Decimal(str(low))) or (
         high is not None and number > Decimal(str(high))
     ):
-        out.errors[code] = f"Enter {kind}{bounds}."
+        out.errors[code] = _number_error(q, low, high, bad_format=False)
         return
     out.values[code] = format_number(number)
 
@@ -242,8 +340,10 @@ def _parse_text(q: dict[str, Any], form: FormLike, out: Parsed) -> None:
     if not value:
         return
     if len(value) > limit:
-        out.errors[code] = (
-            f"Shorten your answer to at most {limit} characters (it has {len(value)})."
+        out.errors[code] = Msg(
+            "Shorten your answer to at most %(limit)s characters (it has %(count)s).",
+            limit=limit,
+            count=len(value),
         )
         return
     out.values[code] = value
@@ -268,12 +368,14 @@ def _parse_ranking(q: dict[str, Any], form: FormLike, out: Parsed) -> None:
             or len(set(ranks.values())) != len(ranks)
             or len(ranks) != len(codes)
         ):
-            out.errors[code] = f"Give each option a different rank from 1 to {len(codes)}."
+            out.errors[code] = Msg(
+                "Give each option a different rank from 1 to %(count)s.", count=len(codes)
+            )
             return
         ordered = sorted(ranks, key=lambda c: int(ranks[c]))
     out.raw[code] = ordered
     if sorted(ordered) != sorted(codes):
-        out.errors[code] = f"Rank all {len(codes)} options, each once."
+        out.errors[code] = Msg("Rank all %(count)s options, each once.", count=len(codes))
         return
     out.values[code] = ordered
 
@@ -285,7 +387,7 @@ def _parse_country(q: dict[str, Any], form: FormLike, out: Parsed) -> None:
     if not value:
         return
     if value not in country_codes():
-        out.errors[code] = "Choose a country from the list."
+        out.errors[code] = Msg("Choose a country from the list.")
     else:
         out.values[code] = value
 
@@ -301,11 +403,16 @@ def _parse_date(q: dict[str, Any], form: FormLike, out: Parsed) -> None:
         if len(value) != 10:
             raise ValueError(value)
     except ValueError:
-        out.errors[code] = "Enter a date as YYYY-MM-DD, e.g. 2026-03-31."
+        out.errors[code] = Msg("Enter a date as YYYY-MM-DD, e.g. 2026-03-31.")
         return
     low, high = q.get("min"), q.get("max")
     if (low and day < dt.date.fromisoformat(low)) or (high and day > dt.date.fromisoformat(high)):
-        out.errors[code] = f"Enter a date between {low or 'any date'} and {high or 'any date'}."
+        if low and high:
+            out.errors[code] = Msg("Enter a date from %(low)s to %(high)s.", low=low, high=high)
+        elif low:
+            out.errors[code] = Msg("Enter a date on or after %(low)s.", low=low)
+        else:
+            out.errors[code] = Msg("Enter a date on or before %(high)s.", high=high)
         return
     out.values[code] = day.isoformat()
 
@@ -323,6 +430,29 @@ _PARSERS = {
     "country": _parse_country,
     "date": _parse_date,
 }
+
+
+def to_form(
+    defn: Definition, codes: Iterable[str], values: Mapping[str, Any], other: Mapping[str, str]
+) -> dict[str, Any]:
+    """The form fields that show stored answers (the inverse of ``parse_form``): the same
+    shape as ``Parsed.raw``, so a page renders stored and just-typed answers alike."""
+    raw: dict[str, Any] = {}
+    for code in codes:
+        q = defn.by_code[code]
+        value = values.get(code)
+        qtype = q["type"]
+        if qtype == "matrix":
+            for item, point in (value or {}).items():
+                raw[f"{code}__{item}"] = point
+        elif qtype == "ranking":
+            for rank, option in enumerate(value or [], start=1):
+                raw[f"{code}__rank__{option}"] = str(rank)
+        elif value is not None:
+            raw[code] = list(value) if isinstance(value, list) else value
+        if q.get("other") and other.get(code):
+            raw[f"{code}__other"] = other[code]
+    return raw
 
 
 # --- conditions -----------------------------------------------------------------------
@@ -392,18 +522,18 @@ def missing(
             rated = value or {}
             if (q["required"] or rated) and len(rated) < len(q["items"]):
                 problems[code] = (
-                    "Rate every row of this table." if rated else "Answer this question."
+                    Msg("Rate every row of this table.") if rated else Msg("Answer this question.")
                 )
             continue
         if value in (None, "", []):
             if q["required"]:
-                problems[code] = "Answer this question."
+                problems[code] = Msg("Answer this question.")
             continue
         if q["type"] == "multiple_choice" and len(value) < q.get("min", 0):
-            problems[code] = f"Choose at least {q['min']} options."
+            problems[code] = Msg("Choose at least %(min)s options.", min=q["min"])
         chose_other = value == "other" or (isinstance(value, list) and "other" in value)
         if chose_other and not (other.get(code) or "").strip():
-            problems[code] = "You chose 'Other': say what it is in the text box."
+            problems[code] = Msg("You chose 'Other': say what it is in the text box.")
     return problems
 
 
@@ -556,8 +686,5 @@ def display(q: dict[str, Any], value: Any, other_text: str | None = None, lang: 
     if qtype == "number" and q.get("unit"):
         return f"{value} {text(q['unit'], lang)}"
     if qtype == "country":
-        import pycountry
-
-        country = pycountry.countries.get(alpha_2=value)
-        return country.name if country else value
+        return country_name(value, lang)
     return str(value)

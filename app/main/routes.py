@@ -16,9 +16,8 @@ def index():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
     if current_user.role == Role.RESPONDENT:
-        org = current_user.organisation
-        actions = list(org.actions) if org else []
-    elif current_user.role == Role.LEADER:
+        return redirect(url_for("respond.home"))
+    if current_user.role == Role.LEADER:
         actions = list(current_user.led_actions)
     else:
         actions = list(db.session.scalars(select(Action).order_by(Action.number)))

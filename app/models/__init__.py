@@ -31,9 +31,11 @@ from .response import (
     ResponseState,
     ReviewComment,
 )
+from .stash import FormStash
 
 __all__ = [
     "EDITABLE_STATES",
+    "FormStash",
     "ORG_KIND_LABELS",
     "SIZE_BAND_LABELS",
     "Action",

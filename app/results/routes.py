@@ -33,7 +33,11 @@ ANSWERS_PER_PAGE = 50
 
 @bp.before_request
 def _read_only_transaction() -> None:
-    # Results only read: on SQLite, a deferred transaction never blocks writers.
+    """Results only read: on SQLite, a deferred transaction never blocks writers while
+    seconds of aggregation run. Earlier hooks (the privacy-consent check) may have begun
+    the usual immediate transaction: end it (nothing was written) and begin a deferred one."""
+    if db.session().in_transaction():
+        db.session.rollback()
     db.session.connection(execution_options={"sqlite_deferred": True})
 
 

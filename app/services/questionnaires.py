@@ -4,6 +4,7 @@ from then on), export it back to YAML, and diff a draft against the published ve
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import event, func, inspect, select
@@ -23,6 +24,7 @@ from ..models import (
     VersionStatus,
     utcnow,
 )
+from . import audit
 
 
 class QuestionnaireError(ValueError):
@@ -207,6 +209,61 @@ def publish(
     draft.published_by_id = user.id if user else None
     session.flush()
     return draft
+
+
+def set_open(
+    session: Session,
+    questionnaire: Questionnaire,
+    is_open: bool,
+    *,
+    user: User | None = None,
+    actor: str | None = None,
+    ip: str = "",
+) -> bool:
+    """Open or close a questionnaire (closed: respondents can read but not edit or
+    submit); audited as questionnaire.opened / questionnaire.closed. False if unchanged."""
+    if questionnaire.is_open == is_open:
+        return False
+    questionnaire.is_open = is_open
+    audit.record(
+        session,
+        "questionnaire.opened" if is_open else "questionnaire.closed",
+        user=user,
+        actor=actor,
+        obj=questionnaire,
+        ip=ip,
+        action=questionnaire.action.number,
+    )
+    return True
+
+
+def set_deadline(
+    session: Session,
+    questionnaire: Questionnaire,
+    deadline: date | None,
+    *,
+    user: User | None = None,
+    actor: str | None = None,
+    ip: str = "",
+) -> bool:
+    """Set (or clear, with None) the deadline shown to respondents; audited as
+    questionnaire.deadline_set. False if unchanged."""
+    if questionnaire.deadline == deadline:
+        return False
+    before = questionnaire.deadline
+    questionnaire.deadline = deadline
+    audit.record(
+        session,
+        "questionnaire.deadline_set",
+        user=user,
+        actor=actor,
+        obj=questionnaire,
+        ip=ip,
+        action=questionnaire.action.number,
+        before=before.isoformat() if before else None,
+        after=deadline.isoformat() if deadline else None,
+    )
+    return True
 
 
 def export_yaml(version: QuestionnaireVersion) -> str:

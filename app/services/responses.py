@@ -8,9 +8,10 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from types import EllipsisType
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..definitions import answers as answer_codec
@@ -276,30 +277,83 @@ def transition(
     *,
     user: User | None,
     comment: str | None = None,
+    note: str | None | EllipsisType = ...,
 ) -> ResponseEvent:
-    """Move a response along the review workflow; refuses transitions not in TRANSITIONS."""
+    """Move a response along the review workflow; refuses transitions not in TRANSITIONS.
+
+    The state change is a guarded UPDATE (``WHERE state = <the state read>``): of two
+    reviewers deciding at the same moment, the second is refused instead of overwriting
+    the first. ``note`` sets ``review_note`` (what the respondents read as the overall
+    comment); by default it is the comment of a return or rejection.
+    """
     to_state = ResponseState(to_state)
-    if to_state not in TRANSITIONS[response.state]:
-        allowed = ", ".join(sorted(s.value for s in TRANSITIONS[response.state])) or "none"
+    previous = response.state
+    if to_state not in TRANSITIONS[previous]:
+        allowed = ", ".join(sorted(s.value for s in TRANSITIONS[previous])) or "none"
         raise ResponseError(
-            f"a {response.state.value} response cannot become {to_state.value} (possible: {allowed})"
+            f"a response that is {previous.value} cannot become {to_state.value} "
+            f"(possible: {allowed})"
         )
-    if to_state in (ResponseState.RETURNED, ResponseState.REJECTED) and not (comment or "").strip():
+    comment = (comment or "").strip() or None
+    if to_state in (ResponseState.RETURNED, ResponseState.REJECTED) and not comment:
         raise ResponseError(
             f"say why the response is {to_state.value}: the respondents will read it"
         )
+    values: dict[str, Any] = {
+        "state": to_state,
+        "lock_version": Response.lock_version + 1,
+    }
+    if to_state == ResponseState.ACCEPTED:
+        values["accepted_at"] = utcnow()
+    if note is not ...:
+        values["review_note"] = note
+    elif comment and to_state != ResponseState.ACCEPTED:
+        values["review_note"] = comment
+    done = session.execute(
+        update(Response)
+        .where(Response.id == response.id, Response.state == previous)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.expire(response)
+    if not done:
+        raise ResponseError(
+            f"this response became {response.state.value} in the meantime: "
+            "reload the page to see the decision"
+        )
     event = ResponseEvent(
-        response=response,
-        from_state=response.state,
+        response_id=response.id,
+        from_state=previous,
         to_state=to_state,
         user_id=user.id if user else None,
-        comment=(comment or "").strip() or None,
+        comment=comment,
     )
-    response.state = to_state
-    response.lock_version += 1
-    if to_state == ResponseState.ACCEPTED:
-        response.accepted_at = utcnow()
-    if comment and to_state != ResponseState.ACCEPTED:
-        response.review_note = comment.strip()
     session.add(event)
     return event
+
+
+def counts_by_state(
+    session: Session, questionnaire_ids: list[int] | None = None
+) -> dict[int, dict[ResponseState, int]]:
+    """Responses per questionnaire and state (every version), e.g. {3: {SUBMITTED: 2}}."""
+    stmt = select(Response.questionnaire_id, Response.state, func.count(Response.id)).group_by(
+        Response.questionnaire_id, Response.state
+    )
+    if questionnaire_ids is not None:
+        stmt = stmt.where(Response.questionnaire_id.in_(questionnaire_ids))
+    counts: dict[int, dict[ResponseState, int]] = {}
+    for questionnaire_id, state, count in session.execute(stmt):
+        counts.setdefault(questionnaire_id, {})[ResponseState(state)] = count
+    return counts
+
+
+def current_responses(session: Session, questionnaire: Questionnaire) -> dict[int, Response]:
+    """Each organisation's current response to the questionnaire (see current_response),
+    by organisation id, in one query."""
+    rows = session.scalars(
+        select(Response)
+        .join(Response.version)
+        .where(Response.questionnaire_id == questionnaire.id)
+        .order_by(QuestionnaireVersion.number)
+    )
+    return {response.organisation_id: response for response in rows}

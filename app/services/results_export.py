@@ -1,17 +1,15 @@
 """The theme figures as JSON-ready dicts, CSV rows and plain-text tables (CLI and the
-report's CSV). CSV cells are safe to open in a spreadsheet: text that a spreadsheet would
-read as a formula gets a leading apostrophe."""
+report's CSV). CSV goes through ``csv_safe`` (the one formula-injection rule of every
+export)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .aggregation import DIMENSION_LABELS, Breakdown, Stat, ThemeScore
+from .csv_safe import csv_rows
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_HEADER = [
     "theme_key",
     "theme",
@@ -26,20 +24,9 @@ CSV_HEADER = [
 ]
 
 
-def safe_cell(value: Any) -> Any:
-    """A CSV cell that a spreadsheet will not run: text starting with = + - @ tab or CR
-    is prefixed with ' (numbers are left alone)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def to_csv(rows: Iterable[Sequence[Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for row in rows:
-        writer.writerow([safe_cell(cell) for cell in row])
-    return buffer.getvalue()
+    """The rows as CSV text (CRLF line ends), every cell spreadsheet-safe."""
+    return "".join(csv_rows(rows, lineterminator="\r\n"))
 
 
 def _stat_cells(stat: Stat) -> list[Any]:

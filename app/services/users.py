@@ -7,13 +7,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..models import Action, Organisation, Role, User, normalise_email, utcnow
+from ..models.people import password_method
 
 MIN_PASSWORD_LENGTH = 10
-# A real hash of a random password: failed logins for unknown e-mails take as long as
-# failed logins for known ones, so timing does not reveal which addresses have accounts.
-_DUMMY_HASH: str | None = None
+# Real hashes of a random password, one per hashing method: failed logins for unknown
+# e-mails take as long as failed logins for known ones, so timing reveals nothing.
+_DUMMY_HASHES: dict[str, str] = {}
 
 
 class UserError(ValueError):
@@ -75,6 +77,7 @@ def create_user(
         organisation=organisation,
         session_token=secrets.token_hex(8),
     )
+    session.add(user)  # before touching relationships: autoflush must find it in the session
     if role == Role.LEADER:
         user.led_actions = list(actions or [])
     if role == Role.RESPONDENT and organisation is not None and actions:
@@ -83,23 +86,15 @@ def create_user(
                 organisation.actions.append(action)
     if password is not None:
         user.set_password(password)
-    session.add(user)
     session.flush()
     return user
 
 
 def authenticate(session: Session, email: str, password: str) -> LoginResult:
     """Check a login; always does the work of one password check."""
-    global _DUMMY_HASH
     user = get_by_email(session, email)
     if user is None or not user.password_hash:
-        if _DUMMY_HASH is None:
-            from werkzeug.security import generate_password_hash
-
-            _DUMMY_HASH = generate_password_hash(secrets.token_hex(16), method="scrypt")
-        from werkzeug.security import check_password_hash
-
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return LoginResult(None, "unknown e-mail" if user is None else "no password set")
     if not user.check_password(password):
         return LoginResult(None, "wrong password")
@@ -107,6 +102,13 @@ def authenticate(session: Session, email: str, password: str) -> LoginResult:
         return LoginResult(None, "account deactivated")
     user.last_login_at = utcnow()
     return LoginResult(user)
+
+
+def _dummy_hash() -> str:
+    method = password_method()
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash(secrets.token_hex(16), method=method)
+    return _DUMMY_HASHES[method]
 
 
 def deactivate(user: User) -> None:

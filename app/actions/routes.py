@@ -1,0 +1,73 @@
+"""An action's overview for admins, coordinators and its leaders: the questionnaire, how
+many responses are in each state, and which organisations have answered."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..authz import role_required
+from ..extensions import db
+from ..loaders import get_action_or_404
+from ..models import (
+    ORG_KIND_LABELS,
+    Organisation,
+    Questionnaire,
+    Response,
+    ResponseState,
+    Role,
+    organisation_actions,
+)
+from ..services import questionnaires as questionnaire_service
+from ..services import responses as response_service
+from . import bp
+
+
+@bp.context_processor
+def _merged_blueprints() -> dict[str, object]:
+    # Links to blueprints merged later (exports, results) are shown only when they exist.
+    return {"current_app": current_app}
+
+
+@bp.route("/<int:number>")
+@role_required(Role.ADMIN, Role.COORDINATOR, Role.LEADER)
+def show(number: int):
+    action = get_action_or_404(number, current_user)
+    questionnaire = db.session.scalar(
+        select(Questionnaire).where(Questionnaire.action_id == action.id)
+    )
+    published = None
+    counts: dict[ResponseState, int] = {}
+    current: dict[int, Response] = {}
+    if questionnaire is not None:
+        published = questionnaire_service.published_version(db.session, questionnaire)
+        counts = response_service.counts_by_state(db.session, [questionnaire.id]).get(
+            questionnaire.id, {}
+        )
+        current = response_service.current_responses(db.session, questionnaire)
+    asked = set(
+        db.session.scalars(
+            select(organisation_actions.c.organisation_id).where(
+                organisation_actions.c.action_id == action.id
+            )
+        )
+    )
+    # Organisations asked about the action, and any that answered before being taken off.
+    organisations = db.session.scalars(
+        select(Organisation)
+        .where(Organisation.id.in_(asked | set(current)))
+        .order_by(Organisation.name)
+    ).all()
+    return render_template(
+        "actions/show.html",
+        action=action,
+        questionnaire=questionnaire,
+        published=published,
+        counts=counts,
+        states=list(ResponseState),
+        organisations=organisations,
+        asked=asked,
+        current=current,
+        kind_labels=ORG_KIND_LABELS,
+    )

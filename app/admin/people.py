@@ -1,0 +1,193 @@
+"""People: invitations, password-reset links sent by an administrator, erasure."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .. import authz, mail
+from ..authz import role_required
+from ..extensions import db
+from ..forms import EmptyForm
+from ..models import Action, Organisation, Role, User, normalise_email
+from ..services import accounts
+from ..services.accounts import UserError
+from . import bp
+from .people_forms import ConfirmEraseForm, InviteForm
+
+
+def _ip() -> str:
+    return request.remote_addr or ""
+
+
+def _me() -> User:
+    """The logged-in user itself (services and the audit log need the row, not a proxy)."""
+    return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
+def get_user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _delivery(to: str, subject: str, body: str) -> dict[str, object]:
+    """Send a message (logged when mail is off); what the page tells the sender about it."""
+    sent = mail.send_mail(to, subject, body)
+    return {"sent": sent, "mail_configured": mail.mail_configured(), "to": to}
+
+
+@bp.route("/users/invite", methods=["GET", "POST"])
+@login_required
+def invite_user():
+    if not authz.can_invite_people(current_user):
+        abort(403)
+    if current_user.role == Role.LEADER:
+        offered = list(current_user.led_actions)
+    else:
+        offered = list(db.session.scalars(select(Action).order_by(Action.number)))
+    organisations = list(
+        db.session.scalars(
+            select(Organisation).where(Organisation.active.is_(True)).order_by(Organisation.name)
+        )
+    )
+    # Leaders are offered only the respondent role and their actions; the service checks
+    # authz.can_invite again, whatever was posted.
+    form = InviteForm.for_inviter(current_user, organisations, offered)
+    problem = None
+    if form.validate_on_submit():
+        chosen = [a for a in offered if a.id in (form.actions.data or [])]
+        organisation = (
+            db.session.get(Organisation, form.organisation.data) if form.organisation.data else None
+        )
+        days = current_app.config["INVITATION_DAYS"]
+        try:
+            user, raw = accounts.invite(
+                db.session,
+                email=form.email.data or "",
+                display_name=form.display_name.data or "",
+                role=form.role.data or "",
+                organisation=organisation,
+                actions=chosen,
+                invited_by=_me(),
+                lifetime=timedelta(days=days),
+                ip=_ip(),
+            )
+        except UserError as error:
+            db.session.rollback()
+            problem = str(error)
+        else:
+            db.session.commit()
+            return _invitation_sent(user, raw, chosen, days)
+    return render_template("admin/people/invite.html", form=form, problem=problem)
+
+
+def _invitation_sent(user: User, raw: str, chosen: list[Action], days: int):  # type: ignore[no-untyped-def]
+    """Shown once, right after the POST: the link is never stored, so it cannot be shown
+    again after a redirect."""
+    if user.role == Role.LEADER:
+        listed = chosen or list(user.led_actions)
+    elif user.organisation is not None:
+        listed = chosen or list(user.organisation.actions)
+    else:
+        listed = []
+    if raw:
+        link = url_for("auth.accept_invitation", token=raw, _external=True)
+        template = "invitation"
+    else:
+        link = url_for("main.index", _external=True)
+        template = "actions_added"
+    subject, body = mail.compose(
+        template, user.locale, user=user, inviter=_me(), link=link, days=days, actions=listed
+    )
+    delivery = _delivery(user.email, subject, body)
+    return render_template(
+        "admin/people/link_result.html",
+        kind="invitation" if raw else "actions_added",
+        user=user,
+        link=link if raw and not delivery["sent"] else None,
+        days=days,
+        **delivery,
+    )
+
+
+@bp.route("/users/<int:user_id>/account")
+@role_required(Role.ADMIN)
+def user_account(user_id: int):
+    user = get_user_or_404(user_id)
+    return render_template(
+        "admin/people/account.html",
+        user=user,
+        form=EmptyForm(),
+        erased=accounts.is_erased(user),
+        mail_configured=mail.mail_configured(),
+    )
+
+
+@bp.route("/users/<int:user_id>/send-reset", methods=["POST"])
+@role_required(Role.ADMIN)
+def send_reset(user_id: int):
+    user = get_user_or_404(user_id)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    hours = current_app.config["RESET_HOURS"]
+    try:
+        raw = accounts.issue_password_reset(
+            db.session, user, issued_by=_me(), lifetime=timedelta(hours=hours), ip=_ip()
+        )
+    except UserError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("admin.user_account", user_id=user.id))
+    db.session.commit()
+    link = url_for("auth.reset_password", token=raw, _external=True)
+    subject, body = mail.compose("password_reset", user.locale, user=user, link=link, hours=hours)
+    delivery = _delivery(user.email, subject, body)
+    return render_template(
+        "admin/people/link_result.html",
+        kind="reset",
+        user=user,
+        link=None if delivery["sent"] else link,
+        hours=hours,
+        **delivery,
+    )
+
+
+@bp.route("/users/<int:user_id>/erase", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def erase_user(user_id: int):
+    user = get_user_or_404(user_id)
+    if accounts.is_erased(user):
+        flash(_("This account has been erased already."), "info")
+        return redirect(url_for("admin.user_account", user_id=user.id))
+    form = ConfirmEraseForm()
+    problem = None
+    if form.validate_on_submit():
+        if normalise_email(form.confirm_email.data or "") != user.email:
+            form.confirm_email.errors = [
+                _("That is not the account's e-mail address: type %(email)s.", email=user.email)
+            ]
+        else:
+            email = user.email
+            try:
+                accounts.erase_user(db.session, user, _me(), ip=_ip())
+            except UserError as error:
+                db.session.rollback()
+                problem = str(error)
+            else:
+                db.session.commit()
+                flash(_("The personal data of %(email)s has been erased.", email=email), "success")
+                return redirect(url_for("admin.user_account", user_id=user.id))
+    return render_template(
+        "admin/people/erase.html",
+        user=user,
+        form=form,
+        problem=problem,
+        summary=accounts.erasure_summary(db.session, user),
+    )

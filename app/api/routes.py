@@ -1,0 +1,247 @@
+"""Read-only JSON endpoints. Each answers with what the token's user may see
+(``app.authz``); lists of responses use cursor pagination over response ids."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from flask import Response, abort, current_app, jsonify, request
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+
+from ..authz import can_administer, can_export_action, can_view_action, can_view_response
+from ..extensions import db
+from ..models import (
+    Action,
+    Answer,
+    Organisation,
+    OrgKind,
+    Question,
+    Questionnaire,
+    QuestionnaireVersion,
+    Role,
+    VersionStatus,
+)
+from ..models import Response as ResponseRow
+from ..services.exports import ExportOptionError, Filters, StateFilter
+from . import bp
+from .auth import api_user, authenticate_request
+from .openapi import document
+from .serialise import action_json, answer_json, response_json, user_json, version_json
+
+DEFAULT_LIMIT, MAX_LIMIT = 100, 500
+MAX_ID = 2**31 - 1  # larger numbers name nothing (and would overflow SQLite's integers)
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@bp.before_request
+def _authenticate() -> None:
+    if request.endpoint != "api.openapi":
+        authenticate_request()
+
+
+def api_error(status: int, message: str) -> Response:
+    titles = {400: "Bad request", 403: "Not allowed", 404: "Not found"}
+    response = jsonify({"error": titles[status], "message": message, "status": status})
+    response.status_code = status
+    return response
+
+
+def fail(status: int, message: str) -> None:
+    abort(api_error(status, message))
+
+
+@bp.route("/openapi.json")
+def openapi():
+    return jsonify(document())
+
+
+@bp.route("/me")
+def me():
+    return jsonify(user_json(api_user()))
+
+
+# --- actions and questionnaire versions -------------------------------------------------
+
+
+def _questionnaires() -> dict[int, tuple[Questionnaire, int | None]]:
+    rows = db.session.execute(
+        select(Questionnaire, QuestionnaireVersion.number).outerjoin(
+            QuestionnaireVersion,
+            (QuestionnaireVersion.questionnaire_id == Questionnaire.id)
+            & (QuestionnaireVersion.status == VersionStatus.PUBLISHED),
+        )
+    ).all()
+    return {q.action_id: (q, number) for q, number in rows}
+
+
+def get_visible_action_or_404(number: int) -> Action:
+    action = (
+        db.session.scalar(select(Action).where(Action.number == number))
+        if number <= MAX_ID
+        else None
+    )
+    if action is None:
+        fail(404, f"There is no action {number}; actions are numbered 1 to 11.")
+    if not can_view_action(api_user(), action):
+        fail(403, f"Your account has no access to action {number}.")
+    return action
+
+
+@bp.route("/actions")
+def actions():
+    user = api_user()
+    questionnaires = _questionnaires()
+    data = [
+        action_json(action, *questionnaires.get(action.id, (None, None)))
+        for action in db.session.scalars(select(Action).order_by(Action.number))
+        if can_view_action(user, action)
+    ]
+    return jsonify({"data": data})
+
+
+@bp.route("/actions/<int:number>")
+def action(number: int):
+    found = get_visible_action_or_404(number)
+    return jsonify(action_json(found, *_questionnaires().get(found.id, (None, None))))
+
+
+def _versions(action: Action) -> list[QuestionnaireVersion]:
+    statement = (
+        select(QuestionnaireVersion)
+        .join(Questionnaire)
+        .where(Questionnaire.action_id == action.id)
+        .order_by(QuestionnaireVersion.number)
+    )
+    if not can_administer(api_user()):  # drafts are the administrators' work in progress
+        statement = statement.where(QuestionnaireVersion.status != VersionStatus.DRAFT)
+    return list(db.session.scalars(statement))
+
+
+@bp.route("/actions/<int:number>/versions")
+def versions(number: int):
+    found = get_visible_action_or_404(number)
+    return jsonify({"data": [version_json(v) for v in _versions(found)]})
+
+
+@bp.route("/actions/<int:number>/versions/<int:version>")
+def version(number: int, version: int):
+    found = get_visible_action_or_404(number)
+    match = next((v for v in _versions(found) if v.number == version), None)
+    if match is None:
+        fail(404, f"Action {number}'s questionnaire has no version {version} you can see.")
+    return jsonify(version_json(match, definition=True))
+
+
+# --- responses ----------------------------------------------------------------------------
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="tympanum.api.cursor")
+
+
+def encode_cursor(last_id: int) -> str:
+    return str(_serializer().dumps(last_id))
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        value = _serializer().loads(cursor)
+    except BadSignature:
+        value = None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        fail(400, "The cursor is not valid: use next_cursor from the previous page as it is.")
+    return value
+
+
+def _date(name: str) -> date | None:
+    raw = request.args.get(name) or ""
+    if not raw:
+        return None
+    try:
+        if not _DATE.fullmatch(raw):
+            raise ValueError(raw)
+        return date.fromisoformat(raw)
+    except ValueError:
+        fail(400, f"{name} must be a date written YYYY-MM-DD, e.g. 2026-11-27.")
+    return None
+
+
+def _filters(organisation_id: int | None) -> Filters:
+    args = request.args
+    state = args.get("state", StateFilter.ACCEPTED.value)
+    if state not in {s.value for s in StateFilter}:
+        fail(400, "state must be accepted, submitted or all.")
+    kind = args.get("org_kind") or None
+    if kind is not None and kind not in {k.value for k in OrgKind}:
+        fail(400, f"org_kind must be one of {', '.join(k.value for k in OrgKind)}.")
+    country = args.get("country") or None
+    if country is not None and not (len(country) == 2 and country.isascii() and country.isalpha()):
+        fail(400, "country must be an ISO 3166-1 alpha-2 code, e.g. DE.")
+    try:
+        return Filters(
+            state=StateFilter(state),
+            submitted_from=_date("submitted_from"),
+            submitted_to=_date("submitted_to"),
+            org_kind=kind,
+            country=country,
+            organisation_id=organisation_id,
+        )
+    except ExportOptionError as error:
+        fail(400, str(error)[0].upper() + str(error)[1:] + ".")
+    raise AssertionError("unreachable")
+
+
+def _limit() -> int:
+    raw = request.args.get("limit", str(DEFAULT_LIMIT))
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        fail(400, f"limit must be a whole number from 1 to {MAX_LIMIT}.")
+    return int(raw)
+
+
+@bp.route("/actions/<int:number>/responses")
+def responses(number: int):
+    user = api_user()
+    found = get_visible_action_or_404(number)
+    if can_export_action(user, found):
+        organisation_id = None
+    elif user.role == Role.RESPONDENT and user.organisation_id is not None:
+        organisation_id = user.organisation_id  # respondents: their organisation's only
+    else:
+        fail(403, f"Your account cannot list the responses to action {number}.")
+    filters, limit = _filters(organisation_id), _limit()
+    after = decode_cursor(request.args["cursor"]) if request.args.get("cursor") else 0
+    rows = db.session.execute(
+        select(ResponseRow, QuestionnaireVersion.number, Organisation)
+        .join(Questionnaire, Questionnaire.id == ResponseRow.questionnaire_id)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == ResponseRow.version_id)
+        .join(Organisation, Organisation.id == ResponseRow.organisation_id)
+        .where(Questionnaire.action_id == found.id, ResponseRow.id > after, *filters.conditions())
+        .order_by(ResponseRow.id)
+        .limit(limit + 1)
+    ).all()
+    page = rows[:limit]
+    data = [response_json(r, found.number, v, org) for r, v, org in page]
+    next_cursor = encode_cursor(page[-1][0].id) if len(rows) > limit else None
+    return jsonify({"data": data, "next_cursor": next_cursor})
+
+
+@bp.route("/responses/<int:response_id>")
+def response(response_id: int):
+    found = db.session.get(ResponseRow, response_id) if response_id <= MAX_ID else None
+    if found is None or not can_view_response(api_user(), found):
+        # The same answer for "absent" and "not yours": ids reveal nothing.
+        fail(404, f"There is no response {response_id} that your account can see.")
+    answers = db.session.execute(
+        select(Question.code, Answer.item, Answer.value, Answer.other_text, Answer.score)
+        .join(Question, Question.id == Answer.question_id)
+        .where(Answer.response_id == found.id)
+        .order_by(Question.position, Answer.id)
+    ).all()
+    body: dict[str, Any] = response_json(
+        found, found.questionnaire.action.number, found.version.number, found.organisation
+    )
+    body["answers"] = [answer_json(*row) for row in answers]
+    return jsonify(body)

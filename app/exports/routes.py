@@ -1,0 +1,96 @@
+"""The export page of an action and the downloads it offers (streamed)."""
+
+from __future__ import annotations
+
+from flask import Response, abort, current_app, render_template, request, stream_with_context
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from ..authz import can_export_action
+from ..extensions import db
+from ..models import Action, Organisation, utcnow
+from ..services import audit, exports
+from . import bp
+from .forms import ExportForm
+
+
+def get_exportable_action_or_404(number: int) -> Action:
+    """The action numbered ``number``: 404 when there is none, 403 when the current user
+    may not export it."""
+    if number > 2**31 - 1:  # names nothing (and would overflow SQLite's integers)
+        abort(404)
+    action = db.session.scalar(select(Action).where(Action.number == number))
+    if action is None:
+        abort(404)
+    if not can_export_action(current_user, action):
+        abort(403)
+    return action
+
+
+def _form() -> ExportForm:
+    form = ExportForm(request.args)
+    countries = db.session.scalars(
+        select(Organisation.country).distinct().order_by(Organisation.country)
+    ).all()
+    any_country = form.country.choices[0]
+    form.country.choices = [any_country, *(SelectChoice(c, c) for c in countries)]
+    return form
+
+
+@bp.route("/actions/<int:number>/exports")
+@login_required
+def index(number: int):
+    action = get_exportable_action_or_404(number)
+    catalogue = exports.prepare(db.session, action)
+    return render_template(
+        "exports/index.html", action=action, form=_form(), has_questionnaire=catalogue is not None
+    )
+
+
+@bp.route("/actions/<int:number>/exports/download")
+@login_required
+def download(number: int):
+    action = get_exportable_action_or_404(number)
+    catalogue = exports.prepare(db.session, action)
+    form = _form()
+    if catalogue is None or not form.validate():
+        status = 404 if catalogue is None else 400
+        return render_template(
+            "exports/index.html",
+            action=action,
+            form=form,
+            has_questionnaire=catalogue is not None,
+        ), status
+    options = form.options()
+    # Plain values only from here on: after the commit, touching an ORM object would open
+    # a new transaction (on SQLite a write lock) for as long as the download streams.
+    label, who, user_id = exports.action_label(action), current_user.email, current_user.id
+    filename = exports.filename(action.number, options, utcnow().date())
+    audit.record(
+        db.session,
+        "export.downloaded",
+        user=current_user,
+        obj=action,
+        ip=request.remote_addr or "",
+        filename=filename,
+        **options.describe(),
+    )
+    db.session.commit()
+    engine = db.engine
+    if options.format == exports.Format.XLSX:
+        body = exports.xlsx_stream(engine, catalogue, options, action=label, exported_by=who)
+        mimetype = exports.XLSX_MIMETYPE
+    else:
+        body = exports.csv_stream(engine, catalogue, options)
+        mimetype = exports.CSV_MIMETYPE
+    current_app.logger.info("export %s started by user %s", filename, user_id)
+    return Response(
+        stream_with_context(body),
+        content_type=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+            "X-Accel-Buffering": "no",  # let a reverse proxy pass chunks on as they come
+        },
+    )

@@ -1,0 +1,222 @@
+"""Loading a respondent's questionnaire and shaping what its pages show."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from flask import abort
+from flask_babel import get_locale, gettext
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from .. import authz
+from ..definitions import answers as codec
+from ..definitions.model import Definition
+from ..extensions import db
+from ..models import (
+    Action,
+    Organisation,
+    Questionnaire,
+    QuestionnaireVersion,
+    Response,
+    ReviewComment,
+    Role,
+    User,
+)
+from ..services import responses as response_service
+from ..services.questionnaires import published_version, questionnaire_for_action
+
+
+def page_lang() -> str:
+    return str(get_locale() or "en")
+
+
+def translate(message: Any) -> str:
+    """A codec message (``answers.Msg``) or plain English message, in the page language."""
+    if isinstance(message, codec.Msg):
+        return gettext(message.msgid, **message.params)
+    return gettext(str(message))
+
+
+@dataclass
+class Context:
+    """A questionnaire as the current respondent's organisation answers it."""
+
+    user: User
+    action: Action
+    questionnaire: Questionnaire
+    organisation: Organisation
+    version: QuestionnaireVersion
+    response: Response | None
+
+    @cached_property
+    def defn(self) -> Definition:
+        return Definition(self.version.definition)
+
+    @property
+    def editable(self) -> bool:
+        if self.response is None:
+            return self.questionnaire.is_open
+        return authz.can_edit_response(self.user, self.response)
+
+    @cached_property
+    def stored(self) -> tuple[dict[str, Any], dict[str, str]]:
+        if self.response is None:
+            return {}, {}
+        return response_service.stored_values(db.session, self.response)
+
+    def section(self, code: str) -> dict[str, Any] | None:
+        return next((s for s in self.defn.sections if s["code"] == code), None)
+
+    def comments(self) -> tuple[list[ReviewComment], dict[str, list[ReviewComment]]]:
+        """The reviewer's comments while the response is back with the respondents:
+        general ones, and those on each question."""
+        general: list[ReviewComment] = []
+        by_code: dict[str, list[ReviewComment]] = {}
+        if self.response is None or self.response.state.value != "returned":
+            return general, by_code
+        for comment in self.response.comments:
+            if comment.question_code and comment.question_code in self.defn.by_code:
+                by_code.setdefault(comment.question_code, []).append(comment)
+            else:
+                general.append(comment)
+        return general, by_code
+
+
+def load_context(action_number: int, user: User) -> Context:
+    """The questionnaire of action ``action_number`` for ``user``'s organisation; 403 for
+    anyone but a respondent whose organisation is asked about it, 404 when unknown."""
+    if user.role != Role.RESPONDENT:
+        abort(403)
+    action = db.session.scalar(select(Action).where(Action.number == action_number))
+    if action is None:
+        abort(404)
+    if not authz.can_respond_to_action(user, action) or user.organisation is None:
+        abort(403)
+    questionnaire = questionnaire_for_action(db.session, action_number)
+    if questionnaire is None:
+        abort(404)
+    response = response_service.current_response(db.session, user.organisation, questionnaire)
+    version = response.version if response else published_version(db.session, questionnaire)
+    if version is None:
+        abort(404)
+    return Context(user, action, questionnaire, user.organisation, version, response)
+
+
+def ensure_response(ctx: Context) -> tuple[Response, bool]:
+    """The organisation's response, created on the first save; True when created now.
+    Two colleagues starting at once get the same response (the second one conflicts)."""
+    if ctx.response is not None:
+        return ctx.response, False
+    try:
+        with db.session.begin_nested():
+            response = response_service.start_response(
+                db.session, ctx.organisation, ctx.questionnaire, ctx.user
+            )
+    except IntegrityError:
+        response = response_service.current_response(
+            db.session, ctx.organisation, ctx.questionnaire
+        )
+        if response is None:
+            raise
+        ctx.response = response
+        return response, False
+    ctx.response = response
+    return response, True
+
+
+# --- questions on a page ----------------------------------------------------------------
+
+
+def field_anchor(q: Mapping[str, Any], name: str | None = None) -> str:
+    """The id of the input an error link should focus: the field itself, or the first
+    choice of a group."""
+    code, qtype = q["code"], q["type"]
+    if name and name != code:
+        if name.endswith("__other") or "__rank__" in name:
+            return f"f-{name}"
+        return f"f-{name}-1"  # a matrix row: its first point
+    if qtype in ("single_choice", "multiple_choice"):
+        return f"f-{code}-{q['options'][0]['code']}"
+    if qtype == "ranking":
+        return f"f-{code}__rank__{q['options'][0]['code']}"
+    if qtype == "likert":
+        return f"f-{code}-1"
+    if qtype == "matrix":
+        return f"f-{code}__{q['items'][0]['code']}-1"
+    if qtype == "yes_no":
+        return f"f-{code}-yes"
+    return f"f-{code}"
+
+
+@dataclass
+class QuestionView:
+    q: dict[str, Any]
+    hidden: bool
+    errors: dict[str, str] = field(default_factory=dict)  # field name -> message
+    comments: list[ReviewComment] = field(default_factory=list)
+
+    @property
+    def code(self) -> str:
+        return self.q["code"]
+
+    @property
+    def show_if(self) -> str | None:
+        cond = self.q.get("show_if")
+        return json.dumps(cond, separators=(",", ":")) if cond else None
+
+    @property
+    def anchor(self) -> str:
+        return field_anchor(self.q)
+
+
+def question_views(
+    section: Mapping[str, Any],
+    shown: set[str],
+    errors: Mapping[str, Any],
+    comments: Mapping[str, list[ReviewComment]],
+) -> list[QuestionView]:
+    views = []
+    for q in section["questions"]:
+        code = q["code"]
+        mine = {
+            name: translate(message)
+            for name, message in errors.items()
+            if name == code or name.startswith(f"{code}__")
+        }
+        views.append(QuestionView(q, code not in shown, mine, comments.get(code, [])))
+    return views
+
+
+def error_links(views: Iterable[QuestionView]) -> list[tuple[str, str]]:
+    """(anchor, message) for the error summary, in page order."""
+    links = []
+    for view in views:
+        if view.hidden:
+            continue
+        for name, message in view.errors.items():
+            links.append((field_anchor(view.q, name), message))
+    return links
+
+
+def referenced_codes(cond: Mapping[str, Any] | None) -> set[str]:
+    if not cond:
+        return set()
+    if "all" in cond or "any" in cond:
+        return set().union(*(referenced_codes(c) for c in cond.get("all", cond.get("any", []))))
+    return {cond["question"]}
+
+
+def known_values(
+    section: Mapping[str, Any], values: Mapping[str, Any], shown: set[str]
+) -> dict[str, Any]:
+    """Answers from other pages that this page's conditions read (for the script)."""
+    on_page = {q["code"] for q in section["questions"]}
+    wanted = set().union(*(referenced_codes(q.get("show_if")) for q in section["questions"]))
+    return {
+        code: values[code] for code in sorted(wanted - on_page) if code in shown and code in values
+    }

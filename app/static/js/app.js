@@ -1,0 +1,52 @@
+/* Tympanum: small enhancements on every page. Every page works without them. */
+(function () {
+  "use strict";
+
+  var lang = document.documentElement.lang || undefined;
+
+  /* Timestamps are rendered in UTC; show them in the reader's own time zone. */
+  function localizeTimes(root) {
+    var format;
+    try {
+      format = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" });
+    } catch (e) {
+      return;
+    }
+    root.querySelectorAll("time[data-localize]").forEach(function (el) {
+      var moment = new Date(el.getAttribute("datetime"));
+      if (!isNaN(moment.getTime())) {
+        el.textContent = format.format(moment);
+      }
+    });
+  }
+
+  /* An error summary link focuses its field and shows the field's question. */
+  function linkErrorSummary(summary) {
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#']");
+      if (!link) {
+        return;
+      }
+      var target = document.getElementById(link.getAttribute("href").slice(1));
+      if (!target) {
+        return;
+      }
+      event.preventDefault();
+      var context = target.closest(".question, fieldset, .field") || target;
+      context.scrollIntoView();
+      target.focus({ preventScroll: true });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    localizeTimes(document);
+    document.querySelectorAll(".error-summary").forEach(linkErrorSummary);
+    /* Move focus to the error summary (or conflict notice) so it is announced first. */
+    var first = document.querySelector("[data-autofocus]");
+    if (first) {
+      first.focus();
+    }
+  });
+
+  window.Tympanum = { localizeTimes: localizeTimes, lang: lang };
+})();

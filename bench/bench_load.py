@@ -1,0 +1,304 @@
+"""Load: 64 simulated respondents against gunicorn (2 workers), SQLite and PostgreSQL.
+
+Per database: a bare endpoint (a static file: no database work) as the baseline, the
+respondent flow closed-loop (throughput), then 64 paced respondents for 60 s (latency),
+and a check that every acknowledged submission is stored exactly once with its answers.
+Loopback only; every loop is bounded in time.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+import sys
+import threading
+import time
+from collections import Counter, defaultdict
+
+from sqlalchemy import func, select
+
+from bench.respondent_client import Sample, Session, log_in, log_out, respond_once
+from bench.server import Gunicorn, flask, free_port, scratch_database, server_env
+
+CLIENTS = int(os.environ.get("LOAD_CLIENTS", "64"))
+PROCESSES = 4
+PACED_SECONDS = float(os.environ.get("LOAD_SECONDS", "60"))
+CLOSED_SECONDS = float(os.environ.get("LOAD_CLOSED_SECONDS", "20"))
+BARE_SECONDS = 10.0
+PASSWORD = "load-test-password"  # noqa: S105
+USERS_PER_CLIENT = 6
+
+
+def prepare_people(url: str, count: int) -> list[str]:
+    """Organisations asked about every action, one respondent each (privacy accepted)."""
+    from werkzeug.security import generate_password_hash
+
+    from app import create_app
+    from app.extensions import db
+    from app.models import Action, Organisation, OrgKind, Role, SizeBand, User, utcnow
+    from config import TestingConfig
+
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
+    emails = []
+    with app.app_context():
+        actions = list(db.session.scalars(select(Action)))
+        password_hash = generate_password_hash(PASSWORD, method="scrypt")
+        for index in range(count):
+            org = Organisation(
+                name=f"Load City {index:04d}",
+                kind=OrgKind.CITY,
+                country="DE",
+                size_band=SizeBand.MEDIUM,
+            )
+            org.actions = actions
+            email = f"load{index:04d}@example.org"
+            user = User(
+                email=email,
+                display_name=f"Load {index}",
+                role=Role.RESPONDENT,
+                organisation=org,
+                password_hash=password_hash,
+                session_token=f"tok{index}",
+                privacy_version=app.config["PRIVACY_NOTICE_VERSION"],
+                privacy_accepted_at=utcnow(),
+            )
+            db.session.add_all([org, user])
+            emails.append(email)
+        db.session.commit()
+        db.engine.dispose()
+    return emails
+
+
+def _bare_worker(base: str, threads: int, seconds: float, queue) -> None:
+    samples: list[Sample] = []
+    lock = threading.Lock()
+
+    def run() -> None:
+        session = Session(base)
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            session.request("GET bare (static)", "GET", "/static/img/logo.svg")
+        session.close()
+        with lock:
+            samples.extend(session.samples)
+
+    _threads(run, threads)
+    queue.put((samples, []))
+
+
+def _flow_worker(
+    base: str, threads: int, seconds: float, think: float, users: list[list[str]], queue
+) -> None:
+    samples: list[Sample] = []
+    acks: list[tuple[str, int]] = []
+    lock = threading.Lock()
+
+    def run(emails: list[str], seed: int) -> None:
+        rng = random.Random(seed)
+        session = Session(base)
+        deadline = time.monotonic() + seconds
+        mine: list[tuple[str, int]] = []
+        for email in emails:
+            if time.monotonic() >= deadline or not log_in(session, email, PASSWORD):
+                break
+            for action in range(1, 12):
+                if time.monotonic() >= deadline:
+                    break
+                reference, rows = respond_once(session, action, rng, think)
+                if reference:
+                    mine.append((reference, rows))
+            log_out(session)
+        session.close()
+        with lock:
+            samples.extend(session.samples)
+            acks.extend(mine)
+
+    _threads(run, threads, users)
+    queue.put((samples, acks))
+
+
+def _threads(target, count: int, users: list[list[str]] | None = None) -> None:
+    workers = []
+    for index in range(count):
+        args = (users[index], index) if users is not None else ()
+        workers.append(threading.Thread(target=target, args=args))
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+
+def run_clients(
+    kind: str, base: str, seconds: float, think: float = 0.0, emails: list[str] | None = None
+):
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    per_process = CLIENTS // PROCESSES
+    processes = []
+    for p in range(PROCESSES):
+        if kind == "bare":
+            proc = ctx.Process(target=_bare_worker, args=(base, per_process, seconds, queue))
+        else:
+            chunk = emails[
+                p * per_process * USERS_PER_CLIENT : (p + 1) * per_process * USERS_PER_CLIENT
+            ]
+            users = [chunk[i::per_process] for i in range(per_process)]
+            proc = ctx.Process(
+                target=_flow_worker, args=(base, per_process, seconds, think, users, queue)
+            )
+        proc.start()
+        processes.append(proc)
+    samples: list[Sample] = []
+    acks: list[tuple[str, int]] = []
+    for _ in processes:
+        part_samples, part_acks = queue.get(timeout=seconds + 300)
+        samples += part_samples
+        acks += part_acks
+    for proc in processes:
+        proc.join(timeout=30)
+    return samples, acks
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def report(title: str, samples: list[Sample], seconds: float) -> dict:
+    by_label: dict[str, list[Sample]] = defaultdict(list)
+    for sample in samples:
+        by_label[sample.label].append(sample)
+    print(
+        f"\n  {title}: {len(samples)} requests in {seconds:.0f} s = {len(samples) / seconds:.1f} req/s"
+    )
+    print(f"  {'endpoint':<22} {'count':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  statuses")
+    for label, items in sorted(by_label.items()):
+        ms = [s.ms for s in items]
+        statuses = Counter(s.status if not s.error else s.error for s in items)
+        print(
+            f"  {label:<22} {len(items):>7} {percentile(ms, 50):8.1f} {percentile(ms, 95):8.1f} {percentile(ms, 99):8.1f}  {dict(statuses)}"
+        )
+    errors = [
+        s for s in samples if s.error or s.status >= 500 or s.status in (0, 400, 403, 404, 409, 429)
+    ]
+    return {
+        "rps": len(samples) / seconds,
+        "errors": Counter(s.status if not s.error else s.error for s in errors),
+        "p99": max(
+            (percentile([s.ms for s in items], 99) for items in by_label.values()), default=0.0
+        ),
+        "by_label": by_label,
+    }
+
+
+def verify(url: str, acks: list[tuple[str, int]]) -> dict:
+    """Every acknowledged submission stored exactly once, with all its answers."""
+    from app import create_app
+    from app.extensions import db
+    from app.models import Answer, Response, ResponseEvent, ResponseState
+    from config import TestingConfig
+
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
+    lost = incomplete = duplicated = 0
+    with app.app_context():
+        for reference, rows in acks:
+            response = db.session.scalar(select(Response).where(Response.reference == reference))
+            if response is None or response.state != ResponseState.SUBMITTED:
+                lost += 1
+                continue
+            stored = db.session.scalar(
+                select(func.count(Answer.id)).where(Answer.response_id == response.id)
+            )
+            if stored != rows:
+                incomplete += 1
+            submissions = db.session.scalar(
+                select(func.count(ResponseEvent.id)).where(
+                    ResponseEvent.response_id == response.id, ResponseEvent.to_state == "submitted"
+                )
+            )
+            if submissions != 1:
+                duplicated += 1
+        empty_submitted = db.session.scalar(
+            select(func.count(Response.id)).where(
+                Response.state == ResponseState.SUBMITTED, ~Response.answers.any()
+            )
+        )
+        db.engine.dispose()
+    return {
+        "acknowledged": len(acks),
+        "lost": lost,
+        "incomplete": incomplete,
+        "duplicated": duplicated,
+        "submitted_without_answers": empty_submitted,
+    }
+
+
+def run_database(kind: str) -> bool:
+    print(f"\n## {kind}")
+    with scratch_database(kind) as url:
+        env = server_env(url, free_port())
+        flask(env, "db", "upgrade")
+        flask(env, "seed")
+        emails = prepare_people(url, CLIENTS * USERS_PER_CLIENT)
+        server = Gunicorn(env)
+        server.start()
+        try:
+            bare, _ = run_clients("bare", server.base, BARE_SECONDS)
+            bare_stats = report("bare endpoint (baseline, closed loop)", bare, BARE_SECONDS)
+            closed, closed_acks = run_clients(
+                "flow", server.base, CLOSED_SECONDS, 0.0, emails[: len(emails) // 2]
+            )
+            closed_stats = report(
+                "respondent flow, closed loop (throughput)", closed, CLOSED_SECONDS
+            )
+            paced, paced_acks = run_clients(
+                "flow", server.base, PACED_SECONDS, 0.5, emails[len(emails) // 2 :]
+            )
+            paced_stats = report(
+                f"{CLIENTS} paced respondents (0.5 s think time), {PACED_SECONDS:.0f} s",
+                paced,
+                PACED_SECONDS,
+            )
+        finally:
+            server.stop()
+        check = verify(url, closed_acks + paced_acks)
+    writes = [s for s in closed if s.label in ("POST save section", "POST submit")]
+    write_rps = len(writes) / CLOSED_SECONDS
+    ratio = closed_stats["rps"] / bare_stats["rps"]
+    errors = closed_stats["errors"] + paced_stats["errors"]
+    print(
+        f"\n  save+submit requests: {write_rps:.1f}/s closed loop; whole flow {closed_stats['rps']:.1f} req/s = {ratio:.2f}x the bare endpoint"
+    )
+    print(f"  database check: {check}")
+    results = {
+        "0 errors": not errors,
+        "0 lost or duplicated submissions": check["lost"]
+        == check["incomplete"]
+        == check["duplicated"]
+        == check["submitted_without_answers"]
+        == 0,
+        "flow throughput >= 0.4x bare": ratio >= 0.4,
+        "p99 < 150 ms (paced)": paced_stats["p99"] < 150,
+    }
+    for name, ok in results.items():
+        print(
+            f"  [{'PASS' if ok else 'FAIL'}] {name}"
+            + ("" if ok or name != "0 errors" else f": {dict(errors)}")
+        )
+    return all(results.values())
+
+
+def main() -> int:
+    kinds = [k for k in os.environ.get("LOAD_DATABASES", "sqlite,postgresql").split(",") if k]
+    print(
+        f"machine: {os.cpu_count()} CPUs; clients: {CLIENTS} in {PROCESSES} processes; gunicorn: 2 workers"
+    )
+    ok = [run_database(kind) for kind in kinds]
+    return 0 if all(ok) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,216 @@
+"""A simulated respondent over HTTP: log in, open a questionnaire, save every section,
+review, submit, read the receipt. Used by the load and fault benchmarks."""
+
+from __future__ import annotations
+
+import http.client
+import random
+import re
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from app.definitions import answers as codec
+from app.definitions.model import Definition
+from app.definitions.validate import validate_file
+from app.services.seeding import shipped_questionnaire_files
+
+_INPUT = re.compile(r"<input[^>]*>")
+_ATTR = re.compile(r'(\w[\w-]*)="([^"]*)"')
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    fields = {}
+    for tag in _INPUT.findall(html):
+        attrs = dict(_ATTR.findall(tag))
+        if attrs.get("type") == "hidden" and "name" in attrs:
+            fields[attrs["name"]] = attrs.get("value", "")
+    return fields
+
+
+@lru_cache(maxsize=16)
+def definition(action: int) -> Definition:
+    path = next(p for p in shipped_questionnaire_files() if p.name == f"action_{action:02d}.yaml")
+    return Definition(validate_file(path).definition)
+
+
+def answer_form(
+    defn: Definition, rng: random.Random
+) -> tuple[list[tuple[str, str]], dict[str, Any]]:
+    """Valid answers to every question (hidden ones are dropped by the server), as form
+    fields, and the values the server will keep."""
+    fields: list[tuple[str, str]] = []
+    values: dict[str, Any] = {}
+    for q in defn.questions():
+        code, qtype = q["code"], q["type"]
+        if qtype == "single_choice":
+            value = rng.choice(q["options"])["code"]
+            fields.append((code, value))
+            values[code] = value
+        elif qtype == "multiple_choice":
+            count = max(q.get("min", 1), 1)
+            count = min(count, q.get("max", len(q["options"])), len(q["options"]))
+            chosen = rng.sample([o["code"] for o in q["options"]], count)
+            fields += [(code, c) for c in chosen]
+            values[code] = [o["code"] for o in q["options"] if o["code"] in chosen]
+        elif qtype == "likert":
+            value = str(rng.randint(1, q["points"]))
+            fields.append((code, value))
+            values[code] = value
+        elif qtype == "matrix":
+            rows = {item["code"]: str(rng.randint(1, q["points"])) for item in q["items"]}
+            fields += [(f"{code}__{item}", point) for item, point in rows.items()]
+            values[code] = rows
+        elif qtype == "yes_no":
+            value = rng.choice(["yes", "no"])
+            fields.append((code, value))
+            values[code] = value
+        elif qtype == "number":
+            low, high = q.get("min", 0), q.get("max", 1000)
+            value = str(rng.randint(int(low), int(min(high, low + 500))))
+            fields.append((code, value))
+            values[code] = value
+        elif qtype in ("short_text", "long_text"):
+            value = f"Answer {rng.randint(1, 10**6)}: line one\nline two"[: q["max_length"]]
+            fields.append((code, value))
+            values[code] = value
+        elif qtype == "ranking":
+            order = [o["code"] for o in q["options"]]
+            rng.shuffle(order)
+            fields += [(code, c) for c in order]
+            values[code] = order
+        elif qtype == "country":
+            fields.append((code, "DE"))
+            values[code] = "DE"
+        elif qtype == "date":
+            value = q.get("min") or "2024-03-01"
+            fields.append((code, value))
+            values[code] = value
+    return fields, values
+
+
+def expected_rows(defn: Definition, values: dict[str, Any]) -> int:
+    return len(codec.to_rows(defn, values, {}))
+
+
+@dataclass
+class Sample:
+    label: str
+    status: int
+    ms: float
+    error: str = ""
+
+
+@dataclass
+class Session:
+    base: str
+    samples: list[Sample] = field(default_factory=list)
+    cookies: dict[str, str] = field(default_factory=dict)
+    timeout: float = 30.0
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.base)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+        self.conn: http.client.HTTPConnection | None = None
+
+    def request(
+        self, label: str, method: str, path: str, form: list[tuple[str, str]] | None = None
+    ) -> tuple[int, str, str]:
+        headers = {"Connection": "keep-alive"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urlencode(form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Origin"] = self.base
+        started = time.perf_counter()
+        try:
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
+            text = response.read().decode("utf-8", "replace")
+        except (OSError, http.client.HTTPException) as error:
+            self.samples.append(
+                Sample(label, 0, (time.perf_counter() - started) * 1000, type(error).__name__)
+            )
+            self.close()
+            return 0, "", ""
+        self.samples.append(Sample(label, response.status, (time.perf_counter() - started) * 1000))
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                cookie_value = rest.split(";", 1)[0]
+                if "Max-Age=0" in value or "expires=Thu, 01 Jan 1970" in value:
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = cookie_value
+        return response.status, response.getheader("Location") or "", text
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+def respond_once(
+    session: Session, action: int, rng: random.Random, think: float = 0.0
+) -> tuple[str | None, int]:
+    """Fill in and submit one questionnaire. Returns (reference or None, expected rows)."""
+    defn = definition(action)
+    fields, values = answer_form(defn, rng)
+    by_name: dict[str, list[tuple[str, str]]] = {}
+    for name, value in fields:
+        by_name.setdefault(name.split("__")[0], []).append((name, value))
+    status, _, _ = session.request("GET overview", "GET", f"/respond/{action}/")
+    if status != 200:
+        return None, 0
+    for section in defn.sections:
+        code = section["code"]
+        status, _, html = session.request("GET section", "GET", f"/respond/{action}/section/{code}")
+        if status != 200:
+            continue  # a hidden section redirects
+        hidden = hidden_fields(html)
+        form = [(k, v) for k, v in hidden.items()]
+        for q in section["questions"]:
+            form += by_name.get(q["code"], [])
+        form.append(("nav", "next"))
+        if think:
+            time.sleep(think * rng.uniform(0.5, 1.5))
+        session.request("POST save section", "POST", f"/respond/{action}/section/{code}", form)
+    status, _, html = session.request("GET review", "GET", f"/respond/{action}/review")
+    hidden = hidden_fields(html)
+    if "lock_version" not in hidden:
+        return None, 0
+    if think:
+        time.sleep(think * rng.uniform(0.5, 1.5))
+    status, location, _ = session.request(
+        "POST submit", "POST", f"/respond/{action}/submit", list(hidden.items())
+    )
+    if status != 302 or "receipt" not in location:
+        return None, 0
+    status, _, html = session.request("GET receipt", "GET", f"/respond/{action}/receipt")
+    match = re.search(r"T\d\d-[A-Z2-9]{6}", html)
+    return (match.group(0) if match else None), expected_rows(defn, values)
+
+
+def log_in(session: Session, email: str, password: str) -> bool:
+    status, _, html = session.request("GET login", "GET", "/login")
+    token = hidden_fields(html).get("csrf_token", "")
+    status, location, _ = session.request(
+        "POST login",
+        "POST",
+        "/login",
+        [("csrf_token", token), ("email", email), ("password", password), ("next", "")],
+    )
+    return status == 302 and "/login" not in location
+
+
+def log_out(session: Session) -> None:
+    status, _, html = session.request("GET overview", "GET", "/respond/")
+    token = hidden_fields(html).get("csrf_token", "")
+    session.request("POST logout", "POST", "/logout", [("csrf_token", token)])
+    session.cookies.clear()

@@ -1,0 +1,199 @@
+"""Golden files of each layout on a fixed set of responses, read back the way people
+read exports: Python's csv module in the Excel dialect, and openpyxl for the workbook.
+
+The golden files (tests/golden/) were reviewed by eye. To rewrite them after a deliberate
+change: UPDATE_GOLDEN=1 pytest tests/test_exports_layouts.py, then review the diff.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from app.services import exports
+from tests.conftest import action
+from tests.export_helpers import INJECTION, golden_responses
+
+GOLDEN = Path(__file__).parent / "golden"
+
+CASES = {
+    "wide.csv": dict(layout="wide", indicators=True, filters=exports.Filters(state="all")),
+    "wide-labels-de-semicolon.csv": dict(
+        layout="wide",
+        labels=True,
+        lang="de",
+        delimiter=";",
+        bom=False,
+        filters=exports.Filters(state="all"),
+    ),
+    "long.csv": dict(layout="long", filters=exports.Filters(state="all")),
+    "codebook.csv": dict(layout="codebook", indicators=True),
+}
+
+
+@pytest.fixture
+def catalogue(db):
+    golden_responses()
+    return exports.prepare(db.session, action(1))
+
+
+def export_bytes(db, catalogue, **options) -> bytes:
+    return b"".join(exports.csv_stream(db.engine, catalogue, exports.ExportOptions(**options)))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_golden(db, catalogue, name):
+    data = export_bytes(db, catalogue, **CASES[name])
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_bytes(data)
+    assert data == path.read_bytes(), f"{name} differs from the golden file"
+
+
+def read_csv(data: bytes, delimiter: str = ",") -> list[dict[str, str]]:
+    text = data.decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text, newline=""), dialect="excel", delimiter=delimiter))
+
+
+def test_wide_csv_reads_back_in_the_excel_dialect(db, catalogue):
+    data = export_bytes(db, catalogue, **CASES["wide.csv"])
+    assert data.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read UTF-8
+    rows = read_csv(data)
+    assert [r["reference"] for r in rows] == ["T01-GOLD01", "T01-GOLD02", "T01-GOLD03"]
+    first, second, third = rows
+    # Leading columns.
+    assert first["organisation"] == "Stadt A" and first["organisation_kind"] == "city"
+    assert first["submitted_at"] == "2026-11-02T09:30:00Z" and first["questionnaire_version"] == "1"
+    assert second["organisation"] == "Περιφέρεια Β" and second["city_size_band"] == ""
+    # Multiple choice: codes joined by ;, 0/1 per option, "other" text in its own column.
+    assert first["measures"] == "caps;other"
+    assert (first["measures__caps"], first["measures__zoning"]) == ("1", "0")
+    assert first["measures__licences"] == ""  # the option did not exist in version 1
+    assert first["measures__other"] == "Ζώνες — Зоны 🏛"
+    # Matrix: one column per item; ranking: one column per rank.
+    assert (first["effects__housing"], first["effects__heritage"]) == ("4", "dk")
+    assert [first[f"priorities__rank{n}"] for n in (1, 2, 3)] == [
+        "knowledge",
+        "regulation",
+        "funding",
+    ]
+    # Questions of one version only: empty cells in the other.
+    assert first["visitors"] == "" and second["visitors"] == "1200"
+    assert first["data_source"] == "platforms" and second["data_source"] == ""
+    # Hidden questions are empty, even though an answer was sent for them.
+    assert second["has_regulation"] == "no" and second["measures"] == ""
+    assert third["priorities__rank1"] == "" and third["recommendations"] == ""
+    # Newlines and quotes survive; formulas are neutralised.
+    assert (
+        first["recommendations"]
+        == 'Line one, with a comma\nLine two with "quotes"\nΕλλάδα · Москва 🏛'
+    )
+    assert first["example_name"] == "'" + INJECTION
+    assert first["org_role__other"] == "'+49 30 1234"
+    assert second["org_role__other"] == "'-minus first"
+    assert second["example_name"] == "'@SUM(A1:A9)"
+    assert second["recommendations"].startswith("'\tTab first")
+    assert third["measures__other"] == "'\rCarriage return first"
+    # Plain numbers are not touched.
+    assert first["rentals_share"] == "12.5"
+
+
+def test_semicolon_labels_in_german(db, catalogue):
+    data = export_bytes(db, catalogue, **CASES["wide-labels-de-semicolon.csv"])
+    assert not data.startswith(b"\xef\xbb\xbf")
+    first = read_csv(data, delimiter=";")[0]
+    assert first["has_regulation"] == "Ja"
+    assert first["org_role"] == "Andere"
+    assert first["effects__heritage"] == "Weiß nicht / nicht zutreffend"
+    assert first["org_country"] == "Germany"
+
+
+def test_default_filter_is_accepted_and_drafts_never_appear(db, catalogue):
+    accepted = read_csv(export_bytes(db, catalogue, layout="wide"))
+    assert [r["reference"] for r in accepted] == ["T01-GOLD01", "T01-GOLD02"]
+    submitted = read_csv(
+        export_bytes(db, catalogue, layout="wide", filters=exports.Filters(state="submitted"))
+    )
+    assert [r["reference"] for r in submitted] == ["T01-GOLD01", "T01-GOLD02", "T01-GOLD03"]
+    long_rows = read_csv(
+        export_bytes(db, catalogue, layout="long", filters=exports.Filters(state="all"))
+    )
+    assert "draft only" not in {r["value"] for r in long_rows}
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        (dict(country="gr"), ["T01-GOLD02"]),
+        (dict(org_kind="city"), ["T01-GOLD01", "T01-GOLD03"]),
+        (
+            dict(submitted_from=__import__("datetime").date(2026, 11, 10)),
+            ["T01-GOLD02", "T01-GOLD03"],
+        ),
+        (
+            dict(submitted_to=__import__("datetime").date(2026, 11, 10)),
+            ["T01-GOLD01", "T01-GOLD02"],
+        ),
+    ],
+)
+def test_filters(db, catalogue, filters, expected):
+    rows = read_csv(
+        export_bytes(db, catalogue, layout="wide", filters=exports.Filters(state="all", **filters))
+    )
+    assert [r["reference"] for r in rows] == expected
+
+
+def test_xlsx_workbook(db, catalogue, tmp_path):
+    path = tmp_path / "export.xlsx"
+    options = exports.ExportOptions(format="xlsx", filters=exports.Filters(state="all"))
+    count = exports.write_xlsx(
+        db.engine, catalogue, options, str(path), action="1 – Test", exported_by="tester"
+    )
+    assert count == 3
+    workbook = load_workbook(path, read_only=True)
+    try:
+        assert workbook.sheetnames == ["responses", "codebook", "about"]
+        rows = list(workbook["responses"].iter_rows(values_only=True))
+        header = rows[0]
+        first = dict(zip(header, rows[1], strict=True))
+        second = dict(zip(header, rows[2], strict=True))
+        assert first["response_id"] == 1 and first["questionnaire_version"] == 1
+        assert first["submitted_at"].isoformat() == "2026-11-02T09:30:00"
+        assert first["rentals_share"] == 12.5 and second["visitors"] == 1200
+        assert first["example_name"] == "'" + INJECTION  # text, not a formula
+        assert first["org_role__other"] == "'+49 30 1234"
+        assert second["example_name"] == "'@SUM(A1:A9)"
+        assert first["recommendations"].splitlines()[2] == "Ελλάδα · Москва 🏛"
+        assert first["measures__other"] == "Ζώνες — Зоны 🏛"
+        codebook = list(workbook["codebook"].iter_rows(values_only=True))
+        assert codebook[0][:3] == ("question", "kind", "code")
+        about = dict(workbook["about"].iter_rows(min_row=2, values_only=True))
+        assert about["responses"] == 3 and about["state"] == "all"
+        assert about["exported_by"] == "tester" and about["action"] == "1 – Test"
+    finally:
+        workbook.close()
+    # No cell anywhere holds a formula.
+    workbook = load_workbook(path)
+    try:
+        for sheet in workbook.worksheets:
+            for row in sheet.iter_rows():
+                assert all(cell.data_type != "f" for cell in row)
+    finally:
+        workbook.close()
+
+
+def test_codebook_lists_conditions_scores_and_weights(db, catalogue):
+    rows = read_csv(export_bytes(db, catalogue, layout="codebook"))
+    by_key = {(r["question"], r["kind"], r["code"]): r for r in rows}
+    caps = by_key[("caps_nights", "question", "caps_nights")]
+    assert caps["conditions"] == "(has_regulation = yes AND measures in (caps))"
+    assert by_key[("measures", "option", "zoning")]["score"] == "0.5"
+    heritage = by_key[("effects", "item", "heritage")]
+    assert heritage["theme_weights"] == "broader_understanding=0.5; resilience=1"
+    assert by_key[("visitors", "question", "visitors")]["versions"] == "2"
+    assert by_key[("data_source", "question", "data_source")]["versions"] == "1"
