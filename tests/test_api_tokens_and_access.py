@@ -87,7 +87,9 @@ def test_tokens_page_needs_login(client):
 
 
 def test_nav_links_to_api_tokens(login_as):
-    assert 'href="/api-tokens"' in login_as("respondent_b").get("/", follow_redirects=True).get_data(as_text=True)
+    assert 'href="/api-tokens"' in login_as("respondent_b").get(
+        "/", follow_redirects=True
+    ).get_data(as_text=True)
 
 
 # --- authentication -----------------------------------------------------------------------
