@@ -1,7 +1,7 @@
 """results: a partial covering index on valued answers (the aggregation reads it alone)
 
 Revision ID: results_1
-Revises: 0001
+Revises: respondent_1
 Create Date: 2026-11-27 07:22:33
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "results_1"
-down_revision = "0001"
+down_revision = "respondent_1"
 branch_labels = None
 depends_on = None
 
