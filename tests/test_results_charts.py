@@ -99,7 +99,7 @@ def test_ids_are_unique_across_charts():
 )
 def test_csv_cells_are_formula_safe(cell, expected):
     """Labels come from definitions and organisations' data: a formula never runs."""
-    assert to_csv([[cell]]) == f"{expected}\r\n"
+    assert to_csv([[cell, "x"]]) == f"{expected},x\r\n"
 
 
 def test_to_csv_quotes_and_protects():
