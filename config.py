@@ -75,6 +75,8 @@ class Config:
 
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
+    # How long aggregated results may be reused while the data is unchanged (0: never).
+    RESULTS_CACHE_SECONDS = _int("RESULTS_CACHE_SECONDS", 600)
 
 
 class DevelopmentConfig(Config):

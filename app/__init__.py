@@ -151,6 +151,7 @@ def _register_blueprints(app: Flask) -> None:
     from .main import bp as main_bp
     from .questionnaires import bp as questionnaires_bp
     from .respond import bp as respond_bp
+    from .results import bp as results_bp
     from .review import bp as review_bp
 
     app.register_blueprint(main_bp)
@@ -163,3 +164,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_bp, url_prefix="/review")
     app.register_blueprint(actions_bp, url_prefix="/actions")
     app.register_blueprint(respond_bp, url_prefix="/respond")
+    app.register_blueprint(results_bp, url_prefix="/results")

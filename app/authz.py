@@ -71,6 +71,24 @@ def can_see_results(user: User) -> bool:
     return _is_active(user) and user.role in (Role.ADMIN, Role.COORDINATOR, Role.LEADER)
 
 
+def results_action_scope(user: User) -> set[int] | None:
+    """The actions whose detail a user may see in the results (per-action figures,
+    questions, answers, quotes): None means every action. Leaders see their own actions
+    in detail and the overall picture (aggregates across all actions)."""
+    if user.role in (Role.ADMIN, Role.COORDINATOR):
+        return None
+    if user.role == Role.LEADER:
+        return set(user.led_action_numbers)
+    return set()
+
+
+def can_see_action_results(user: User, action_number: int) -> bool:
+    if not can_see_results(user):
+        return False
+    scope = results_action_scope(user)
+    return scope is None or action_number in scope
+
+
 def can_administer(user: User) -> bool:
     return _is_active(user) and user.role == Role.ADMIN
 

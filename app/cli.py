@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import secrets
 import sys
-from datetime import date
+import time
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -17,8 +18,18 @@ from sqlalchemy.exc import OperationalError
 from .definitions.schema import schema_json
 from .definitions.validate import validate_file
 from .extensions import db
-from .models import Action, Organisation, OrgKind, Questionnaire, Role, SizeBand, User, utcnow
-from .services import accounts, audit, tokens, users
+from .models import (
+    Action,
+    Organisation,
+    OrgKind,
+    Questionnaire,
+    ResponseState,
+    Role,
+    SizeBand,
+    User,
+    utcnow,
+)
+from .services import accounts, aggregation, audit, demo, results_export, tokens, users
 from .services import questionnaires as questionnaire_service
 from .services.framework import seed_framework
 
@@ -75,6 +86,7 @@ def register_cli(app: Flask) -> None:
     from .exports.cli import export_group
 
     app.cli.add_command(export_group)
+    app.cli.add_command(results_group)
 
 
 @click.command("seed", cls=Command)
@@ -242,6 +254,39 @@ def demo_accounts() -> None:
     for line in lines:
         click.echo(line)
     click.echo("")
+
+
+@demo_group.command("responses")
+@click.option(
+    "--count", type=click.IntRange(1, 1_000_000), required=True, help="How many responses."
+)
+@click.option("--seed", type=int, help="Random seed, for the same data again.")
+@click.option(
+    "--state",
+    type=click.Choice([s.value for s in ResponseState]),
+    help="Put every response in this state (default: a realistic mix, most accepted).",
+)
+def demo_responses(count: int, seed: int | None, state: str | None) -> None:
+    """Make COUNT varied, plausible responses to the published questionnaires, from
+    generated organisations across the 27 EU Member States (valid answers, conditions
+    respected, review history recorded)."""
+    started = time.perf_counter()
+    done = 0
+    try:
+        with click.progressbar(length=count, label="Making responses") as bar:
+            for made in demo.generate_responses(db.session, count, seed=seed, state=state):
+                db.session.commit()
+                bar.update(made - done)
+                done = made
+    except demo.DemoError as error:
+        db.session.rollback()
+        fail(str(error))
+    elapsed = time.perf_counter() - started
+    audit.record(
+        db.session, "demo.responses", actor="cli", count=count, seed=seed, state=state or "mix"
+    )
+    db.session.commit()
+    click.echo(f"Made {done} responses in {elapsed:.1f} s ({done / max(elapsed, 1e-9):.0f}/s).")
 
 
 @click.group("questionnaires", cls=Group)
@@ -561,3 +606,84 @@ def gdpr_purge(months: int | None, dry_run: bool) -> None:
         click.echo(f"  not erased: {line}")
     if dry_run:
         click.echo("Dry run: nothing was changed.")
+
+
+@click.group("results", cls=Group)
+def results_group() -> None:
+    """The aggregated results: the five recommendation themes."""
+
+
+def _day(value: datetime | None) -> Any:
+    return value.date() if value else None
+
+
+@results_group.command("themes")
+@click.option(
+    "--by",
+    "by",
+    multiple=True,
+    type=click.Choice([*aggregation.DIMENSIONS, "all"]),
+    help="Break each theme down by this dimension (repeat, or 'all').",
+)
+@click.option(
+    "--state",
+    type=click.Choice(["accepted", "submitted"]),
+    default="accepted",
+    show_default=True,
+    help="accepted: accepted responses only; submitted: accepted and submitted ones.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--action", "actions", multiple=True, type=click.IntRange(1, 11))
+@click.option("--kind", "kinds", multiple=True, type=click.Choice([k.value for k in OrgKind]))
+@click.option("--country", "countries", multiple=True, help="ISO code, e.g. DE (repeat).")
+@click.option(
+    "--size",
+    "sizes",
+    multiple=True,
+    type=click.Choice([*[s.value for s in SizeBand], aggregation.NO_SIZE]),
+)
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Submitted on or after.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Submitted on or before.")
+def results_themes(
+    by: tuple[str, ...],
+    state: str,
+    fmt: str,
+    actions: tuple[int, ...],
+    kinds: tuple[str, ...],
+    countries: tuple[str, ...],
+    sizes: tuple[str, ...],
+    since: datetime | None,
+    until: datetime | None,
+) -> None:
+    """The five themes' scores (0-100), n, standard deviation and 95% interval."""
+    filters = aggregation.Filters(
+        include_submitted=state == "submitted",
+        actions=actions,
+        kinds=kinds,
+        countries=tuple(c.strip().upper() for c in countries),
+        sizes=sizes,
+        submitted_from=_day(since),
+        submitted_to=_day(until),
+    )
+    dimensions = aggregation.DIMENSIONS if "all" in by else tuple(dict.fromkeys(by))
+    session = db.session
+    session.connection(execution_options={"sqlite_deferred": True})  # read only
+    scores = aggregation.theme_scores(session, filters)
+    breakdowns = [aggregation.breakdown(session, filters, d) for d in dimensions]
+    db.session.rollback()
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                results_export.figures_json(scores, breakdowns), indent=2, ensure_ascii=False
+            )
+        )
+    elif fmt == "csv":
+        click.echo(results_export.to_csv(results_export.figure_rows(scores, breakdowns)), nl=False)
+    else:
+        click.echo(results_export.figures_table(scores, breakdowns))

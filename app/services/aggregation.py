@@ -1,0 +1,538 @@
+"""From answers to the five themes, in SQL (the scoring model: docs/scoring.md).
+
+Every figure starts from one query shape: a CTE computing each response's theme score
+
+    s(r, t) = sum(w(q, t) * v(q)) / sum(w(q, t))
+
+over ``answers JOIN theme_weights`` (``GROUP BY response, theme[, group]``), then a
+``GROUP BY theme[, group]`` giving n, the mean and the sum of squares (for the standard
+deviation, portable on SQLite and PostgreSQL). ``response_scores`` builds the CTE for any
+filters and breakdown dimension; the functions below read it. Services take a SQLAlchemy
+session (or connection) and never commit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    select,
+    union_all,
+)
+from sqlalchemy.sql import FromClause
+from sqlalchemy.types import String
+
+from ..models import (
+    ORG_KIND_LABELS,
+    SIZE_BAND_LABELS,
+    Action,
+    Answer,
+    Organisation,
+    OrgKind,
+    Perspective,
+    Pillar,
+    Question,
+    Questionnaire,
+    QuestionnaireVersion,
+    Response,
+    ResponseState,
+    SizeBand,
+    Theme,
+    ThemeWeight,
+)
+
+Z_95 = 1.959963984540054  # two-sided 95 % quantile of the normal distribution
+
+# The breakdown dimensions, in the order the pages show them.
+DIMENSIONS = ("action", "perspective", "pillar", "kind", "country", "size")
+DIMENSION_LABELS = {
+    "action": "Action",
+    "perspective": "Perspective",
+    "pillar": "Pillar or step",
+    "kind": "Kind of organisation",
+    "country": "Country",
+    "size": "City size",
+}
+NO_SIZE = "none"  # the size "group" of organisations that are not cities
+
+# Tables (Core, so the query builder composes plain joins).
+T_ANSWERS = Answer.__table__
+T_WEIGHTS = ThemeWeight.__table__
+T_RESPONSES = Response.__table__
+T_QUESTIONNAIRES = Questionnaire.__table__
+T_ACTIONS = Action.__table__
+T_PERSPECTIVES = Perspective.__table__
+T_PILLARS = Pillar.__table__
+T_ORGANISATIONS = Organisation.__table__
+T_QUESTIONS = Question.__table__
+T_VERSIONS = QuestionnaireVersion.__table__
+
+
+# --- filters -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which responses count. Empty tuples mean "all"; dates are inclusive UTC days."""
+
+    include_submitted: bool = False  # accepted only by default
+    actions: tuple[int, ...] = ()
+    perspectives: tuple[str, ...] = ()
+    pillars: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    sizes: tuple[str, ...] = ()  # SizeBand values, or NO_SIZE for non-cities
+    submitted_from: date | None = None
+    submitted_to: date | None = None
+
+    @property
+    def states(self) -> tuple[str, ...]:
+        if self.include_submitted:
+            return (ResponseState.ACCEPTED.value, ResponseState.SUBMITTED.value)
+        return (ResponseState.ACCEPTED.value,)
+
+    def restricted_to(self, actions: Iterable[int] | None) -> Filters:
+        """These filters within ``actions`` (None: no restriction)."""
+        if actions is None:
+            return self
+        allowed = tuple(sorted(set(actions)))
+        wanted = tuple(n for n in self.actions if n in allowed) if self.actions else allowed
+        return replace(self, actions=wanted or (-1,))  # (-1,): nothing at all
+
+
+class ResponseFrom:
+    """The FROM clause of a query over responses: joins are added once, when needed."""
+
+    def __init__(self, base: FromClause) -> None:
+        self.clause = base
+        self.joined: set[str] = set()
+
+    def need(self, name: str) -> None:
+        if name in self.joined:
+            return
+        if name in ("perspective", "pillar"):
+            self.need("action")
+        if name == "action":
+            self.need("questionnaire")
+        on = {
+            "questionnaire": T_QUESTIONNAIRES.c.id == T_RESPONSES.c.questionnaire_id,
+            "action": T_ACTIONS.c.id == T_QUESTIONNAIRES.c.action_id,
+            "perspective": T_PERSPECTIVES.c.id == T_ACTIONS.c.perspective_id,
+            "pillar": T_PILLARS.c.id == T_ACTIONS.c.pillar_id,
+            "organisation": T_ORGANISATIONS.c.id == T_RESPONSES.c.organisation_id,
+        }[name]
+        table = {
+            "questionnaire": T_QUESTIONNAIRES,
+            "action": T_ACTIONS,
+            "perspective": T_PERSPECTIVES,
+            "pillar": T_PILLARS,
+            "organisation": T_ORGANISATIONS,
+        }[name]
+        self.clause = self.clause.join(table, on)
+        self.joined.add(name)
+
+
+def _size_column() -> ColumnElement[Any]:
+    # Typed as a plain string: "none" is no SizeBand, so the Enum type must not read it.
+    return func.coalesce(T_ORGANISATIONS.c.size_band, literal(NO_SIZE), type_=String())
+
+
+def _dimension(by: str) -> tuple[str, ColumnElement[Any]]:
+    """The join a breakdown needs and the column it groups by."""
+    return {
+        "action": ("action", T_ACTIONS.c.number),
+        "perspective": ("perspective", T_PERSPECTIVES.c.key),
+        "pillar": ("pillar", T_PILLARS.c.key),
+        "kind": ("organisation", T_ORGANISATIONS.c.kind),
+        "country": ("organisation", T_ORGANISATIONS.c.country),
+        "size": ("organisation", _size_column()),
+    }[by]
+
+
+def filter_conditions(filters: Filters, joins: ResponseFrom) -> list[ColumnElement[bool]]:
+    """WHERE conditions on responses for ``filters``; adds the joins they need."""
+    where: list[ColumnElement[bool]] = [T_RESPONSES.c.state.in_(filters.states)]
+    if filters.actions:
+        joins.need("action")
+        where.append(T_ACTIONS.c.number.in_(filters.actions))
+    if filters.perspectives:
+        joins.need("perspective")
+        where.append(T_PERSPECTIVES.c.key.in_(filters.perspectives))
+    if filters.pillars:
+        joins.need("pillar")
+        where.append(T_PILLARS.c.key.in_(filters.pillars))
+    if filters.kinds:
+        joins.need("organisation")
+        where.append(T_ORGANISATIONS.c.kind.in_(filters.kinds))
+    if filters.countries:
+        joins.need("organisation")
+        where.append(T_ORGANISATIONS.c.country.in_([c.upper() for c in filters.countries]))
+    if filters.sizes:
+        joins.need("organisation")
+        where.append(_size_column().in_(filters.sizes))
+    if filters.submitted_from:
+        where.append(T_RESPONSES.c.submitted_at >= _day_start(filters.submitted_from))
+    if filters.submitted_to:
+        where.append(
+            T_RESPONSES.c.submitted_at < _day_start(filters.submitted_to + timedelta(days=1))
+        )
+    return where
+
+
+def _day_start(day: date) -> datetime:
+    # Response.submitted_at is a UTCDateTime: bind an aware value through the column type.
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+# --- the query builder ---------------------------------------------------------------
+
+OVERALL = "overall"  # the "dimension" of the ungrouped figures
+
+
+def response_scores(filters: Filters, theme_ids: Sequence[int] | None = None) -> Select[Any]:
+    """SELECT response_id, theme_id, s: each counted response's theme scores s(r, t).
+
+    One row per response and theme where s(r, t) is defined (at least one valued answer
+    weighted to t): answers JOIN theme_weights, GROUP BY response and theme.
+    """
+    joins = ResponseFrom(
+        T_ANSWERS.join(
+            T_WEIGHTS,
+            and_(
+                T_WEIGHTS.c.question_id == T_ANSWERS.c.question_id,
+                T_WEIGHTS.c.item == T_ANSWERS.c.item,
+            ),
+        ).join(T_RESPONSES, T_RESPONSES.c.id == T_ANSWERS.c.response_id)
+    )
+    where = [T_ANSWERS.c.score.is_not(None), *filter_conditions(filters, joins)]
+    if theme_ids is not None:
+        where.append(T_WEIGHTS.c.theme_id.in_(list(theme_ids)) if theme_ids else false())
+    weighted = func.sum(T_WEIGHTS.c.weight * T_ANSWERS.c.score) / func.sum(T_WEIGHTS.c.weight)
+    return (
+        select(
+            T_ANSWERS.c.response_id.label("response_id"),
+            T_WEIGHTS.c.theme_id.label("theme_id"),
+            weighted.label("s"),
+        )
+        .select_from(joins.clause)
+        .where(*where)
+        .group_by(T_ANSWERS.c.response_id, T_WEIGHTS.c.theme_id)
+    )
+
+
+def grouped_scores_query(
+    filters: Filters,
+    dimensions: Sequence[str | None] = (None,),
+    theme_ids: Sequence[int] | None = None,
+) -> CompoundSelect[Any] | Select[Any]:
+    """SELECT dim, theme_id, grp, n, mean, variance for each dimension asked (None: the
+    overall figures), in one statement: the CTE of s(r, t) is computed once, joined to
+    each response's group and grouped, the groupings joined with UNION ALL.
+
+    The variance comes from the sum and the sum of squares (portable SQL; the square
+    root is taken in Python, as SQLite may lack SQRT).
+    """
+    scores = response_scores(filters, theme_ids).cte("response_theme_scores")
+    n = func.count(scores.c.s)
+    total = func.sum(scores.c.s)
+    squares = func.sum(scores.c.s * scores.c.s)
+    variance = case((n > 1, (squares - total * total / n) / (n - 1)), else_=None)
+    stats = (n.label("n"), (total / n).label("mean"), variance.label("variance"))
+    parts: list[Select[Any]] = []
+    for by in dimensions:
+        if by is None:
+            parts.append(
+                select(
+                    literal(OVERALL, String()).label("dim"),
+                    scores.c.theme_id,
+                    literal("", String()).label("grp"),
+                    *stats,
+                ).group_by(scores.c.theme_id)
+            )
+            continue
+        if by not in DIMENSIONS:
+            raise ValueError(f"unknown breakdown {by!r}: use one of {', '.join(DIMENSIONS)}")
+        joins = ResponseFrom(scores.join(T_RESPONSES, T_RESPONSES.c.id == scores.c.response_id))
+        join, column = _dimension(by)
+        joins.need(join)
+        parts.append(
+            select(
+                literal(by, String()).label("dim"),
+                scores.c.theme_id,
+                cast(column, String()).label("grp"),
+                *stats,
+            )
+            .select_from(joins.clause)
+            .group_by(scores.c.theme_id, column)
+        )
+    return parts[0] if len(parts) == 1 else union_all(*parts)
+
+
+def group_scores_query(
+    filters: Filters, by: str | None = None, theme_ids: Sequence[int] | None = None
+) -> Select[Any] | CompoundSelect[Any]:
+    """One grouping (``by``, or the overall figures): see ``grouped_scores_query``."""
+    return grouped_scores_query(filters, (by,), theme_ids)
+
+
+def run(session: Any, stmt: Any, cache: Any = None) -> list[Any]:
+    """Execute an aggregate statement, through ``cache`` when one is given."""
+    if cache is not None:
+        return cache.rows(session, stmt)
+    return list(session.execute(stmt))
+
+
+# --- results -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stat:
+    """A group's theme score on the 0..100 scale: mean of s(r, t), n, sd and 95 % CI.
+
+    ``score`` is None when n == 0; ``sd`` and the interval are None when n < 2.
+    """
+
+    n: int = 0
+    score: float | None = None
+    sd: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+
+    @classmethod
+    def from_moments(cls, n: int, mean: float | None, variance: float | None) -> Stat:
+        """Build from n, the mean and the sample variance of s (0..1 scale)."""
+        if not n or mean is None:
+            return cls()
+        if n < 2 or variance is None:
+            return cls(n=n, score=100 * mean)
+        sd = math.sqrt(max(variance, 0.0))  # rounding can make a zero variance negative
+        half = Z_95 * sd / math.sqrt(n)
+        return cls(
+            n=n,
+            score=100 * mean,
+            sd=100 * sd,
+            ci_low=100 * max(0.0, mean - half),
+            ci_high=100 * min(1.0, mean + half),
+        )
+
+    def as_dict(self, digits: int = 1) -> dict[str, Any]:
+        def rounded(value: float | None) -> float | None:
+            return None if value is None else round(value, digits)
+
+        return {
+            "score": rounded(self.score),
+            "n": self.n,
+            "sd": rounded(self.sd),
+            "ci_low": rounded(self.ci_low),
+            "ci_high": rounded(self.ci_high),
+        }
+
+
+@dataclass(frozen=True)
+class ThemeInfo:
+    id: int
+    key: str
+    title: str
+    statement: str
+    description: str
+    position: int
+
+
+@dataclass(frozen=True)
+class Group:
+    """One group of a breakdown: its key (as stored) and a label to show."""
+
+    key: str
+    label: str
+    short: str = ""  # a compact label for charts (e.g. "A3", "DE")
+
+
+@dataclass
+class Breakdown:
+    """Theme scores per group of one dimension: ``cells[(group key, theme key)]``."""
+
+    by: str
+    groups: list[Group]
+    themes: list[ThemeInfo]
+    cells: dict[tuple[str, str], Stat] = field(default_factory=dict)
+
+    def cell(self, group: str, theme: str) -> Stat:
+        return self.cells.get((group, theme), Stat())
+
+    def for_theme(self, theme: str) -> list[tuple[Group, Stat]]:
+        return [(g, self.cell(g.key, theme)) for g in self.groups]
+
+    def ranked(self, theme: str, min_n: int = 2) -> list[tuple[Group, Stat]]:
+        """The groups with at least ``min_n`` responses, best score first."""
+        rows = [(g, s) for g, s in self.for_theme(theme) if s.n >= min_n and s.score is not None]
+        return sorted(rows, key=lambda row: (-(row[1].score or 0.0), row[0].key))
+
+
+@dataclass
+class ThemeScore:
+    theme: ThemeInfo
+    stat: Stat
+
+
+def themes(session: Any, lang: str = "en") -> list[ThemeInfo]:
+    rows = session.scalars(select(Theme).order_by(Theme.position)).all()
+    return [
+        ThemeInfo(
+            id=t.id,
+            key=t.key,
+            title=t.text("title", lang),
+            statement=t.text("statement", lang),
+            description=t.text("description", lang),
+            position=t.position,
+        )
+        for t in rows
+    ]
+
+
+def theme_by_key(session: Any, key: str, lang: str = "en") -> ThemeInfo | None:
+    return next((t for t in themes(session, lang) if t.key == key), None)
+
+
+def theme_scores(
+    session: Any, filters: Filters, lang: str = "en", cache: Any = None
+) -> list[ThemeScore]:
+    """The five themes' overall scores (themes without data have n == 0)."""
+    overall, _ = figures(session, filters, (), lang, cache=cache)
+    return overall
+
+
+def breakdown(
+    session: Any, filters: Filters, by: str, lang: str = "en", cache: Any = None
+) -> Breakdown:
+    """Every theme's score per group of ``by`` (all groups listed, empty ones with n 0)."""
+    return figures(session, filters, (by,), lang, overall=False, cache=cache)[1][by]
+
+
+def figures(
+    session: Any,
+    filters: Filters,
+    dimensions: Sequence[str],
+    lang: str = "en",
+    *,
+    overall: bool = True,
+    theme_ids: Sequence[int] | None = None,
+    cache: Any = None,
+) -> tuple[list[ThemeScore], dict[str, Breakdown]]:
+    """The overall theme scores and the breakdowns by ``dimensions``, in one query."""
+    infos = themes(session, lang)
+    key_of = {t.id: t.key for t in infos}
+    asked: list[str | None] = ([None] if overall else []) + list(dimensions)
+    stmt = grouped_scores_query(filters, asked, theme_ids)
+    totals: dict[int, Stat] = {}
+    cells: dict[str, dict[tuple[str, str], Stat]] = {d: {} for d in dimensions}
+    for row in run(session, stmt, cache):
+        stat = Stat.from_moments(row.n, row.mean, row.variance)
+        if row.dim == OVERALL:
+            totals[row.theme_id] = stat
+        else:
+            cells[row.dim][(row.grp, key_of[row.theme_id])] = stat
+    scores = [ThemeScore(t, totals.get(t.id, Stat())) for t in infos] if overall else []
+    result = {}
+    for by in dimensions:
+        present = {group for group, _ in cells[by]}
+        groups = list_groups(session, by, lang, present, filters)
+        result[by] = Breakdown(by=by, groups=groups, themes=infos, cells=cells[by])
+    return scores, result
+
+
+def group_key(value: Any) -> str:
+    return str(value.value if hasattr(value, "value") else value)
+
+
+def country_name(code: str) -> str:
+    import pycountry
+
+    country = pycountry.countries.get(alpha_2=code)
+    return getattr(country, "common_name", None) or (country.name if country else code)
+
+
+def list_groups(
+    session: Any,
+    by: str,
+    lang: str = "en",
+    present: Iterable[str] = (),
+    filters: Filters | None = None,
+) -> list[Group]:
+    """The groups of a dimension in display order: every action, perspective, pillar,
+    kind and size (so heatmaps keep their shape); countries that have data."""
+    present = set(present)
+    if by == "action":
+        actions = session.scalars(select(Action).order_by(Action.number)).all()
+        wanted = set(filters.actions) if filters and filters.actions else None
+        return [
+            Group(str(a.number), f"{a.number}. {a.text('short_title', lang)}", f"A{a.number}")
+            for a in actions
+            if wanted is None or a.number in wanted or str(a.number) in present
+        ]
+    if by == "perspective":
+        rows = session.scalars(select(Perspective).order_by(Perspective.position)).all()
+        return [Group(p.key, p.text("title", lang), p.text("title", lang)) for p in rows]
+    if by == "pillar":
+        rows = session.scalars(select(Pillar).order_by(Pillar.position)).all()
+        return [
+            Group(
+                p.key,
+                f"{'Pillar' if p.kind == 'pillar' else 'Step'} {p.label}: {p.text('title', lang)}",
+                p.label,
+            )
+            for p in rows
+        ]
+    if by == "kind":
+        return [Group(k.value, ORG_KIND_LABELS[k], k.value) for k in OrgKind]
+    if by == "size":
+        return [Group(s.value, SIZE_BAND_LABELS[s], s.value) for s in SizeBand] + [
+            Group(NO_SIZE, "Not a city", "n/a")
+        ]
+    if by == "country":
+        return sorted(
+            (Group(code, country_name(code), code) for code in present),
+            key=lambda g: g.label,
+        )
+    raise ValueError(f"unknown breakdown {by!r}")
+
+
+# --- distribution --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bin:
+    low: float  # 0..100
+    high: float
+    count: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.low:.0f}–{self.high:.0f}"
+
+
+def distribution(
+    session: Any, filters: Filters, theme_id: int, bins: int = 10, cache: Any = None
+) -> list[Bin]:
+    """Histogram of the responses' scores s(r, t): ``bins`` equal bins over 0..100, the
+    last one closed ([90, 100]). Binned in SQL with a CASE (portable, no FLOOR)."""
+    scores = response_scores(filters, theme_ids=[theme_id]).cte("response_theme_scores")
+    index = case(
+        *[(scores.c.s < (k + 1) / bins, k) for k in range(bins - 1)],
+        else_=bins - 1,
+    ).label("bin")
+    counts = {k: n for k, n in run(session, select(index, func.count()).group_by(index), cache)}
+    width = 100 / bins
+    return [Bin(k * width, (k + 1) * width, int(counts.get(k, 0))) for k in range(bins)]
