@@ -192,6 +192,17 @@ ROWS: list[Row] = [
     #   anon   resp A resp B lead 1 lead 2 coord  admin
     row(LOGIN, 403,   403,   200,   200,   200,   200,   GET,  "/review/",                                  "review.queue"),
     row(LOGIN, 403,   403,   200,   200,   200,   200,   GET,  "/review/?state=all",                        "review.queue"),
+    # Results: leaders, coordinators and admins; leaders see other actions only in aggregate.
+    row(LOGIN, 403,   403,   200,   200,   200,   200,   GET,  "/results/",                                 "results.overview"),
+    row(LOGIN, 403,   403,   200,   200,   200,   200,   GET,  "/results/perspectives",                     "results.perspectives"),
+    row(LOGIN, 403,   403,   200,   200,   200,   200,   GET,  "/results/pillars",                          "results.pillars"),
+    row(LOGIN, 403,   403,   200,   200,   200,   200,   GET,  "/results/report",                           "results.report"),
+    row(LOGIN, 403,   403,   200,   200,   200,   200,   GET,  "/results/report.csv",                       "results.report_csv"),
+    row(LOGIN, 403,   403,   200,   200,   200,   200,   GET,  "/results/themes/resilience",                "results.theme"),
+    row(LOGIN, 403,   403,   404,   404,   404,   404,   GET,  "/results/themes/happiness",                 "results.theme"),
+    row(LOGIN, 403,   403,   200,   403,   200,   200,   GET,  "/results/questions/{question_a1}",          "results.question"),
+    row(LOGIN, 403,   403,   403,   200,   200,   200,   GET,  "/results/questions/{question_a2}",          "results.question"),
+    row(LOGIN, 403,   403,   404,   404,   404,   404,   GET,  "/results/questions/999999",                 "results.question"),
     row(LOGIN, 403,   403,   200,   403,   200,   200,   GET,  "/review/{response_a}",                      "review.show"),
     row(LOGIN, 403,   403,   200,   403,   200,   200,   GET,  "/review/{response_b}",                      "review.show"),  # a draft: read only
     row(LOGIN, 403,   403,   403,   200,   200,   200,   GET,  "/review/{response_a2}",                     "review.show"),
