@@ -154,6 +154,7 @@ ROWS: list[Row] = [
     #   anon   resp A resp B lead 1 lead 2 coord  admin
     row(200,   200,   200,   200,   200,   200,   200,   GET,  "/api/v1/openapi.json",                      "api.openapi"),
     row(401,   200,   200,   200,   200,   200,   200,   GET,  "/api/v1/me",                                "api.me"),
+    row(401,   403,   403,   200,   200,   200,   200,   GET,  "/api/v1/results/themes?by=action",          "api.theme_results"),
     row(401,   200,   200,   200,   200,   200,   200,   GET,  "/api/v1/actions",                           "api.actions"),
     row(401,   200,   200,   200,   403,   200,   200,   GET,  "/api/v1/actions/1",                         "api.action"),
     row(401,   200,   200,   403,   200,   200,   200,   GET,  "/api/v1/actions/2",                         "api.action"),

@@ -51,6 +51,57 @@ def _operation(
     }
 
 
+_STAT = {
+    "score": {"type": ["number", "null"], "description": "Mean response score, 0-100."},
+    "n": {"type": "integer", "minimum": 0, "description": "Responses counted."},
+    "sd": {"type": ["number", "null"]},
+    "ci_low": {"type": ["number", "null"]},
+    "ci_high": {"type": ["number", "null"]},
+}
+THEME_RESULT = {
+    "type": "object",
+    "required": ["key", "title", "score", "n", "sd", "ci_low", "ci_high"],
+    "properties": {
+        "key": {"type": "string"},
+        "title": {"type": "string"},
+        **_STAT,
+    },
+    "additionalProperties": {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "required": ["group", "label", "score", "n"],
+            "properties": {"group": {"type": "string"}, "label": {"type": "string"}, **_STAT},
+        },
+    },
+}
+RESULT_DIMENSIONS = ("action", "perspective", "pillar", "kind", "country", "size")
+RESULT_FILTERS = [
+    {
+        "name": "by",
+        "in": "query",
+        "description": "Breakdowns, comma-separated: " + ", ".join(RESULT_DIMENSIONS) + ".",
+        "schema": {"type": "string", "pattern": "^[a-z,]*$"},
+    },
+    {
+        "name": "state",
+        "in": "query",
+        "description": "accepted (default), or submitted: accepted and awaiting review.",
+        "schema": {"type": "string", "enum": ["accepted", "submitted"]},
+    },
+    {
+        "name": "org_kind",
+        "in": "query",
+        "schema": {"type": "string", "enum": [k.value for k in OrgKind]},
+    },
+    {
+        "name": "country",
+        "in": "query",
+        "description": "ISO 3166-1 alpha-2 code of the organisation's country.",
+        "schema": {"type": "string", "pattern": "^[A-Za-z]{2}$"},
+    },
+]
+
 ACTION_NUMBER = {
     "name": "number",
     "in": "path",
@@ -105,6 +156,7 @@ RESPONSE_FILTERS = [
 ]
 
 SCHEMAS: dict[str, Any] = {
+    "ThemeResult": THEME_RESULT,
     "Error": {
         "type": "object",
         "required": ["error", "message", "status"],
@@ -375,6 +427,25 @@ def document() -> dict[str, Any]:
                     ],
                     errors=(404,),
                     operation_id="getResponse",
+                )
+            },
+            "/results/themes": {
+                "get": _operation(
+                    "The five recommendation themes: score (0-100), n, sd, 95% interval",
+                    _ok(
+                        "One object per theme, with a list per breakdown asked for.",
+                        {
+                            "type": "object",
+                            "required": ["data", "filters"],
+                            "properties": {
+                                "data": {"type": "array", "items": _ref("ThemeResult")},
+                                "filters": {"type": "object"},
+                            },
+                        },
+                    ),
+                    parameters=RESULT_FILTERS,
+                    errors=(400, 403),
+                    operation_id="getThemeResults",
                 )
             },
             "/openapi.json": {

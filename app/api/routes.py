@@ -11,7 +11,14 @@ from flask import Response, abort, current_app, jsonify, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
-from ..authz import can_administer, can_export_action, can_view_action, can_view_response
+from ..authz import (
+    can_administer,
+    can_export_action,
+    can_see_results,
+    can_view_action,
+    can_view_response,
+    results_action_scope,
+)
 from ..extensions import db
 from ..models import (
     Action,
@@ -245,3 +252,57 @@ def response(response_id: int):
     )
     body["answers"] = [answer_json(*row) for row in answers]
     return jsonify(body)
+
+
+# --- results ---------------------------------------------------------------------------
+
+
+@bp.route("/results/themes")
+def theme_results():
+    """The five themes' scores, as `flask results themes --format json` prints them."""
+    from ..services import aggregation, results_export
+    from .openapi import RESULT_DIMENSIONS
+
+    user = api_user()
+    if not can_see_results(user):
+        fail(403, "Your account has no access to the results.")
+    state = request.args.get("state", "accepted")
+    if state not in ("accepted", "submitted"):
+        fail(400, "state must be accepted or submitted.")
+    wanted = [d for d in request.args.get("by", "").split(",") if d]
+    unknown = [d for d in wanted if d not in RESULT_DIMENSIONS]
+    if unknown:
+        fail(400, f"Unknown breakdown {unknown[0]!r}: use {', '.join(RESULT_DIMENSIONS)}.")
+    kind = request.args.get("org_kind", "")
+    if kind and kind not in {k.value for k in OrgKind}:
+        fail(400, f"org_kind must be one of {', '.join(k.value for k in OrgKind)}.")
+    country = request.args.get("country", "").upper()
+    if country and not re.fullmatch(r"[A-Z]{2}", country):
+        fail(400, "country must be a two-letter ISO 3166-1 code.")
+    filters = aggregation.Filters(
+        include_submitted=state == "submitted",
+        kinds=(kind,) if kind else (),
+        countries=(country,) if country else (),
+    )
+    db.session.rollback()  # end the token check's transaction: the rest only reads
+    db.session.connection(execution_options={"sqlite_deferred": True})
+    scores = aggregation.theme_scores(db.session, filters)
+    breakdowns = [aggregation.breakdown(db.session, filters, d) for d in dict.fromkeys(wanted)]
+    db.session.rollback()
+    data = results_export.figures_json(scores, breakdowns)
+    scope = results_action_scope(user)
+    if scope is not None:  # leaders: the overall picture, and per action only their own
+        for entry in data:
+            if "by_action" in entry:
+                entry["by_action"] = [g for g in entry["by_action"] if int(g["group"]) in scope]
+    return jsonify(
+        {
+            "data": data,
+            "filters": {
+                "state": state,
+                "by": wanted,
+                "org_kind": kind or None,
+                "country": country or None,
+            },
+        }
+    )
