@@ -1,0 +1,98 @@
+"""`flask results ...`: the theme scores."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import click
+
+from ..extensions import db
+from ..models import (
+    OrgKind,
+    SizeBand,
+)
+from ..services import aggregation, results_export
+from . import Group
+
+
+@click.group("results", cls=Group)
+def results_group() -> None:
+    """The aggregated results: the five recommendation themes."""
+
+
+def _day(value: datetime | None) -> Any:
+    return value.date() if value else None
+
+
+@results_group.command("themes")
+@click.option(
+    "--by",
+    "by",
+    multiple=True,
+    type=click.Choice([*aggregation.DIMENSIONS, "all"]),
+    help="Break each theme down by this dimension (repeat, or 'all').",
+)
+@click.option(
+    "--state",
+    type=click.Choice(["accepted", "submitted"]),
+    default="accepted",
+    show_default=True,
+    help="accepted: accepted responses only; submitted: accepted and submitted ones.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--action", "actions", multiple=True, type=click.IntRange(1, 11))
+@click.option("--kind", "kinds", multiple=True, type=click.Choice([k.value for k in OrgKind]))
+@click.option("--country", "countries", multiple=True, help="ISO code, e.g. DE (repeat).")
+@click.option(
+    "--size",
+    "sizes",
+    multiple=True,
+    type=click.Choice([*[s.value for s in SizeBand], aggregation.NO_SIZE]),
+)
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Submitted on or after.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Submitted on or before.")
+def results_themes(
+    by: tuple[str, ...],
+    state: str,
+    fmt: str,
+    actions: tuple[int, ...],
+    kinds: tuple[str, ...],
+    countries: tuple[str, ...],
+    sizes: tuple[str, ...],
+    since: datetime | None,
+    until: datetime | None,
+) -> None:
+    """The five themes' scores (0-100), n, standard deviation and 95% interval."""
+    filters = aggregation.Filters(
+        include_submitted=state == "submitted",
+        actions=actions,
+        kinds=kinds,
+        countries=tuple(c.strip().upper() for c in countries),
+        sizes=sizes,
+        submitted_from=_day(since),
+        submitted_to=_day(until),
+    )
+    dimensions = aggregation.DIMENSIONS if "all" in by else tuple(dict.fromkeys(by))
+    session = db.session
+    session.connection(execution_options={"sqlite_deferred": True})  # read only
+    scores = aggregation.theme_scores(session, filters)
+    breakdowns = [aggregation.breakdown(session, filters, d) for d in dimensions]
+    db.session.rollback()
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                results_export.figures_json(scores, breakdowns), indent=2, ensure_ascii=False
+            )
+        )
+    elif fmt == "csv":
+        click.echo(results_export.to_csv(results_export.figure_rows(scores, breakdowns)), nl=False)
+    else:
+        click.echo(results_export.figures_table(scores, breakdowns))
