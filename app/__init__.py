@@ -34,6 +34,9 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
         template_folder=str(ROOT / "templates"),
         instance_path=os.environ.get("INSTANCE_PATH", str(ROOT / "instance")),
     )
+    from .requests import CleanRequest
+
+    app.request_class = CleanRequest
     app.config.from_object(config)
     app.config.update(overrides)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {

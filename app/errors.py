@@ -7,7 +7,7 @@ import logging
 from flask import Flask, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
@@ -98,6 +98,16 @@ def register_error_handlers(app: Flask) -> None:
         log.error("database unavailable: %s", error.orig)
         _safe_rollback()
         return render_error(503)
+
+    @app.errorhandler(DataError)
+    def _unstorable(error: DataError):  # type: ignore[no-untyped-def]
+        # A value the database cannot store (out of range, bad encoding): the request's
+        # fault, said as such; nothing was written (the transaction is rolled back).
+        log.warning("value refused by the database: %s", error.orig)
+        _safe_rollback()
+        return render_error(
+            400, str(_l("Some of what you sent cannot be stored. Check the values and try again."))
+        )
 
     @app.errorhandler(DBAPIError)
     def _db_error(error: DBAPIError):  # type: ignore[no-untyped-def]

@@ -160,3 +160,17 @@ def test_huge_ids_are_404_not_500(client, login_as):
     login_as("admin")
     assert client.get(f"/admin/users/{2**64}").status_code == 404
     assert client.get(f"/questionnaires/{2**70}").status_code == 404
+
+
+def test_nul_bytes_are_dropped_from_every_form_and_query(client, users, db):
+    from sqlalchemy import select
+
+    from app.models import AuditEntry
+
+    response = client.post_form(
+        "/login", {"email": "ad\x00min@example.org\x00", "password": "x\x00"}
+    )
+    assert response.status_code == 200  # a failed login, not a 500
+    actor = db.session.scalar(select(AuditEntry.actor).where(AuditEntry.event == "login.failure"))
+    assert actor == "admin@example.org"
+    assert client.get("/login?next=%00/x").status_code == 200

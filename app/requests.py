@@ -1,0 +1,28 @@
+"""Incoming form fields and query parameters without NUL bytes.
+
+No text column can hold a NUL (PostgreSQL refuses it outright), and no person types one,
+so it is dropped from every submitted key and value in one place, before any view, form
+or service sees them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Request
+from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
+
+
+def _clean(value: Any) -> Any:
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+class NulFreeMultiDict(ImmutableMultiDict):
+    def __init__(self, mapping: Any = None) -> None:
+        if mapping is not None:
+            mapping = [(_clean(key), _clean(value)) for key, value in iter_multi_items(mapping)]
+        super().__init__(mapping)
+
+
+class CleanRequest(Request):
+    parameter_storage_class = NulFreeMultiDict
