@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..models import ApiToken, User, utcnow
 
-SECRET_PREFIX = "tymp_"  # noqa: S105 - the public prefix of every token, not a secret
+SECRET_PREFIX = "tymp_"  # noqa: S105 - the public prefix of every token, not a secret  # nosec B105 - reviewed: see the comment
 PREFIX_LENGTH = 12  # "tymp_" and 7 characters: enough to tell tokens apart in a list
 TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is written at most once a minute
 

@@ -443,7 +443,7 @@ def generate_responses(
             "no questionnaire is published: run `flask --app wsgi seed` (or import and "
             "publish a definition) first"
         )
-    rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets
+    rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets  # nosec B311 - reviewed: see the comment
     generator = Generator(rng)
     references = set(session.scalars(select(Response.reference)))
     serial = (session.scalar(select(Organisation.id).order_by(Organisation.id.desc())) or 0) + 1
