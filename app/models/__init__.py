@@ -29,6 +29,7 @@ from .response import (
     Response,
     ResponseEvent,
     ResponseState,
+    ResponseThemeScore,
     ReviewComment,
 )
 from .stash import FormStash
@@ -54,6 +55,7 @@ __all__ = [
     "Response",
     "ResponseEvent",
     "ResponseState",
+    "ResponseThemeScore",
     "ReviewComment",
     "Role",
     "SizeBand",

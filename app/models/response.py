@@ -120,6 +120,26 @@ class Answer(db.Model):
     question: Mapped[Question] = relationship()
 
 
+class ResponseThemeScore(db.Model):
+    """A response's score s(r, t) on one theme, the weighted mean of its valued answers
+    (docs/scoring.md). Derived data: ``app.services.scoring`` recomputes a response's rows
+    in SQL whenever its answers change, and nothing else writes them. A response without
+    a valued answer weighted to a theme has no row for it (undefined, not zero)."""
+
+    __tablename__ = "response_theme_scores"
+    __table_args__ = (
+        # The theme pages read one theme's scores alone, in response order (covering).
+        Index("ix_response_theme_scores_theme", "theme_id", "response_id", "score"),
+        {"sqlite_with_rowid": False},  # rows stored in primary-key order (covering)
+    )
+
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
+    )
+    theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id"), primary_key=True)
+    score: Mapped[float] = mapped_column(Float)
+
+
 class ResponseEvent(db.Model):
     """A state transition of a response: who, when, from, to and why."""
 
@@ -157,4 +177,11 @@ class ReviewComment(db.Model):
     user: Mapped[User | None] = relationship()
 
 
-__all__ = ["Answer", "Response", "ResponseEvent", "ResponseState", "ReviewComment"]
+__all__ = [
+    "Answer",
+    "Response",
+    "ResponseEvent",
+    "ResponseState",
+    "ResponseThemeScore",
+    "ReviewComment",
+]

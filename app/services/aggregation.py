@@ -1,14 +1,13 @@
-"""From answers to the five themes, in SQL (the scoring model: docs/scoring.md).
+"""From the responses' theme scores to the five themes' figures, in SQL (the scoring
+model: docs/scoring.md).
 
-Every figure starts from one query shape: a CTE computing each response's theme score
-
-    s(r, t) = sum(w(q, t) * v(q)) / sum(w(q, t))
-
-over ``answers JOIN theme_weights`` (``GROUP BY response, theme[, group]``), then a
+Every figure reads the stored theme scores s(r, t) (``response_theme_scores``, kept in
+step with the answers by ``app.services.scoring``, where s is defined) joined to the
+responses (and the actions, organisations... the filters and breakdowns need), then
 ``GROUP BY theme[, group]`` giving n, the mean and the sum of squares (for the standard
-deviation, portable on SQLite and PostgreSQL). ``response_scores`` builds the CTE for any
-filters and breakdown dimension; the functions below read it. Services take a SQLAlchemy
-session (or connection) and never commit.
+deviation, portable on SQLite and PostgreSQL). ``response_scores`` selects the counted
+scores for any filters; ``grouped_scores_query`` groups them by any dimensions in one
+statement. Services take a SQLAlchemy session (or connection) and never commit.
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
     Select,
-    and_,
     case,
     cast,
     false,
@@ -49,6 +47,7 @@ from ..models import (
     QuestionnaireVersion,
     Response,
     ResponseState,
+    ResponseThemeScore,
     SizeBand,
     Theme,
     ThemeWeight,
@@ -79,6 +78,7 @@ T_PILLARS = Pillar.__table__
 T_ORGANISATIONS = Organisation.__table__
 T_QUESTIONS = Question.__table__
 T_VERSIONS = QuestionnaireVersion.__table__
+T_SCORES = ResponseThemeScore.__table__
 
 
 # --- filters -------------------------------------------------------------------------
@@ -202,34 +202,39 @@ def _day_start(day: date) -> datetime:
 OVERALL = "overall"  # the "dimension" of the ungrouped figures
 
 
+def _counted(
+    filters: Filters, theme_ids: Sequence[int] | None, by: str | None = None
+) -> tuple[FromClause, list[ColumnElement[bool]], ColumnElement[Any] | None]:
+    """FROM stored scores JOIN responses (+ the joins the filters and ``by`` need), the
+    WHERE conditions of ``filters``, and the column ``by`` groups on (None: no grouping)."""
+    joins = ResponseFrom(T_SCORES.join(T_RESPONSES, T_RESPONSES.c.id == T_SCORES.c.response_id))
+    where = filter_conditions(filters, joins)
+    if theme_ids is not None:
+        where.append(T_SCORES.c.theme_id.in_(list(theme_ids)) if theme_ids else false())
+    column = None
+    if by is not None:
+        if by not in DIMENSIONS:
+            raise ValueError(f"unknown breakdown {by!r}: use one of {', '.join(DIMENSIONS)}")
+        join, column = _dimension(by)
+        joins.need(join)
+    return joins.clause, where, column
+
+
 def response_scores(filters: Filters, theme_ids: Sequence[int] | None = None) -> Select[Any]:
     """SELECT response_id, theme_id, s: each counted response's theme scores s(r, t).
 
     One row per response and theme where s(r, t) is defined (at least one valued answer
-    weighted to t): answers JOIN theme_weights, GROUP BY response and theme.
+    weighted to t), read from the stored scores.
     """
-    joins = ResponseFrom(
-        T_ANSWERS.join(
-            T_WEIGHTS,
-            and_(
-                T_WEIGHTS.c.question_id == T_ANSWERS.c.question_id,
-                T_WEIGHTS.c.item == T_ANSWERS.c.item,
-            ),
-        ).join(T_RESPONSES, T_RESPONSES.c.id == T_ANSWERS.c.response_id)
-    )
-    where = [T_ANSWERS.c.score.is_not(None), *filter_conditions(filters, joins)]
-    if theme_ids is not None:
-        where.append(T_WEIGHTS.c.theme_id.in_(list(theme_ids)) if theme_ids else false())
-    weighted = func.sum(T_WEIGHTS.c.weight * T_ANSWERS.c.score) / func.sum(T_WEIGHTS.c.weight)
+    clause, where, _ = _counted(filters, theme_ids)
     return (
         select(
-            T_ANSWERS.c.response_id.label("response_id"),
-            T_WEIGHTS.c.theme_id.label("theme_id"),
-            weighted.label("s"),
+            T_SCORES.c.response_id.label("response_id"),
+            T_SCORES.c.theme_id.label("theme_id"),
+            T_SCORES.c.score.label("s"),
         )
-        .select_from(joins.clause)
+        .select_from(clause)
         .where(*where)
-        .group_by(T_ANSWERS.c.response_id, T_WEIGHTS.c.theme_id)
     )
 
 
@@ -239,44 +244,35 @@ def grouped_scores_query(
     theme_ids: Sequence[int] | None = None,
 ) -> CompoundSelect[Any] | Select[Any]:
     """SELECT dim, theme_id, grp, n, mean, variance for each dimension asked (None: the
-    overall figures), in one statement: the CTE of s(r, t) is computed once, joined to
-    each response's group and grouped, the groupings joined with UNION ALL.
+    overall figures), in one statement: per dimension, the counted stored scores s(r, t)
+    grouped by theme and group, the groupings joined with UNION ALL.
 
     The variance comes from the sum and the sum of squares (portable SQL; the square
     root is taken in Python, as SQLite may lack SQRT).
     """
-    scores = response_scores(filters, theme_ids).cte("response_theme_scores")
-    n = func.count(scores.c.s)
-    total = func.sum(scores.c.s)
-    squares = func.sum(scores.c.s * scores.c.s)
+    s = T_SCORES.c.score
+    n = func.count(s)
+    total = func.sum(s)
+    squares = func.sum(s * s)
     variance = case((n > 1, (squares - total * total / n) / (n - 1)), else_=None)
     stats = (n.label("n"), (total / n).label("mean"), variance.label("variance"))
     parts: list[Select[Any]] = []
     for by in dimensions:
-        if by is None:
-            parts.append(
-                select(
-                    literal(OVERALL, String()).label("dim"),
-                    scores.c.theme_id,
-                    literal("", String()).label("grp"),
-                    *stats,
-                ).group_by(scores.c.theme_id)
-            )
-            continue
-        if by not in DIMENSIONS:
-            raise ValueError(f"unknown breakdown {by!r}: use one of {', '.join(DIMENSIONS)}")
-        joins = ResponseFrom(scores.join(T_RESPONSES, T_RESPONSES.c.id == scores.c.response_id))
-        join, column = _dimension(by)
-        joins.need(join)
+        clause, where, column = _counted(filters, theme_ids, by)
+        if column is None:
+            group, grouping = literal("", String()), [T_SCORES.c.theme_id]
+        else:
+            group, grouping = cast(column, String()), [T_SCORES.c.theme_id, column]
         parts.append(
             select(
-                literal(by, String()).label("dim"),
-                scores.c.theme_id,
-                cast(column, String()).label("grp"),
+                literal(by or OVERALL, String()).label("dim"),
+                T_SCORES.c.theme_id,
+                group.label("grp"),
                 *stats,
             )
-            .select_from(joins.clause)
-            .group_by(scores.c.theme_id, column)
+            .select_from(clause)
+            .where(*where)
+            .group_by(*grouping)
         )
     return parts[0] if len(parts) == 1 else union_all(*parts)
 
@@ -528,7 +524,7 @@ def distribution(
 ) -> list[Bin]:
     """Histogram of the responses' scores s(r, t): ``bins`` equal bins over 0..100, the
     last one closed ([90, 100]). Binned in SQL with a CASE (portable, no FLOOR)."""
-    scores = response_scores(filters, theme_ids=[theme_id]).cte("response_theme_scores")
+    scores = response_scores(filters, theme_ids=[theme_id]).cte("counted_scores")
     index = case(
         *[(scores.c.s < (k + 1) / bins, k) for k in range(bins - 1)],
         else_=bins - 1,

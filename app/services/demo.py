@@ -50,6 +50,7 @@ from .demo_data import (
     SHORT_PHRASES,
 )
 from .responses import TRANSITIONS
+from .scoring import refresh_scores
 
 STATE_MIX = {  # used when no single state is asked for
     ResponseState.ACCEPTED: 0.55,
@@ -523,7 +524,7 @@ def _write(session: Session, items: Sequence[Generated], now: datetime) -> None:
             }
             for item in items
         ],
-    ).scalars()
+    ).scalars().all()
     answers: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     for item, response_id in zip(items, response_ids, strict=True):
@@ -551,4 +552,5 @@ def _write(session: Session, items: Sequence[Generated], now: datetime) -> None:
             )
     if answers:
         session.execute(insert(Answer.__table__), answers)
+        refresh_scores(session, response_ids)  # the batch's theme scores, in bulk
     session.execute(insert(ResponseEvent.__table__), events)

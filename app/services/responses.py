@@ -30,6 +30,7 @@ from ..models import (
     utcnow,
 )
 from .questionnaires import published_version
+from .scoring import refresh_scores
 
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
@@ -221,6 +222,7 @@ def _write_rows(session: Session, response: Response, rows: list[answer_codec.Ro
                 for row in rows
             ],
         )
+    refresh_scores(session, [response.id])  # the stored theme scores follow the answers
     session.expire(response, ["answers"])
 
 
