@@ -6,12 +6,18 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 
 import tests.conftest as conftest
 from app import create_app
 from app.extensions import db
+from app.models import ResponseThemeScore
+from app.services import scoring
+from app.services.framework import seed_framework
 from config import TestingConfig
+from tests import results_support as support
+from tests.test_results_scoring import QUESTIONS
+from tests.test_results_stored_scores import FIRST
 
 
 @pytest.fixture
@@ -46,3 +52,22 @@ def test_downgrade_to_base_and_up_again(empty_app):
     assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
     upgrade()
     assert "responses" in inspect(db.engine).get_table_names()
+
+
+def test_the_scores_revision_backfills_them_from_the_answers(empty_app):
+    upgrade()
+    seed_framework(db.session)
+    questionnaire = support.publish(db.session, support.definition(1, QUESTIONS))
+    for index, values in enumerate([FIRST, {"agree": "2", "effects": {"y": "1"}}, {}]):
+        org = support.organisation(db.session, f"Org {index}")
+        support.respond(db.session, questionnaire, org, values, state="draft")
+    db.session.commit()
+    rows = db.session.execute(select(ResponseThemeScore.__table__)).all()
+    assert len(rows) > 4
+    db.session.close()
+    downgrade(revision="results_1")
+    assert "response_theme_scores" not in inspect(db.engine).get_table_names()
+    upgrade()  # recreates the table and fills it in SQL from the answers
+    assert sorted(db.session.execute(select(ResponseThemeScore.__table__)).all()) == sorted(rows)
+    assert scoring.stale_scores(db.session) == 0
+    db.session.close()

@@ -109,9 +109,7 @@ def stale_scores(session: Any) -> int:
                 ),
             )
         )
-        .where(
-            stored.c.score.is_(None) | (func.abs(stored.c.score - computed.c.score) > 1e-9)
-        )
+        .where(stored.c.score.is_(None) | (func.abs(stored.c.score - computed.c.score) > 1e-9))
     )
     extra = (
         select(func.count())
