@@ -106,11 +106,14 @@ class Answer(db.Model):
             sqlite_where=text("score IS NOT NULL"),
             postgresql_where=text("score IS NOT NULL"),
         ),
+        # Per-question figures (a theme's provenance, quotes, counts of a question's
+        # answers) read the answers to given questions from this index alone.
+        Index("ix_answers_question", "question_id", "item", "response_id", "score"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"))
-    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"))
     item: Mapped[str] = mapped_column(String(64), default="")
     value: Mapped[str] = mapped_column(Text)
     other_text: Mapped[str | None] = mapped_column(Text)

@@ -238,38 +238,90 @@ def response_scores(filters: Filters, theme_ids: Sequence[int] | None = None) ->
     )
 
 
+# Dimensions that follow from a response's questionnaire: their groups are unions of the
+# questionnaires' groups, so one pass per questionnaire serves them all.
+BY_QUESTIONNAIRE = ("action", "perspective", "pillar")
+
+
+def _moments(n: Any, total: Any, squares: Any) -> tuple[ColumnElement[Any], ...]:
+    """n, mean and sample variance from the count, sum and sum of squares of s."""
+    variance = case((n > 1, (squares - total * total / n) / (n - 1)), else_=None)
+    return n.label("n"), (total / n).label("mean"), variance.label("variance")
+
+
+def _questionnaire_dimension(by: str) -> tuple[FromClause, ColumnElement[Any]]:
+    """Questionnaires joined to what ``by`` groups on, and that column."""
+    clause = T_QUESTIONNAIRES.join(T_ACTIONS, T_ACTIONS.c.id == T_QUESTIONNAIRES.c.action_id)
+    if by == "perspective":
+        clause = clause.join(T_PERSPECTIVES, T_PERSPECTIVES.c.id == T_ACTIONS.c.perspective_id)
+    if by == "pillar":
+        clause = clause.join(T_PILLARS, T_PILLARS.c.id == T_ACTIONS.c.pillar_id)
+    return clause, _dimension(by)[1]
+
+
 def grouped_scores_query(
     filters: Filters,
     dimensions: Sequence[str | None] = (None,),
     theme_ids: Sequence[int] | None = None,
 ) -> CompoundSelect[Any] | Select[Any]:
     """SELECT dim, theme_id, grp, n, mean, variance for each dimension asked (None: the
-    overall figures), in one statement: per dimension, the counted stored scores s(r, t)
-    grouped by theme and group, the groupings joined with UNION ALL.
+    overall figures), in one statement: the counted stored scores s(r, t) grouped by theme
+    and group, the groupings joined with UNION ALL.
 
-    The variance comes from the sum and the sum of squares (portable SQL; the square
-    root is taken in Python, as SQLite may lack SQRT).
+    With a dimension of ``BY_QUESTIONNAIRE`` asked, the scores are summed once per theme
+    and questionnaire (count, sum, sum of squares: a CTE), and the overall figures and
+    those dimensions add these partial sums up (exact: every response has one
+    questionnaire). Other dimensions group the scores directly. The variance comes from
+    the sum and the sum of squares (portable SQL; the square root is taken in Python, as
+    SQLite may lack SQRT).
     """
+    for by in dimensions:
+        if by is not None and by not in DIMENSIONS:
+            raise ValueError(f"unknown breakdown {by!r}: use one of {', '.join(DIMENSIONS)}")
     s = T_SCORES.c.score
-    n = func.count(s)
-    total = func.sum(s)
-    squares = func.sum(s * s)
-    variance = case((n > 1, (squares - total * total / n) / (n - 1)), else_=None)
-    stats = (n.label("n"), (total / n).label("mean"), variance.label("variance"))
+    shared = None
+    if any(by in BY_QUESTIONNAIRE for by in dimensions):
+        clause, where, _ = _counted(filters, theme_ids)
+        shared = (
+            select(
+                T_SCORES.c.theme_id,
+                T_RESPONSES.c.questionnaire_id,
+                func.count(s).label("n"),
+                func.sum(s).label("total"),
+                func.sum(s * s).label("squares"),
+            )
+            .select_from(clause)
+            .where(*where)
+            .group_by(T_SCORES.c.theme_id, T_RESPONSES.c.questionnaire_id)
+            .cte("per_questionnaire")
+        )
+        summed = _moments(
+            func.sum(shared.c.n), func.sum(shared.c.total), func.sum(shared.c.squares)
+        )
+    direct = _moments(func.count(s), func.sum(s), func.sum(s * s))
     parts: list[Select[Any]] = []
     for by in dimensions:
+        dim = literal(by or OVERALL, String()).label("dim")
+        if shared is not None and (by is None or by in BY_QUESTIONNAIRE):
+            if by is None:
+                part = select(dim, shared.c.theme_id, literal("", String()).label("grp"), *summed)
+                parts.append(part.group_by(shared.c.theme_id))
+                continue
+            clause, column = _questionnaire_dimension(by)
+            part = select(dim, shared.c.theme_id, cast(column, String()).label("grp"), *summed)
+            parts.append(
+                part.select_from(
+                    shared.join(clause, T_QUESTIONNAIRES.c.id == shared.c.questionnaire_id)
+                ).group_by(shared.c.theme_id, column)
+            )
+            continue
         clause, where, column = _counted(filters, theme_ids, by)
         if column is None:
             group, grouping = literal("", String()), [T_SCORES.c.theme_id]
         else:
             group, grouping = cast(column, String()), [T_SCORES.c.theme_id, column]
         parts.append(
-            select(
-                literal(by or OVERALL, String()).label("dim"),
-                T_SCORES.c.theme_id,
-                group.label("grp"),
-                *stats,
-            )
+            select(dim, T_SCORES.c.theme_id, group.label("grp"), *direct)
             .select_from(clause)
             .where(*where)
             .group_by(*grouping)

@@ -506,25 +506,29 @@ def _write(session: Session, items: Sequence[Generated], now: datetime) -> None:
         [{"organisation_id": o, "action_id": a} for o, a in sorted(links)],  # type: ignore[arg-type]
     )
     table = Response.__table__
-    response_ids = session.execute(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True),
-        [
-            {
-                "questionnaire_id": item.target.questionnaire_id,
-                "version_id": item.target.version_id,
-                "organisation_id": item.org.id,
-                "state": item.state.value,
-                "reference": item.reference,
-                "lock_version": len(item.events) + 1,
-                "created_at": item.created_at,
-                "updated_at": item.events[-1][2],
-                "submitted_at": item.submitted_at,
-                "accepted_at": item.accepted_at,
-                "review_note": item.review_note,
-            }
-            for item in items
-        ],
-    ).scalars().all()
+    response_ids = (
+        session.execute(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True),
+            [
+                {
+                    "questionnaire_id": item.target.questionnaire_id,
+                    "version_id": item.target.version_id,
+                    "organisation_id": item.org.id,
+                    "state": item.state.value,
+                    "reference": item.reference,
+                    "lock_version": len(item.events) + 1,
+                    "created_at": item.created_at,
+                    "updated_at": item.events[-1][2],
+                    "submitted_at": item.submitted_at,
+                    "accepted_at": item.accepted_at,
+                    "review_note": item.review_note,
+                }
+                for item in items
+            ],
+        )
+        .scalars()
+        .all()
+    )
     answers: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     for item, response_id in zip(items, response_ids, strict=True):

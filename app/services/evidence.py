@@ -28,6 +28,7 @@ from .aggregation import (
     run,
 )
 from .i18n import pick
+from .scoring import valued, weighted_answers
 
 # --- provenance ----------------------------------------------------------------------
 
@@ -54,14 +55,15 @@ def provenance(
     session: Any, filters: Filters, theme_id: int, lang: str = "en", cache: Any = None
 ) -> list[FeedRow]:
     """Which actions and questions feed a theme: weights, mean values and n. In SQL: the
-    counted valued answers to the theme's questions, GROUP BY question and item, then
+    counted valued answers weighted to the theme (the same join and values as the
+    theme scores, ``scoring.weighted_answers``), GROUP BY question and item, then
     theme_weights LEFT JOIN those per-question figures (so unanswered questions show)."""
-    joins = ResponseFrom(T_ANSWERS.join(T_RESPONSES, T_RESPONSES.c.id == T_ANSWERS.c.response_id))
+    joins = ResponseFrom(
+        weighted_answers().join(T_RESPONSES, T_RESPONSES.c.id == T_ANSWERS.c.response_id)
+    )
     where = [
-        T_ANSWERS.c.score.is_not(None),
-        T_ANSWERS.c.question_id.in_(
-            select(T_WEIGHTS.c.question_id).where(T_WEIGHTS.c.theme_id == theme_id)
-        ),
+        valued(),
+        T_WEIGHTS.c.theme_id == theme_id,
         *filter_conditions(filters, joins),  # adds the joins the filters need
     ]
     counted = (

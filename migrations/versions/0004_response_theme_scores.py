@@ -1,4 +1,4 @@
-"""response theme scores: each response's s(r, t) stored, backfilled from the answers
+"""response theme scores: s(r, t) stored and backfilled; answers indexed by question
 
 Revision ID: scores_1
 Revises: results_1
@@ -55,9 +55,19 @@ def upgrade():
             unique=False,
         )
     op.execute(BACKFILL)
+    # Per-question figures read the answers to given questions from one covering index,
+    # which replaces the plain index on question_id.
+    with op.batch_alter_table("answers", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_answers_question", ["question_id", "item", "response_id", "score"], unique=False
+        )
+        batch_op.drop_index("ix_answers_question_id")
 
 
 def downgrade():
+    with op.batch_alter_table("answers", schema=None) as batch_op:
+        batch_op.create_index("ix_answers_question_id", ["question_id"], unique=False)
+        batch_op.drop_index("ix_answers_question")
     with op.batch_alter_table("response_theme_scores", schema=None) as batch_op:
         batch_op.drop_index("ix_response_theme_scores_theme")
     op.drop_table("response_theme_scores")
