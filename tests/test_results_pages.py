@@ -137,6 +137,20 @@ def test_theme_page_drills_down_to_the_answers(login_as, data, db):
     assert "1 – Not at all" in page  # values shown in words
 
 
+@pytest.mark.parametrize(
+    ("lang", "heading"),
+    [
+        ("en", "By kind of organisation"),
+        ("fr", "Par type d’organisation"),
+        ("de", "Nach Art der Organisation"),  # German nouns keep their capital
+    ],
+)
+def test_breakdown_headings_read_as_phrases(login_as, data, lang, heading):
+    client = login_as("admin")
+    html = client.get(f"/results/themes/resilience?lang={lang}").get_data(as_text=True)
+    assert f"<h3>{heading}</h3>" in html
+
+
 def test_quotes_are_anonymous(login_as, data):
     html = login_as("admin").get("/results/themes/identity_democracy").get_data(as_text=True)
     assert "Action two idea 5" in html

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -50,14 +51,22 @@ def breakdown_bars(bd: Breakdown, theme_key: str, title: str) -> Markup:
     )
 
 
+def in_sentence(label: str) -> str:
+    """A translated label inside a phrase ("By kind of organisation"): lower-cased, except
+    in German, which writes every noun with a capital ("Nach Art der Organisation")."""
+    locale = get_locale()
+    return label if locale is not None and locale.language == "de" else label.lower()
+
+
 def theme_breakdowns(
     breakdowns: dict[str, Breakdown], theme: ThemeInfo
 ) -> list[tuple[str, str, list[tuple[Any, Stat]], Markup]]:
-    """Per dimension: its key, its label, the rows to show and their chart."""
+    """Per dimension: its key, its label as used inside a phrase (translated), the rows to
+    show and their chart."""
     sections = []
     for by, bd in breakdowns.items():
-        label = DIMENSION_LABELS[by]
-        title = _("%(theme)s by %(dimension)s", theme=theme.title, dimension=_(label).lower())
+        label = in_sentence(_(DIMENSION_LABELS[by]))
+        title = _("%(theme)s by %(dimension)s", theme=theme.title, dimension=label)
         sections.append(
             (by, label, breakdown_rows(bd, theme.key), breakdown_bars(bd, theme.key, title))
         )
