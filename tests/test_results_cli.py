@@ -1,4 +1,5 @@
-"""`flask results themes` in its three formats, with breakdowns, states and filters."""
+"""`flask results themes` in its three formats, with breakdowns, states and filters;
+`flask results rescore`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import io
 import json
 
 import pytest
+from sqlalchemy import delete
 
+from app.models import ResponseThemeScore
 from tests import results_support as support
 from tests.test_results_scoring import LIKERT, YES_NO
 
@@ -121,3 +124,18 @@ def test_bad_arguments_give_one_line(runner, answered, args):
     result = runner.invoke(args=["results", "themes", *args])
     assert result.exit_code == 2
     assert result.output.startswith("Error:") and "Traceback" not in result.output
+
+
+def test_rescore_checks_and_repairs_the_stored_scores(runner, answered, db):
+    check = runner.invoke(args=["results", "rescore", "--check"])
+    assert check.exit_code == 0 and "0 stored theme score(s) differ" in check.output
+    before = run(runner, "--format", "json")
+    db.session.execute(delete(ResponseThemeScore))  # changed outside the app
+    db.session.commit()
+    assert run(runner, "--format", "json") != before
+    check = runner.invoke(args=["results", "rescore", "--check"])
+    assert check.exit_code == 1 and "differ" in check.output
+    result = runner.invoke(args=["results", "rescore"])
+    assert result.exit_code == 0, result.output
+    assert "recomputed" in result.output
+    assert run(runner, "--format", "json") == before

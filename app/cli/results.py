@@ -13,7 +13,7 @@ from ..models import (
     OrgKind,
     SizeBand,
 )
-from ..services import aggregation, results_export
+from ..services import aggregation, results_export, scoring
 from . import Group
 
 
@@ -96,3 +96,20 @@ def results_themes(
         click.echo(results_export.to_csv(results_export.figure_rows(scores, breakdowns)), nl=False)
     else:
         click.echo(results_export.figures_table(scores, breakdowns))
+
+
+@results_group.command("rescore")
+@click.option("--check", is_flag=True, help="Only count the stale scores; change nothing.")
+def results_rescore(check: bool) -> None:
+    """Recompute every response's stored theme scores from its answers (a repair after
+    changes made outside the app; the app keeps them in step itself)."""
+    stale = scoring.stale_scores(db.session)
+    if check:
+        db.session.rollback()  # read only
+        click.echo(f"{stale} stored theme score(s) differ from the answers.")
+        if stale:
+            raise SystemExit(1)
+        return
+    rows = scoring.rebuild_scores(db.session)
+    db.session.commit()
+    click.echo(f"{rows} theme scores recomputed ({stale} were stale).")
