@@ -405,3 +405,35 @@ def test_all_breakdowns_in_one_query_match_the_single_ones(db, spread):
     assert overall == agg.theme_scores(db.session, agg.Filters())
     for by in agg.DIMENSIONS:
         assert all_six[by].cells == agg.breakdown(db.session, agg.Filters(), by).cells
+
+
+def test_quotes_page_through_the_newest_counted_responses(db):
+    second = {**TEXT, "code": "story", "label": "A story"}
+    questionnaire = support.publish(db.session, support.definition(2, [TEXT, second]))
+    expected = []
+    for day in range(1, 8):
+        kind = "ngo" if day == 4 else "city"
+        org = support.organisation(db.session, f"Org {day}", kind, "PT", "small")
+        values = {"idea": f"Idea {day}"} | ({"story": f"Story {day}"} if day % 2 else {})
+        when = datetime(2026, 3, day, 12, tzinfo=UTC)
+        support.respond(db.session, questionnaire, org, values, submitted_at=when)
+        if kind == "city":
+            expected[:0] = [v for v in values.values()]  # newest response first
+    support.respond(
+        db.session,
+        questionnaire,
+        support.organisation(db.session, "Drafting", "city", "PT", "small"),
+        {"idea": "Not counted"},
+        state="draft",
+    )
+    db.session.commit()
+    filters = agg.Filters(kinds=("city",))
+    pages = [
+        evidence.quotes(db.session, filters, "identity_democracy", limit=3, offset=offset)
+        for offset in (0, 3, 6, 9)
+    ]
+    assert {total for total, _ in pages} == {len(expected)}
+    texts = [q.text for _, quotes in pages for q in quotes]
+    assert sorted(texts) == sorted(expected)  # each quote once, none left out
+    days = [int(t.split()[1]) for t in texts]
+    assert days == sorted(days, reverse=True)  # newest response first

@@ -194,19 +194,37 @@ def quotes(
     cache: Any = None,
     count: bool = True,
 ) -> tuple[int, list[Quote]]:
-    """(total, one page of quotes): newest first, from counted responses only. With
-    ``count=False`` the total is not counted (-1)."""
+    """(total, one page of quotes): newest response first, from counted responses only.
+    With ``count=False`` the total is not counted (-1)."""
     specs = text_questions_for_theme(session, theme_key)
     if not specs:
         return 0, []
+    tagged = T_ANSWERS.c.question_id.in_(sorted(specs))
+    total = -1
+    if count:
+        counted = ResponseFrom(
+            T_ANSWERS.join(T_RESPONSES, T_RESPONSES.c.id == T_ANSWERS.c.response_id)
+        )
+        where = [tagged, *filter_conditions(filters, counted)]
+        counting = select(func.count()).select_from(counted.clause).where(*where)
+        total = run(session, counting, cache)[0][0]
+    # The page comes from the newest counted responses that have a quote (no more than
+    # quotes wanted), read in submission order from its index rather than by sorting
+    # every quote.
+    responses = ResponseFrom(T_RESPONSES)
+    where = filter_conditions(filters, responses)  # adds the joins the filters need
+    quoted = select(T_ANSWERS.c.id).where(T_ANSWERS.c.response_id == T_RESPONSES.c.id, tagged)
+    newest = (
+        select(T_RESPONSES.c.id)
+        .select_from(responses.clause)
+        .where(quoted.exists(), *where)
+        .order_by(T_RESPONSES.c.submitted_at.desc(), T_RESPONSES.c.id.desc())
+        .limit(limit + offset)
+        .correlate(None)  # a subquery of its own, not tied to the outer responses
+    )
     joins = ResponseFrom(T_ANSWERS.join(T_RESPONSES, T_RESPONSES.c.id == T_ANSWERS.c.response_id))
     joins.need("organisation")
     joins.need("action")
-    where = [T_ANSWERS.c.question_id.in_(sorted(specs)), *filter_conditions(filters, joins)]
-    total = -1
-    if count:
-        counting = select(func.count()).select_from(joins.clause).where(*where)
-        total = run(session, counting, cache)[0][0]
     rows = run(
         session,
         select(
@@ -218,8 +236,8 @@ def quotes(
             T_RESPONSES.c.submitted_at,
         )
         .select_from(joins.clause)
-        .where(*where)
-        .order_by(T_RESPONSES.c.submitted_at.desc(), T_ANSWERS.c.id.desc())
+        .where(tagged, T_RESPONSES.c.id.in_(newest.scalar_subquery()))
+        .order_by(T_RESPONSES.c.submitted_at.desc(), T_RESPONSES.c.id.desc(), T_ANSWERS.c.id.desc())
         .limit(limit)
         .offset(offset),
         cache,
