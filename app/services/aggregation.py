@@ -37,7 +37,6 @@ from ..models import (
     ORG_KIND_LABELS,
     SIZE_BAND_LABELS,
     Action,
-    Answer,
     Organisation,
     OrgKind,
     Perspective,
@@ -47,11 +46,10 @@ from ..models import (
     QuestionnaireVersion,
     Response,
     ResponseState,
-    ResponseThemeScore,
     SizeBand,
     Theme,
-    ThemeWeight,
 )
+from .scoring import T_SCORES
 
 Z_95 = 1.959963984540054  # two-sided 95 % quantile of the normal distribution
 
@@ -67,9 +65,8 @@ DIMENSION_LABELS = {
 }
 NO_SIZE = "none"  # the size "group" of organisations that are not cities
 
-# Tables (Core, so the query builder composes plain joins).
-T_ANSWERS = Answer.__table__
-T_WEIGHTS = ThemeWeight.__table__
+# Tables (Core, so the query builder composes plain joins; the stored scores' table,
+# T_SCORES, and the answers' come from .scoring).
 T_RESPONSES = Response.__table__
 T_QUESTIONNAIRES = Questionnaire.__table__
 T_ACTIONS = Action.__table__
@@ -78,7 +75,6 @@ T_PILLARS = Pillar.__table__
 T_ORGANISATIONS = Organisation.__table__
 T_QUESTIONS = Question.__table__
 T_VERSIONS = QuestionnaireVersion.__table__
-T_SCORES = ResponseThemeScore.__table__
 
 
 # --- filters -------------------------------------------------------------------------
@@ -213,8 +209,6 @@ def _counted(
         where.append(T_SCORES.c.theme_id.in_(list(theme_ids)) if theme_ids else false())
     column = None
     if by is not None:
-        if by not in DIMENSIONS:
-            raise ValueError(f"unknown breakdown {by!r}: use one of {', '.join(DIMENSIONS)}")
         join, column = _dimension(by)
         joins.need(join)
     return joins.clause, where, column

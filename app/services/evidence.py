@@ -14,13 +14,11 @@ from sqlalchemy import and_, func, select
 from ..models import ORG_KIND_LABELS, Action, OrgKind, ResponseState
 from .aggregation import (
     T_ACTIONS,
-    T_ANSWERS,
     T_ORGANISATIONS,
     T_QUESTIONNAIRES,
     T_QUESTIONS,
     T_RESPONSES,
     T_VERSIONS,
-    T_WEIGHTS,
     Filters,
     ResponseFrom,
     filter_conditions,
@@ -28,7 +26,7 @@ from .aggregation import (
     run,
 )
 from .i18n import pick
-from .scoring import valued, weighted_answers
+from .scoring import T_ANSWERS, T_WEIGHTS, valued, weighted_answers
 
 # --- provenance ----------------------------------------------------------------------
 
