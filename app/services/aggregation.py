@@ -31,7 +31,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.sql import FromClause
-from sqlalchemy.types import String
+from sqlalchemy.types import Integer, String
 
 from ..models import (
     ORG_KIND_LABELS,
@@ -289,8 +289,10 @@ def grouped_scores_query(
             .group_by(T_SCORES.c.theme_id, T_RESPONSES.c.questionnaire_id)
             .cte("per_questionnaire")
         )
-        summed = _moments(
-            func.sum(shared.c.n), func.sum(shared.c.total), func.sum(shared.c.squares)
+        summed = _moments(  # a sum of counts is NUMERIC on PostgreSQL: back to an integer
+            cast(func.sum(shared.c.n), Integer()),
+            func.sum(shared.c.total),
+            func.sum(shared.c.squares),
         )
     direct = _moments(func.count(s), func.sum(s), func.sum(s * s))
     parts: list[Select[Any]] = []
