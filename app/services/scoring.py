@@ -98,30 +98,17 @@ def stale_scores(session: Any) -> int:
     (0 when the stored copy is in step; a check for tests and the repair command)."""
     computed = computed_scores().subquery("computed")
     stored = T_SCORES
+    pair = and_(
+        stored.c.response_id == computed.c.response_id, stored.c.theme_id == computed.c.theme_id
+    )
     missing_or_wrong = (
         select(func.count())
-        .select_from(
-            computed.outerjoin(
-                stored,
-                and_(
-                    stored.c.response_id == computed.c.response_id,
-                    stored.c.theme_id == computed.c.theme_id,
-                ),
-            )
-        )
+        .select_from(computed.outerjoin(stored, pair))
         .where(stored.c.score.is_(None) | (func.abs(stored.c.score - computed.c.score) > 1e-9))
     )
     extra = (
         select(func.count())
-        .select_from(
-            stored.outerjoin(
-                computed,
-                and_(
-                    stored.c.response_id == computed.c.response_id,
-                    stored.c.theme_id == computed.c.theme_id,
-                ),
-            )
-        )
+        .select_from(stored.outerjoin(computed, pair))
         .where(computed.c.response_id.is_(None))
     )
     return int(session.scalar(missing_or_wrong) or 0) + int(session.scalar(extra) or 0)
