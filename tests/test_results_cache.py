@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from app.models import Organisation, Response, ResponseState
 from app.services import aggregation as agg
-from app.services import audit
+from app.services import audit, results_cache
 from app.services import responses as rservice
-from app.services.results_cache import ResultCache
+from app.services.results_cache import ReadOnlyView, ResultCache
 from tests import results_support as support
 from tests.test_results_scoring import LIKERT
 
@@ -85,3 +85,23 @@ def test_bounded(db):
         agg.theme_scores(db.session, agg.Filters(countries=(country,)), cache=cache)
     assert len(cache._entries) == 2
     assert db.session.scalar(select(Response.id)) is None
+
+
+def test_a_read_only_view_reads_the_data_version_once(db, monkeypatch):
+    q1 = support.publish(db.session, support.definition(1, [LIKERT]))
+    support.respond(db.session, q1, support.organisation(db.session, "Org"), {"agree": "5"})
+    db.session.commit()
+    reads = []
+    original = results_cache.data_version
+    monkeypatch.setattr(results_cache, "data_version", lambda s: reads.append(1) or original(s))
+    cache = ResultCache(ttl_seconds=60)
+    page = ReadOnlyView(cache)
+    assert score(db, page) == (1, 100.0)
+    agg.breakdown(db.session, agg.Filters(), "kind", cache=page)
+    assert score(db, page) == (1, 100.0)
+    assert (len(reads), cache.hits, cache.misses) == (1, 1, 2)
+    # The next page after a change reads the new version and recomputes.
+    support.respond(db.session, q1, support.organisation(db.session, "Org 2"), {"agree": "1"})
+    db.session.commit()
+    assert score(db, ReadOnlyView(cache)) == (2, 50.0)
+    assert len(reads) == 2

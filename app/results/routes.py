@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Response, abort, current_app, render_template, request
+from flask import Response, abort, current_app, g, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -22,7 +22,7 @@ from ..extensions import db
 from ..models import Action, Pillar, Question, Questionnaire, QuestionnaireVersion, Role
 from ..services import aggregation, evidence, results_export
 from ..services.report import build_report, only_actions
-from ..services.results_cache import ResultCache
+from ..services.results_cache import ReadOnlyView, ResultCache
 from . import bp, presenters
 from .forms import FilterForm
 
@@ -50,15 +50,19 @@ def _helpers() -> dict:
     }
 
 
-def results_cache() -> ResultCache:
-    """The process's cache of aggregate results (RESULTS_CACHE_SECONDS; 0 switches it off)."""
-    cache = current_app.extensions.get("tympanum_results_cache")
-    if cache is None:
-        seconds = float(current_app.config.get("RESULTS_CACHE_SECONDS", 600))
-        cache = current_app.extensions.setdefault(
-            "tympanum_results_cache", ResultCache(ttl_seconds=seconds)
-        )
-    return cache
+def results_cache() -> ReadOnlyView:
+    """The process's cache of aggregate results (RESULTS_CACHE_SECONDS; 0 switches it off),
+    as this request sees it: the pages only read, so the data version is read once."""
+    view = g.get("results_cache")
+    if view is None:
+        cache = current_app.extensions.get("tympanum_results_cache")
+        if cache is None:
+            seconds = float(current_app.config.get("RESULTS_CACHE_SECONDS", 600))
+            cache = current_app.extensions.setdefault(
+                "tympanum_results_cache", ResultCache(ttl_seconds=seconds)
+            )
+        view = g.results_cache = ReadOnlyView(cache)
+    return view
 
 
 def _lang() -> str:

@@ -56,12 +56,14 @@ class ResultCache:
         self._entries = OrderedDict()
         self._lock = threading.Lock()
 
-    def rows(self, session: Any, stmt: Any) -> list[Any]:
+    def rows(self, session: Any, stmt: Any, version: tuple[Any, ...] | None = None) -> list[Any]:
+        """The statement's rows, from the cache while the data version is the same.
+        ``version``: the data version when the caller has read it already."""
         if self.ttl <= 0:
             return list(session.execute(stmt))
         compiled = stmt.compile(dialect=session.get_bind().dialect)
         key = (str(compiled), repr(sorted(compiled.params.items(), key=lambda kv: kv[0])))
-        version = data_version(session)
+        version = data_version(session) if version is None else version
         now = self.clock()
         with self._lock:
             entry = self._entries.get(key)
@@ -81,3 +83,20 @@ class ResultCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+
+class ReadOnlyView:
+    """The cache as seen by one read-only unit of work (a results page): the data version
+    is read once, at the first statement, instead of once per statement. Only for work
+    that writes nothing in between (its own writes would not move the version)."""
+
+    def __init__(self, cache: ResultCache) -> None:
+        self.cache = cache
+        self.version: tuple[Any, ...] | None = None
+
+    def rows(self, session: Any, stmt: Any) -> list[Any]:
+        if self.cache.ttl <= 0:
+            return list(session.execute(stmt))
+        if self.version is None:
+            self.version = data_version(session)
+        return self.cache.rows(session, stmt, self.version)
