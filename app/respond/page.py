@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import authz
 from ..definitions import answers as codec
-from ..definitions.model import Definition
+from ..definitions.model import Definition, definition_of
 from ..extensions import db
 from ..models import (
     Action,
@@ -55,7 +55,7 @@ class Context:
 
     @cached_property
     def defn(self) -> Definition:
-        return Definition(self.version.definition)
+        return definition_of(self.version)
 
     @property
     def editable(self) -> bool:

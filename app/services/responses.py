@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..definitions import answers as answer_codec
 from ..definitions.model import Definition
+from ..definitions.model import definition_of as version_definition
 from ..models import (
     EDITABLE_STATES,
     Answer,
@@ -75,7 +76,7 @@ def new_reference(action_number: int) -> str:
 
 
 def definition_of(response: Response) -> Definition:
-    return Definition(response.version.definition)
+    return version_definition(response.version)
 
 
 def find_response(
