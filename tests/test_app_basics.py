@@ -168,9 +168,9 @@ def _transaction_kinds(app) -> list[str]:
     event.listen(
         db.engine,
         "before_cursor_execute",
-        lambda _c, _cur, statement, *_a: seen.append(statement)
-        if statement.startswith("BEGIN")
-        else None,
+        lambda _c, _cur, statement, *_a: (
+            seen.append(statement) if statement.startswith("BEGIN") else None
+        ),
     )
     return seen
 
