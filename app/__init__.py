@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, g, request, session
 from flask_babel import gettext
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config, ProductionConfig, config_from_env
@@ -117,7 +118,9 @@ def _init_extensions(app: Flask) -> None:
     def load_user(user_id: str) -> models.User | None:
         try:
             raw_id, token = user_id.split(":", 1)
-            user = db.session.get(models.User, int(raw_id))
+            user = db.session.get(
+                models.User, int(raw_id), options=[joinedload(models.User.organisation)]
+            )
         except ValueError:
             return None
         if user is None or user.session_token != token or not user.active:

@@ -31,7 +31,7 @@ def _health(base: str) -> int:
 
 def _load_in_background(base: str, emails: list[str], results: dict) -> threading.Thread:
     def run() -> None:
-        results["samples"], results["acks"] = run_clients("flow", base, LOAD_SECONDS, 0.05, emails)
+        results["samples"], results["acks"] = run_clients("paced", base, LOAD_SECONDS, 0.05, emails)
 
     thread = threading.Thread(target=run)
     thread.start()

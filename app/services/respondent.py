@@ -157,7 +157,13 @@ def save_page(
     values, other = merge_page(stored, stored_other, parsed)
     try:
         lock = response_service.save_answers(
-            session, response, values, other, user=user, expected_lock=expected_lock
+            session,
+            response,
+            values,
+            other,
+            user=user,
+            expected_lock=expected_lock,
+            stored=(stored, stored_other),
         )
     except response_service.ConflictError as conflict:
         outcome = _merge_after_conflict(session, response, parsed, user, base, conflict, page_codes)
