@@ -96,6 +96,9 @@ def expected_rows(defn: Definition, values: dict[str, Any]) -> int:
     return len(codec.to_rows(defn, values, {}))
 
 
+_IDLE_CLOSE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+
+
 @dataclass
 class Sample:
     label: str
@@ -133,18 +136,28 @@ class Session:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             headers["Origin"] = self.base
         started = time.perf_counter()
-        try:
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
-            self.conn.request(method, path, body=body, headers=headers)
-            response = self.conn.getresponse()
-            text = response.read().decode("utf-8", "replace")
-        except (OSError, http.client.HTTPException) as error:
-            self.samples.append(
-                Sample(label, 0, (time.perf_counter() - started) * 1000, type(error).__name__)
-            )
-            self.close()
-            return 0, "", ""
+        for attempt in (1, 2):
+            reused = self.conn is not None
+            try:
+                if self.conn is None:
+                    self.conn = http.client.HTTPConnection(
+                        self.host, self.port, timeout=self.timeout
+                    )
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                text = response.read().decode("utf-8", "replace")
+                break
+            except (OSError, http.client.HTTPException) as error:
+                self.close()
+                if attempt == 1 and reused and isinstance(error, _IDLE_CLOSE):
+                    # The server closed a kept-alive connection that sat idle (its
+                    # keep-alive timeout) before this request reached it: like
+                    # browsers, send it again on a new connection.
+                    continue
+                self.samples.append(
+                    Sample(label, 0, (time.perf_counter() - started) * 1000, type(error).__name__)
+                )
+                return 0, "", ""
         self.samples.append(Sample(label, response.status, (time.perf_counter() - started) * 1000))
         for header, value in response.getheaders():
             if header.lower() == "set-cookie":

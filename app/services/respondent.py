@@ -10,7 +10,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, contains_eager
 
 from ..definitions import answers as codec
 from ..definitions.model import Definition
@@ -23,6 +24,7 @@ from ..models import (
     ResponseEvent,
     ResponseState,
     User,
+    VersionStatus,
     utcnow,
 )
 from . import responses as response_service
@@ -332,25 +334,67 @@ def questionnaire_status(
     version = response.version if response else published_version(session, questionnaire)
     status = QuestionnaireStatus(action, questionnaire, version, response)
     if response is not None:
-        values, other = response_service.stored_values(session, response)
-        defn = response_service.definition_of(response)
-        status.remaining = len(codec.missing(defn, values, other))
-        status.answered = len(values)
+        _count_answers(status, *response_service.stored_values(session, response))
     return status
+
+
+def _count_answers(
+    status: QuestionnaireStatus, values: Mapping[str, Any], other: Mapping[str, str]
+) -> None:
+    defn = response_service.definition_of(status.response)  # type: ignore[arg-type]
+    status.remaining = len(codec.missing(defn, values, other))
+    status.answered = len(values)
 
 
 def organisation_questionnaires(
     session: Session, organisation: Organisation
 ) -> list[QuestionnaireStatus]:
-    """Every action the organisation is asked about, with its questionnaire's state."""
-    from .questionnaires import questionnaire_for_action
-
-    return [
-        questionnaire_status(
-            session, organisation, action, questionnaire_for_action(session, action.number)
+    """Every action the organisation is asked about, with its questionnaire's state:
+    what ``questionnaire_status`` tells for one, in four queries for all."""
+    actions = list(organisation.actions)
+    questionnaires = {
+        q.action_id: q
+        for q in session.scalars(
+            select(Questionnaire).where(Questionnaire.action_id.in_([a.id for a in actions]))
         )
-        for action in organisation.actions
-    ]
+    }
+    current: dict[int, Response] = {}
+    for response in session.scalars(
+        select(Response)
+        .join(Response.version)
+        .options(contains_eager(Response.version))
+        .where(
+            Response.organisation_id == organisation.id,
+            Response.questionnaire_id.in_([q.id for q in questionnaires.values()]),
+        )
+        .order_by(QuestionnaireVersion.number.desc())
+    ):
+        current.setdefault(response.questionnaire_id, response)  # the newest version's
+    published = {
+        v.questionnaire_id: v
+        for v in session.scalars(
+            select(QuestionnaireVersion).where(
+                QuestionnaireVersion.questionnaire_id.in_(
+                    [q.id for q in questionnaires.values() if q.id not in current]
+                ),
+                QuestionnaireVersion.status == VersionStatus.PUBLISHED,
+            )
+        )
+    }
+    stored = response_service.stored_values_of(session, list(current.values()))
+    result = []
+    for action in actions:
+        questionnaire = questionnaires.get(action.id)
+        if questionnaire is None:
+            result.append(QuestionnaireStatus(action, None, None, None))
+            continue
+        response = current.get(questionnaire.id)
+        version = response.version if response else published.get(questionnaire.id)
+        status = QuestionnaireStatus(action, questionnaire, version, response)
+        if response is not None:
+            _count_answers(status, *stored[response.id])
+        result.append(status)
+    return result
 
 
 def last_review(response: Response) -> ResponseEvent | None:

@@ -5,7 +5,7 @@ submitting is idempotent; every state change is recorded as a ResponseEvent."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import EllipsisType
@@ -141,13 +141,33 @@ def start_response(
 
 
 def stored_values(session: Session, response: Response) -> tuple[dict[str, Any], dict[str, str]]:
-    rows = session.execute(
-        select(Question.code, Answer.item, Answer.value, Answer.other_text, Answer.score)
-        .join(Answer.question)
-        .where(Answer.response_id == response.id)
-        .order_by(Question.position, Answer.id)
-    ).all()
-    return answer_codec.from_rows(definition_of(response), (answer_codec.Row(*row) for row in rows))
+    return stored_values_of(session, [response])[response.id]
+
+
+def stored_values_of(
+    session: Session, responses: Sequence[Response]
+) -> dict[int, tuple[dict[str, Any], dict[str, str]]]:
+    """The stored answers of several responses in one query, by response id."""
+    rows: dict[int, list[answer_codec.Row]] = {response.id: [] for response in responses}
+    if rows:
+        for response_id, *row in session.execute(
+            select(
+                Answer.response_id,
+                Question.code,
+                Answer.item,
+                Answer.value,
+                Answer.other_text,
+                Answer.score,
+            )
+            .join(Answer.question)
+            .where(Answer.response_id.in_(list(rows)))
+            .order_by(Answer.response_id, Question.position, Answer.id)
+        ):
+            rows[response_id].append(answer_codec.Row(*row))
+    return {
+        response.id: answer_codec.from_rows(definition_of(response), rows[response.id])
+        for response in responses
+    }
 
 
 def save_answers(
