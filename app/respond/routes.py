@@ -161,8 +161,8 @@ def overview(action: int):
         statuses=statuses,
         values=values,
         other=other,
-        status=service.questionnaire_status(
-            db.session, ctx.organisation, ctx.action, ctx.questionnaire
+        status=service.status_from(
+            ctx.action, ctx.questionnaire, ctx.version, ctx.response, values, other
         ),
         general_comments=general,
         comments_by_code=by_code,

@@ -28,7 +28,6 @@ from ..models import (
     utcnow,
 )
 from . import responses as response_service
-from .questionnaires import published_version
 
 # --- digests: what a question's answer was when a page was loaded ----------------------
 
@@ -322,28 +321,22 @@ class QuestionnaireStatus:
         return deadline is not None and deadline < utcnow().date()
 
 
-def questionnaire_status(
-    session: Session,
-    organisation: Organisation,
+def status_from(
     action: Action,
-    questionnaire: Questionnaire | None,
+    questionnaire: Questionnaire,
+    version: QuestionnaireVersion | None,
+    response: Response | None,
+    values: Mapping[str, Any],
+    other: Mapping[str, str],
 ) -> QuestionnaireStatus:
-    if questionnaire is None:
-        return QuestionnaireStatus(action, None, None, None)
-    response = response_service.current_response(session, organisation, questionnaire)
-    version = response.version if response else published_version(session, questionnaire)
+    """A questionnaire's status from what the caller has already loaded (``values`` and
+    ``other``: the response's stored answers)."""
     status = QuestionnaireStatus(action, questionnaire, version, response)
     if response is not None:
-        _count_answers(status, *response_service.stored_values(session, response))
+        defn = response_service.definition_of(response)
+        status.remaining = len(codec.missing(defn, values, other))
+        status.answered = len(values)
     return status
-
-
-def _count_answers(
-    status: QuestionnaireStatus, values: Mapping[str, Any], other: Mapping[str, str]
-) -> None:
-    defn = response_service.definition_of(status.response)  # type: ignore[arg-type]
-    status.remaining = len(codec.missing(defn, values, other))
-    status.answered = len(values)
 
 
 def organisation_questionnaires(
@@ -390,10 +383,8 @@ def organisation_questionnaires(
             continue
         response = current.get(questionnaire.id)
         version = response.version if response else published.get(questionnaire.id)
-        status = QuestionnaireStatus(action, questionnaire, version, response)
-        if response is not None:
-            _count_answers(status, *stored[response.id])
-        result.append(status)
+        values, other = stored[response.id] if response else ({}, {})
+        result.append(status_from(action, questionnaire, version, response, values, other))
     return result
 
 
