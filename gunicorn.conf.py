@@ -1,5 +1,6 @@
 """gunicorn settings for production (`make serve`); every value can be overridden by the
-environment (GUNICORN_WORKERS, GUNICORN_THREADS, HOST, PORT, GUNICORN_TIMEOUT)."""
+environment (GUNICORN_WORKERS, GUNICORN_THREADS, HOST, PORT, GUNICORN_TIMEOUT,
+GUNICORN_MAX_REQUESTS)."""
 
 import multiprocessing
 import os
@@ -11,8 +12,9 @@ worker_class = "gthread"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5
-max_requests = 5000
-max_requests_jitter = 500
+# Recycle workers now and then (a leak cannot grow for ever); 0 turns it off (benchmarks).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
+max_requests_jitter = max_requests // 10
 accesslog = "-"
 errorlog = "-"
 # The request id is set by the app (X-Request-ID response header) and logged with it.

@@ -14,10 +14,11 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort
+from flask import abort, has_request_context, request
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
-from .models import Action, Response, Role, User
+from .models import Action, Organisation, Response, Role, User, organisation_actions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -127,8 +128,10 @@ def can_view_response(user: User, response: Response) -> bool:
     action = response.questionnaire.action
     if user.role == Role.LEADER:
         return leads(user, action)
-    return user.organisation_id == response.organisation_id and action in (
-        user.organisation.actions if user.organisation else []
+    return (
+        user.organisation is not None
+        and user.organisation_id == response.organisation_id
+        and asks_about(user.organisation, action)
     )
 
 
@@ -139,8 +142,31 @@ def can_respond_to_action(user: User, action: Action) -> bool:
         and user.role == Role.RESPONDENT
         and user.organisation is not None
         and user.organisation.active
-        and action in user.organisation.actions
+        and asks_about(user.organisation, action)
     )
+
+
+def asks_about(organisation: Organisation, action: Action) -> bool:
+    """Is ``organisation`` asked about ``action``? Reads the loaded list when there is
+    one, else asks the database for that one pair (a respondent's every page checks)."""
+    if "actions" in organisation.__dict__:
+        return action in organisation.actions
+    from .extensions import db
+
+    # Remembered for the request (g can outlive one request: tests share an app context).
+    known = request.environ.setdefault("tympanum.asks_about", {}) if has_request_context() else {}
+    key = (organisation.id, action.id)
+    if key not in known:
+        pair = organisation_actions.c
+        known[key] = (
+            db.session.scalar(
+                select(pair.organisation_id).where(
+                    pair.organisation_id == organisation.id, pair.action_id == action.id
+                )
+            )
+            is not None
+        )
+    return bool(known[key])
 
 
 def can_edit_response(user: User, response: Response) -> bool:

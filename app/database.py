@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 
@@ -58,9 +59,47 @@ def _install_sqlite_hooks(engine: Engine, busy_timeout_ms: int) -> None:
     def _on_begin(conn: Any) -> None:
         # BEGIN IMMEDIATE takes the write lock up front, so concurrent writers wait for
         # the busy timeout instead of failing on a read-to-write upgrade with
-        # "database is locked". Long read-only work (exports) opts out with
-        # execution_options(sqlite_deferred=True) and does not block writers.
-        if conn.get_execution_options().get("sqlite_deferred"):
-            conn.exec_driver_sql("BEGIN")
-        else:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # "database is locked". Work that only reads begins a plain (deferred)
+        # transaction and never queues behind writers (WAL readers see a snapshot): the
+        # GET pages (``read_only_request``) and long reads that opt out with
+        # execution_options(sqlite_deferred=True) (exports).
+        deferred = conn.get_execution_options().get("sqlite_deferred") or read_only_request()
+        conn.info["tympanum_deferred"] = bool(deferred)
+        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _guard_writes(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        # A write inside a deferred transaction could fail at once with "database is
+        # locked" under concurrency; in tests it fails always, so a GET view that writes
+        # without @writes_on_get is found by the suite, not by the first busy deadline.
+        if (
+            conn.info.get("tympanum_deferred")
+            and _WRITE.match(statement)
+            and has_request_context()
+            and current_app.config.get("TESTING")
+        ):
+            raise RuntimeError(
+                f"{request.endpoint} writes during a {request.method}: "
+                "mark the view with @writes_on_get (app.database)"
+            )
+
+
+_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
+def writes_on_get(target: Any) -> Any:
+    """Mark a view (or a whole blueprint) that writes to the database on GET, such as an
+    audit entry on a download: its transaction takes the SQLite write lock up front like
+    a POST's."""
+    target.writes_on_get = True
+    return target
+
+
+def read_only_request() -> bool:
+    """True in a GET or HEAD request whose view (and blueprint) is not marked
+    @writes_on_get."""
+    if not has_request_context() or request.method not in ("GET", "HEAD"):
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    blueprint = current_app.blueprints.get(request.blueprint or "")
+    return not (getattr(view, "writes_on_get", False) or getattr(blueprint, "writes_on_get", False))

@@ -31,7 +31,7 @@ def _health(base: str) -> int:
 
 def _load_in_background(base: str, emails: list[str], results: dict) -> threading.Thread:
     def run() -> None:
-        results["samples"], results["acks"] = run_clients("flow", base, LOAD_SECONDS, 0.05, emails)
+        results["samples"], results["acks"] = run_clients("paced", base, LOAD_SECONDS, 0.05, emails)
 
     thread = threading.Thread(target=run)
     thread.start()
@@ -140,8 +140,15 @@ def postgres_restart() -> bool:
 
 
 def main() -> int:
-    results = [kill_and_restart("sqlite"), kill_and_restart("postgresql"), postgres_restart()]
-    return 0 if all(results) else 1
+    """FAULTS picks some: kill-sqlite, kill-postgresql, restart-postgresql (default all)."""
+    runs = {
+        "kill-sqlite": lambda: kill_and_restart("sqlite"),
+        "kill-postgresql": lambda: kill_and_restart("postgresql"),
+        "restart-postgresql": postgres_restart,
+    }
+    wanted = os.environ.get("FAULTS", ",".join(runs)).split(",")
+    results = [runs[name]() for name in wanted if name in runs]
+    return 0 if results and all(results) else 1
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ review, submit, read the receipt. Used by the load and fault benchmarks."""
 from __future__ import annotations
 
 import http.client
+import json
 import random
 import re
 import time
@@ -95,6 +96,9 @@ def expected_rows(defn: Definition, values: dict[str, Any]) -> int:
     return len(codec.to_rows(defn, values, {}))
 
 
+_IDLE_CLOSE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+
+
 @dataclass
 class Sample:
     label: str
@@ -116,9 +120,14 @@ class Session:
         self.conn: http.client.HTTPConnection | None = None
 
     def request(
-        self, label: str, method: str, path: str, form: list[tuple[str, str]] | None = None
+        self,
+        label: str,
+        method: str,
+        path: str,
+        form: list[tuple[str, str]] | None = None,
+        accept: str = "text/html",
     ) -> tuple[int, str, str]:
-        headers = {"Connection": "keep-alive"}
+        headers = {"Connection": "keep-alive", "Accept": accept}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
@@ -127,18 +136,28 @@ class Session:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             headers["Origin"] = self.base
         started = time.perf_counter()
-        try:
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
-            self.conn.request(method, path, body=body, headers=headers)
-            response = self.conn.getresponse()
-            text = response.read().decode("utf-8", "replace")
-        except (OSError, http.client.HTTPException) as error:
-            self.samples.append(
-                Sample(label, 0, (time.perf_counter() - started) * 1000, type(error).__name__)
-            )
-            self.close()
-            return 0, "", ""
+        for attempt in (1, 2):
+            reused = self.conn is not None
+            try:
+                if self.conn is None:
+                    self.conn = http.client.HTTPConnection(
+                        self.host, self.port, timeout=self.timeout
+                    )
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                text = response.read().decode("utf-8", "replace")
+                break
+            except (OSError, http.client.HTTPException) as error:
+                self.close()
+                if attempt == 1 and reused and isinstance(error, _IDLE_CLOSE):
+                    # The server closed a kept-alive connection that sat idle (its
+                    # keep-alive timeout) before this request reached it: like
+                    # browsers, send it again on a new connection.
+                    continue
+                self.samples.append(
+                    Sample(label, 0, (time.perf_counter() - started) * 1000, type(error).__name__)
+                )
+                return 0, "", ""
         self.samples.append(Sample(label, response.status, (time.perf_counter() - started) * 1000))
         for header, value in response.getheaders():
             if header.lower() == "set-cookie":
@@ -156,15 +175,91 @@ class Session:
             self.conn = None
 
 
-def respond_once(
-    session: Session, action: int, rng: random.Random, think: float = 0.0
-) -> tuple[str | None, int]:
-    """Fill in and submit one questionnaire. Returns (reference or None, expected rows)."""
-    defn = definition(action)
-    fields, values = answer_form(defn, rng)
+def _by_question(fields: list[tuple[str, str]]) -> dict[str, list[tuple[str, str]]]:
     by_name: dict[str, list[tuple[str, str]]] = {}
     for name, value in fields:
         by_name.setdefault(name.split("__")[0], []).append((name, value))
+    return by_name
+
+
+def _section_answers(section: dict[str, Any], by_name: dict[str, list[tuple[str, str]]]):
+    form: list[tuple[str, str]] = []
+    for q in section["questions"]:
+        form += by_name.get(q["code"], [])
+    return form
+
+
+def autosave(
+    session: Session, action: int, state: dict[str, str], section: str, answers
+) -> dict[str, Any] | None:
+    """What the page's script sends while someone types: the page's state (token, lock,
+    digests) and its answers; the JSON reply carries the next state."""
+    form = [
+        ("csrf_token", state["csrf_token"]),
+        ("lock_version", state["lock_version"]),
+        ("base", state.get("base", "") if state.get("section") == section else ""),
+        ("section", section),
+        *answers,
+    ]
+    status, _, text = session.request(
+        "POST autosave", "POST", f"/respond/{action}/autosave", form, "application/json"
+    )
+    if status != 200:
+        return None
+    body = json.loads(text)
+    if not body.get("ok"):
+        return None
+    state.update(
+        csrf_token=body["csrf_token"],
+        lock_version=str(body["lock_version"]),
+        base=body["base"],
+        section=section,
+    )
+    return body
+
+
+def autosave_and_submit(
+    session: Session, action: int, rng: random.Random
+) -> tuple[str | None, int]:
+    """The write path as a browser with scripts drives it: open the first page, autosave
+    every section's answers, submit, read the receipt (the reference acknowledged)."""
+    defn = definition(action)
+    fields, values = answer_form(defn, rng)
+    by_name = _by_question(fields)
+    first = defn.sections[0]["code"]
+    status, _, html = session.request("GET section", "GET", f"/respond/{action}/section/{first}")
+    if status != 200:
+        return None, 0
+    state = hidden_fields(html)
+    state["section"] = first
+    for section in defn.sections:
+        if (
+            autosave(session, action, state, section["code"], _section_answers(section, by_name))
+            is None
+        ):
+            return None, 0
+    status, location, _ = session.request(
+        "POST submit",
+        "POST",
+        f"/respond/{action}/submit",
+        [("csrf_token", state["csrf_token"]), ("lock_version", state["lock_version"])],
+    )
+    if status != 302 or "receipt" not in location:
+        return None, 0
+    status, _, html = session.request("GET receipt", "GET", f"/respond/{action}/receipt")
+    match = re.search(r"T\d\d-[A-Z2-9]{6}", html)
+    return (match.group(0) if match else None), expected_rows(defn, values)
+
+
+def respond_once(
+    session: Session, action: int, rng: random.Random, think: float = 0.0
+) -> tuple[str | None, int]:
+    """Fill in and submit one questionnaire as a person does, page by page: each page
+    autosaves once while they type, then "Save and continue". Returns (reference or
+    None, expected rows)."""
+    defn = definition(action)
+    fields, values = answer_form(defn, rng)
+    by_name = _by_question(fields)
     status, _, _ = session.request("GET overview", "GET", f"/respond/{action}/")
     if status != 200:
         return None, 0
@@ -173,13 +268,15 @@ def respond_once(
         status, _, html = session.request("GET section", "GET", f"/respond/{action}/section/{code}")
         if status != 200:
             continue  # a hidden section redirects
-        hidden = hidden_fields(html)
-        form = [(k, v) for k, v in hidden.items()]
-        for q in section["questions"]:
-            form += by_name.get(q["code"], [])
-        form.append(("nav", "next"))
+        state = hidden_fields(html)
+        answers = _section_answers(section, by_name)
         if think:
             time.sleep(think * rng.uniform(0.5, 1.5))
+        if autosave(session, action, state, code, answers) is None:
+            return None, 0
+        if think:
+            time.sleep(think * rng.uniform(0.5, 1.5))
+        form = [*state.items(), *answers, ("nav", "next")]
         session.request("POST save section", "POST", f"/respond/{action}/section/{code}", form)
     status, _, html = session.request("GET review", "GET", f"/respond/{action}/review")
     hidden = hidden_fields(html)

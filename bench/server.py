@@ -38,6 +38,9 @@ def server_env(database_url: str, port: int, workers: int = 2) -> dict[str, str]
             "TOKEN_RATE_LIMIT": "100000 per minute",
             "GUNICORN_WORKERS": str(workers),
             "GUNICORN_THREADS": os.environ.get("GUNICORN_THREADS", "4"),
+            # No recycling mid-run: it would reset kept-alive connections and lose the
+            # CPU times the report reads from /proc.
+            "GUNICORN_MAX_REQUESTS": "0",
             "HOST": "127.0.0.1",
             "PORT": str(port),
             "LOG_LEVEL": "WARNING",
@@ -119,6 +122,22 @@ class Gunicorn:
             "gunicorn did not start: "
             + (self.process.stderr.read(2000).decode() if self.process.stderr else "")
         )
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the master and its live workers, read
+        from /proc (Linux); 0.0 where /proc is not available."""
+        if self.process is None:
+            return 0.0
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[2]) == self.process.pid:  # the process group gunicorn leads
+                total += int(fields[11]) + int(fields[12])
+        return total / ticks
 
     def kill_hard(self) -> None:
         """kill -9 the master and every worker (its whole process group)."""

@@ -9,6 +9,8 @@ import pytest
 from app import create_app
 from config import ProductionConfig, TestingConfig
 
+from .conftest import ON_POSTGRES
+
 
 def test_healthz_ok(client):
     response = client.get("/healthz")
@@ -154,6 +156,67 @@ def test_concurrent_sqlite_writers_queue_instead_of_failing(tmp_path):
         db.engine.dispose()
     assert errors == []
     assert total == 200  # no lost updates either
+
+
+def _transaction_kinds(app) -> list[str]:
+    """The BEGIN statements SQLite sees (collected from the engine's events)."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    seen: list[str] = []
+    event.listen(
+        db.engine,
+        "before_cursor_execute",
+        lambda _c, _cur, statement, *_a: (
+            seen.append(statement) if statement.startswith("BEGIN") else None
+        ),
+    )
+    return seen
+
+
+def test_sqlite_get_pages_read_without_the_write_lock(app, client, users, login_as):
+    """GET pages begin deferred transactions (WAL readers never queue behind writers);
+    a POST takes the write lock up front."""
+    if ON_POSTGRES:
+        pytest.skip("SQLite transactions")
+    seen = _transaction_kinds(app)
+    login_as("respondent_a")
+    seen.clear()
+    assert client.get("/respond/").status_code == 200
+    assert seen and set(seen) == {"BEGIN"}
+    seen.clear()
+    client.post_form("/logout", {})
+    assert "BEGIN IMMEDIATE" in seen
+
+
+def test_a_get_view_that_writes_must_say_so(app, client, db, caplog):
+    """A write inside a GET's deferred transaction fails in tests unless the view is
+    marked @writes_on_get (then it gets the write lock up front)."""
+    if ON_POSTGRES:
+        pytest.skip("SQLite transactions")
+    from app.database import writes_on_get
+    from app.services.audit import record
+
+    @app.route("/writes-unmarked")
+    def unmarked():
+        record(db.session, "test.write")
+        db.session.commit()
+        return "ok"
+
+    @app.route("/writes-marked")
+    @writes_on_get
+    def marked():
+        record(db.session, "test.write")
+        db.session.commit()
+        return "ok"
+
+    with caplog.at_level(logging.ERROR, logger="tympanum.errors"):
+        assert client.get("/writes-unmarked").status_code == 500
+    assert "writes during a GET: mark the view with @writes_on_get" in caplog.text
+    seen = _transaction_kinds(app)
+    assert client.get("/writes-marked").status_code == 200
+    assert "BEGIN IMMEDIATE" in seen
 
 
 def test_huge_ids_are_404_not_500(client, login_as):

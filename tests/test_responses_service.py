@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app.definitions.validate import validate_file
 from app.models import Answer, ResponseEvent, ResponseState
@@ -65,6 +65,47 @@ def test_hidden_answers_are_not_stored(db, response, users):
     db.session.commit()
     values, _ = service.stored_values(db.session, response)
     assert "measures" not in values and "caps_nights" not in values
+
+
+def test_a_save_rewrites_only_the_answers_that_changed(db, response, users):
+    """Given the stored answers, a save leaves unchanged questions' rows alone (same
+    ids), rewrites changed ones and removes those that became hidden: the result is
+    what a full rewrite stores."""
+    service.save_answers(db.session, response, COMPLETE, {}, user=None, expected_lock=1)
+    db.session.commit()
+    ids_before = dict(
+        db.session.execute(
+            select(Answer.value, Answer.id).where(Answer.response_id == response.id)
+        ).all()
+    )
+    stored = service.stored_values(db.session, response)
+    changed = {**COMPLETE, "org_relevance": "2", "has_regulation": "no"}  # hides two
+    inserted: list[int] = []
+
+    def count(_conn, _cursor, statement, params, _context, executemany):
+        if statement.startswith("INSERT INTO answers"):
+            inserted.append(len(params) if executemany else 1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        lock = service.save_answers(
+            db.session, response, changed, {}, user=None, expected_lock=2, stored=stored
+        )
+        db.session.commit()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert sum(inserted) == 2  # org_relevance and has_regulation, nothing else
+    assert lock == 3
+    values, _ = service.stored_values(db.session, response)
+    assert values == {k: v for k, v in changed.items() if k not in ("measures", "caps_nights")}
+    rows = dict(
+        db.session.execute(
+            select(Answer.value, Answer.id).where(Answer.response_id == response.id)
+        ).all()
+    )
+    assert rows["action_leader"] == ids_before["action_leader"]  # untouched
+    assert rows["DE"] == ids_before["DE"]
+    assert "caps" not in rows and "60" not in rows  # hidden now: removed
 
 
 def test_stale_save_conflicts_and_writes_nothing(db, response, users):

@@ -93,6 +93,29 @@ def test_saving_stores_and_replaces_the_scores(db, q1):
     assert assert_in_step(db, response) == {}
 
 
+def test_a_page_save_rewriting_only_changed_questions_refreshes_them(db, q1):
+    org = support.organisation(db.session, "City")
+    response = rservice.start_response(db.session, org, q1, None)
+    save(db, response, FIRST)
+    first = assert_in_step(db, response)
+    for changed in ({"has_plan": "no"}, {"has_plan": "no"}, {"share": "40", "agree": "dk"}):
+        before = rservice.stored_values(db.session, response)
+        rservice.save_answers(
+            db.session,
+            response,
+            {**before[0], **changed},
+            before[1],
+            user=None,
+            expected_lock=response.lock_version,
+            stored=before,  # as the respondent's pages: only changed questions rewritten
+        )
+        db.session.commit()
+        assert_in_step(db, response)
+    last = stored(db, response)
+    assert last["broader_understanding"] == pytest.approx(0.0)  # "no"; "dk" has no value
+    assert last != first
+
+
 def test_submitting_reviewing_and_editing_again_keep_them_in_step(db, q1, users):
     org = support.organisation(db.session, "City")
     response = rservice.start_response(db.session, org, q1, None)

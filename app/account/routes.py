@@ -18,6 +18,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
+from ..database import writes_on_get
 from ..extensions import db
 from ..models import User
 from ..services import accounts, audit, users
@@ -185,6 +186,7 @@ def change_password():
 
 
 @bp.route("/account/data.json")
+@writes_on_get
 @login_required
 def personal_data():
     data = accounts.personal_data(db.session, _me())

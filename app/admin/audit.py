@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..authz import role_required
+from ..database import writes_on_get
 from ..extensions import db
 from ..models import utcnow
 from ..services import audit, audit_log
@@ -56,6 +57,7 @@ def audit_log_page():
 
 
 @bp.get("/audit.csv")
+@writes_on_get
 @role_required(*READERS)
 def audit_export():
     """The filtered log as CSV, streamed; the export is recorded before it starts."""

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app
 
+from ..database import writes_on_get
 from ..extensions import csrf, limiter
 
-bp = Blueprint("api", __name__)
+bp = writes_on_get(Blueprint("api", __name__))  # a token's last use is recorded
 tokens_bp = Blueprint("api_tokens", __name__)
 
 from . import routes, tokens  # noqa: E402, F401

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -253,3 +255,42 @@ class Definition:
 def text(value: Any, lang: str = "en") -> str:
     """A definition text in ``lang`` with English fallback."""
     return pick(value, lang)
+
+
+class _DefinitionCache:
+    """Parsed definitions of stored versions, per process: a version's definition is
+    read from the database and wrapped once, not on every page. Keyed by the version's
+    id and checksum, so a draft edited in place is read again."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._entries: OrderedDict[tuple[int, str], Definition] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, version: Any) -> Definition:
+        key = (version.id, version.checksum)
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                return found
+        found = Definition(version.definition)
+        with self._lock:
+            self._entries[key] = found
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return found
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+definitions = _DefinitionCache()
+
+
+def definition_of(version: Any) -> Definition:
+    """The ``Definition`` of a stored ``QuestionnaireVersion`` (cached; treat as read-only)."""
+    if version.id is None or not version.checksum:
+        return Definition(version.definition)  # not flushed yet
+    return definitions.get(version)

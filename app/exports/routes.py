@@ -8,6 +8,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from ..authz import can_export_action
+from ..database import writes_on_get
 from ..extensions import db
 from ..models import Action, Organisation, utcnow
 from ..services import audit, exports
@@ -49,6 +50,7 @@ def index(number: int):
 
 
 @bp.route("/actions/<int:number>/exports/download")
+@writes_on_get
 @login_required
 def download(number: int):
     action = get_exportable_action_or_404(number)

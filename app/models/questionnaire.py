@@ -66,9 +66,10 @@ class QuestionnaireVersion(db.Model):
         default=VersionStatus.DRAFT,
     )
     title: Mapped[str] = mapped_column(String(300))
-    # The validated definition, normalised (every text a {lang: text} mapping).
-    definition: Mapped[dict] = mapped_column(JSONType)
-    source: Mapped[str] = mapped_column(Text, default="")  # the YAML as imported
+    # The validated definition, normalised (every text a {lang: text} mapping). Loaded
+    # only when read: pages take the parsed form from ``definitions.model.definition_of``.
+    definition: Mapped[dict] = mapped_column(JSONType, deferred=True)
+    source: Mapped[str] = mapped_column(Text, default="", deferred=True)  # the YAML as imported
     checksum: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from .. import authz
 from ..authz import role_required
 from ..definitions.answers import clean_text, word
-from ..definitions.model import Definition
+from ..definitions.model import definition_of
 from ..definitions.validate import validate_text
 from ..extensions import db
 from ..forms import EmptyForm
@@ -101,7 +101,7 @@ def _version_or_404(number: int, version_number: int | None) -> QuestionnaireVer
 def show(number: int, version_number: int | None = None):
     version = _version_or_404(number, version_number)
     themes = {t.key: t for t in db.session.scalars(select(Theme).order_by(Theme.position))}
-    definition = Definition(version.definition)
+    definition = definition_of(version)
     fed = sorted(
         {key for q in definition.questions() for key in _theme_keys(q)},
         key=lambda k: themes[k].position,
@@ -252,7 +252,7 @@ def preview(number: int, version_number: int):
         "questionnaires/preview.html",
         version=version,
         questionnaire=version.questionnaire,
-        definition=Definition(version.definition),
+        definition=definition_of(version),
         describe_condition=describe_condition,
         word=word,
     )

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from ..definitions.model import Definition
+from ..definitions.model import Definition, definition_of
 from ..extensions import db, login_manager
 from ..models import Role, User
 from ..services import responses as response_service
@@ -110,7 +110,7 @@ def _definition(action_number: int) -> Definition | None:
         )
         version = response.version if response else None
     version = version or published_version(db.session, questionnaire)
-    return Definition(version.definition) if version else None
+    return definition_of(version) if version else None
 
 
 def _keep(action_number: int, section_code: str) -> bool:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import authz
 from ..definitions import answers as codec
-from ..definitions.model import Definition
+from ..definitions.model import Definition, definition_of
 from ..extensions import db
 from ..models import (
     Action,
@@ -55,7 +55,7 @@ class Context:
 
     @cached_property
     def defn(self) -> Definition:
-        return Definition(self.version.definition)
+        return definition_of(self.version)
 
     @property
     def editable(self) -> bool:
@@ -92,12 +92,15 @@ def load_context(action_number: int, user: User) -> Context:
     anyone but a respondent whose organisation is asked about it, 404 when unknown."""
     if user.role != Role.RESPONDENT:
         abort(403)
-    action = db.session.scalar(select(Action).where(Action.number == action_number))
-    if action is None:
-        abort(404)
+    questionnaire = questionnaire_for_action(db.session, action_number)  # with its action
+    if questionnaire is not None:
+        action = questionnaire.action
+    else:
+        action = db.session.scalar(select(Action).where(Action.number == action_number))
+        if action is None:
+            abort(404)
     if not authz.can_respond_to_action(user, action) or user.organisation is None:
         abort(403)
-    questionnaire = questionnaire_for_action(db.session, action_number)
     if questionnaire is None:
         abort(404)
     response = response_service.current_response(db.session, user.organisation, questionnaire)

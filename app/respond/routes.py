@@ -161,8 +161,8 @@ def overview(action: int):
         statuses=statuses,
         values=values,
         other=other,
-        status=service.questionnaire_status(
-            db.session, ctx.organisation, ctx.action, ctx.questionnaire
+        status=service.status_from(
+            ctx.action, ctx.questionnaire, ctx.version, ctx.response, values, other
         ),
         general_comments=general,
         comments_by_code=by_code,
@@ -431,6 +431,7 @@ def autosave(action: int):
         )
         return jsonify(ok=False, locked=True, message=message), 409
     parsed, outcome = _save(ctx, sec, form)
+    saved_at = ctx.response.updated_at if ctx.response is not None else None
     db.session.commit()
     if not outcome.saved:
         conflict = outcome.conflict
@@ -441,7 +442,6 @@ def autosave(action: int):
             time=format_time(conflict.at, "short") + " UTC" if conflict and conflict.at else "",
         )
         return jsonify(ok=False, conflict=True, message=message), 409
-    response = ctx.response
     # The page still shows its old values for answers a colleague changed meanwhile: keep
     # their old base, so that the next autosave does not take them for changes.
     base = service.decode_digests(form.base.data)
@@ -454,7 +454,7 @@ def autosave(action: int):
         csrf_token=generate_csrf(),  # a fresh token: a page left open keeps saving
         lock_version=outcome.lock,
         base=service.encode_digests(digests),
-        saved_at=response.updated_at.isoformat() if response else None,
+        saved_at=saved_at.isoformat() if saved_at else None,
         errors=len(parsed.errors),
         merged=bool(outcome.merged_theirs),
     )

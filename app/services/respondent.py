@@ -10,7 +10,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, contains_eager
 
 from ..definitions import answers as codec
 from ..definitions.model import Definition
@@ -23,10 +24,10 @@ from ..models import (
     ResponseEvent,
     ResponseState,
     User,
+    VersionStatus,
     utcnow,
 )
 from . import responses as response_service
-from .questionnaires import published_version
 
 # --- digests: what a question's answer was when a page was loaded ----------------------
 
@@ -157,7 +158,13 @@ def save_page(
     values, other = merge_page(stored, stored_other, parsed)
     try:
         lock = response_service.save_answers(
-            session, response, values, other, user=user, expected_lock=expected_lock
+            session,
+            response,
+            values,
+            other,
+            user=user,
+            expected_lock=expected_lock,
+            stored=(stored, stored_other),
         )
     except response_service.ConflictError as conflict:
         outcome = _merge_after_conflict(session, response, parsed, user, base, conflict, page_codes)
@@ -314,19 +321,18 @@ class QuestionnaireStatus:
         return deadline is not None and deadline < utcnow().date()
 
 
-def questionnaire_status(
-    session: Session,
-    organisation: Organisation,
+def status_from(
     action: Action,
-    questionnaire: Questionnaire | None,
+    questionnaire: Questionnaire,
+    version: QuestionnaireVersion | None,
+    response: Response | None,
+    values: Mapping[str, Any],
+    other: Mapping[str, str],
 ) -> QuestionnaireStatus:
-    if questionnaire is None:
-        return QuestionnaireStatus(action, None, None, None)
-    response = response_service.current_response(session, organisation, questionnaire)
-    version = response.version if response else published_version(session, questionnaire)
+    """A questionnaire's status from what the caller has already loaded (``values`` and
+    ``other``: the response's stored answers)."""
     status = QuestionnaireStatus(action, questionnaire, version, response)
     if response is not None:
-        values, other = response_service.stored_values(session, response)
         defn = response_service.definition_of(response)
         status.remaining = len(codec.missing(defn, values, other))
         status.answered = len(values)
@@ -336,15 +342,50 @@ def questionnaire_status(
 def organisation_questionnaires(
     session: Session, organisation: Organisation
 ) -> list[QuestionnaireStatus]:
-    """Every action the organisation is asked about, with its questionnaire's state."""
-    from .questionnaires import questionnaire_for_action
-
-    return [
-        questionnaire_status(
-            session, organisation, action, questionnaire_for_action(session, action.number)
+    """Every action the organisation is asked about, with its questionnaire's state:
+    what ``questionnaire_status`` tells for one, in four queries for all."""
+    actions = list(organisation.actions)
+    questionnaires = {
+        q.action_id: q
+        for q in session.scalars(
+            select(Questionnaire).where(Questionnaire.action_id.in_([a.id for a in actions]))
         )
-        for action in organisation.actions
-    ]
+    }
+    current: dict[int, Response] = {}
+    for response in session.scalars(
+        select(Response)
+        .join(Response.version)
+        .options(contains_eager(Response.version))
+        .where(
+            Response.organisation_id == organisation.id,
+            Response.questionnaire_id.in_([q.id for q in questionnaires.values()]),
+        )
+        .order_by(QuestionnaireVersion.number.desc())
+    ):
+        current.setdefault(response.questionnaire_id, response)  # the newest version's
+    published = {
+        v.questionnaire_id: v
+        for v in session.scalars(
+            select(QuestionnaireVersion).where(
+                QuestionnaireVersion.questionnaire_id.in_(
+                    [q.id for q in questionnaires.values() if q.id not in current]
+                ),
+                QuestionnaireVersion.status == VersionStatus.PUBLISHED,
+            )
+        )
+    }
+    stored = response_service.stored_values_of(session, list(current.values()))
+    result = []
+    for action in actions:
+        questionnaire = questionnaires.get(action.id)
+        if questionnaire is None:
+            result.append(QuestionnaireStatus(action, None, None, None))
+            continue
+        response = current.get(questionnaire.id)
+        version = response.version if response else published.get(questionnaire.id)
+        values, other = stored[response.id] if response else ({}, {})
+        result.append(status_from(action, questionnaire, version, response, values, other))
+    return result
 
 
 def last_review(response: Response) -> ResponseEvent | None:

@@ -5,17 +5,19 @@ submitting is idempotent; every state change is recorded as a ResponseEvent."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import EllipsisType
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..definitions import answers as answer_codec
 from ..definitions.model import Definition
+from ..definitions.model import definition_of as version_definition
 from ..models import (
     EDITABLE_STATES,
     Answer,
@@ -76,7 +78,7 @@ def new_reference(action_number: int) -> str:
 
 
 def definition_of(response: Response) -> Definition:
-    return Definition(response.version.definition)
+    return version_definition(response.version)
 
 
 def find_response(
@@ -97,6 +99,7 @@ def current_response(
     return session.scalar(
         select(Response)
         .join(Response.version)
+        .options(contains_eager(Response.version))
         .where(
             Response.organisation_id == organisation.id,
             Response.questionnaire_id == questionnaire.id,
@@ -139,13 +142,33 @@ def start_response(
 
 
 def stored_values(session: Session, response: Response) -> tuple[dict[str, Any], dict[str, str]]:
-    rows = session.execute(
-        select(Question.code, Answer.item, Answer.value, Answer.other_text, Answer.score)
-        .join(Answer.question)
-        .where(Answer.response_id == response.id)
-        .order_by(Question.position, Answer.id)
-    ).all()
-    return answer_codec.from_rows(definition_of(response), (answer_codec.Row(*row) for row in rows))
+    return stored_values_of(session, [response])[response.id]
+
+
+def stored_values_of(
+    session: Session, responses: Sequence[Response]
+) -> dict[int, tuple[dict[str, Any], dict[str, str]]]:
+    """The stored answers of several responses in one query, by response id."""
+    rows: dict[int, list[answer_codec.Row]] = {response.id: [] for response in responses}
+    if rows:
+        for response_id, *row in session.execute(
+            select(
+                Answer.response_id,
+                Question.code,
+                Answer.item,
+                Answer.value,
+                Answer.other_text,
+                Answer.score,
+            )
+            .join(Answer.question)
+            .where(Answer.response_id.in_(list(rows)))
+            .order_by(Answer.response_id, Question.position, Answer.id)
+        ):
+            rows[response_id].append(answer_codec.Row(*row))
+    return {
+        response.id: answer_codec.from_rows(definition_of(response), rows[response.id])
+        for response in responses
+    }
 
 
 def save_answers(
@@ -156,16 +179,25 @@ def save_answers(
     *,
     user: User | None,
     expected_lock: int | None,
+    stored: tuple[Mapping[str, Any], Mapping[str, str]] | None = None,
 ) -> int:
     """Replace the response's answers with ``values`` (hidden questions dropped).
 
     ``expected_lock`` is the lock_version the person loaded; when someone saved since,
     ConflictError says who and when and nothing is written. Returns the new lock_version.
+    ``stored``, the answers as read in this transaction before the lock check, lets only
+    the questions whose answers changed be rewritten (a page saves a few of many).
     """
     if response.state not in EDITABLE_STATES:
         raise ResponseError(f"this response is {response.state.value} and can no longer be changed")
     lock = _bump_lock(session, response, expected_lock, user)
-    _write_rows(session, response, answer_codec.to_rows(definition_of(response), values, other))
+    defn = definition_of(response)
+    rows = answer_codec.to_rows(defn, values, other)
+    if stored is not None and expected_lock is not None:
+        # The lock matched, so nobody has written since ``stored`` was read.
+        _write_changed_rows(session, response, answer_codec.to_rows(defn, *stored), rows)
+    else:
+        _write_rows(session, response, rows)
     return lock
 
 
@@ -196,32 +228,83 @@ def _bump_lock(
             )
         by = response.updated_by.display_name if response.updated_by else "Someone"
         raise ConflictError(by=by, at=response.updated_at, current_lock=response.lock_version)
-    session.expire(response, ["lock_version", "updated_at", "updated_by_id", "updated_by"])
+    # What the UPDATE wrote, without reading the row back.
+    set_committed_value(response, "lock_version", int(new_lock))
+    set_committed_value(response, "updated_at", now)
+    set_committed_value(response, "updated_by_id", user.id if user else None)
+    session.expire(response, ["updated_by"])
     return int(new_lock)
 
 
-def _write_rows(session: Session, response: Response, rows: list[answer_codec.Row]) -> None:
-    ids = dict(
-        session.execute(
-            select(Question.code, Question.id).where(Question.version_id == response.version_id)
-        ).all()
-    )
-    session.execute(delete(Answer).where(Answer.response_id == response.id))
-    if rows:
-        session.execute(
-            insert(Answer),
-            [
-                {
-                    "response_id": response.id,
-                    "question_id": ids[row.question],
-                    "item": row.item,
-                    "value": row.value,
-                    "other_text": row.other_text,
-                    "score": row.score,
-                }
-                for row in rows
-            ],
+_question_ids: dict[tuple[int, str], dict[str, int]] = {}
+
+
+def question_ids(session: Session, version: QuestionnaireVersion) -> dict[str, int]:
+    """Question code -> id for a stored version (cached per version and checksum)."""
+    key = (version.id, version.checksum)
+    ids = _question_ids.get(key)
+    if ids is None:
+        ids = dict(
+            session.execute(
+                select(Question.code, Question.id).where(Question.version_id == version.id)
+            ).all()
         )
+        if len(_question_ids) > 256:
+            _question_ids.clear()
+        _question_ids[key] = ids
+    return ids
+
+
+def _insert_rows(session: Session, response: Response, rows: Iterable[answer_codec.Row]) -> None:
+    ids = question_ids(session, response.version)
+    params = [
+        {
+            "response_id": response.id,
+            "question_id": ids[row.question],
+            "item": row.item,
+            "value": row.value,
+            "other_text": row.other_text,
+            "score": row.score,
+        }
+        for row in rows
+    ]
+    if params:  # Core: one executemany, every row with the same columns
+        session.execute(insert(Answer.__table__), params)
+
+
+def _write_rows(session: Session, response: Response, rows: list[answer_codec.Row]) -> None:
+    session.execute(delete(Answer).where(Answer.response_id == response.id))
+    _insert_rows(session, response, rows)
+    refresh_scores(session, [response.id])  # the stored theme scores follow the answers
+    session.expire(response, ["answers"])
+
+
+def _write_changed_rows(
+    session: Session,
+    response: Response,
+    before: list[answer_codec.Row],
+    after: list[answer_codec.Row],
+) -> None:
+    """Rewrite the answers of the questions whose rows differ between ``before`` (as
+    stored) and ``after``; leave the others alone."""
+    old: dict[str, list[answer_codec.Row]] = {}
+    new: dict[str, list[answer_codec.Row]] = {}
+    for row in before:
+        old.setdefault(row.question, []).append(row)
+    for row in after:
+        new.setdefault(row.question, []).append(row)
+    changed = sorted(code for code in old.keys() | new.keys() if old.get(code) != new.get(code))
+    if not changed:
+        return
+    ids = question_ids(session, response.version)
+    if old.keys() & set(changed):
+        session.execute(
+            delete(Answer).where(
+                Answer.response_id == response.id,
+                Answer.question_id.in_([ids[code] for code in changed if code in old]),
+            )
+        )
+    _insert_rows(session, response, (row for code in changed for row in new.get(code, [])))
     refresh_scores(session, [response.id])  # the stored theme scores follow the answers
     session.expire(response, ["answers"])
 
