@@ -1,9 +1,11 @@
 """Load: 64 simulated respondents against gunicorn (2 workers), SQLite and PostgreSQL.
 
-Per database: a bare endpoint (a static file: no database work) as the baseline, the
-respondent flow closed-loop (throughput), then 64 paced respondents for 60 s (latency),
-and a check that every acknowledged submission is stored exactly once with its answers.
-Loopback only; every loop is bounded in time.
+Per database: a bare endpoint (a static file served by the app: no database work) as the
+baseline; the write path closed-loop (64 respondents autosave every section and submit,
+as fast as the server answers: throughput); then 64 paced respondents working page by
+page for 60 s, once per think time in LOAD_THINK (latency); and a check that every
+acknowledged submission is stored exactly once with its answers. Loopback only; every
+loop is bounded in time.
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ CLIENTS = int(os.environ.get("LOAD_CLIENTS", "64"))
 PROCESSES = 4
 PACED_SECONDS = float(os.environ.get("LOAD_SECONDS", "60"))
 CLOSED_SECONDS = float(os.environ.get("LOAD_CLOSED_SECONDS", "20"))
+# Think times of the paced runs (seconds between a respondent's actions; people take far
+# longer): the first is the one the p99 target is checked on.
+THINKS = [float(t) for t in os.environ.get("LOAD_THINK", "0.5,2").split(",") if t]
 RAMP_SECONDS = 10.0  # paced respondents arrive over the first seconds, not all at once
 WRITES = ("POST autosave", "POST save section", "POST submit")
 BARE_SECONDS = 10.0
@@ -275,30 +280,36 @@ def run_database(kind: str) -> bool:
             bare_stats = report("bare endpoint (baseline, closed loop)", bare, BARE_SECONDS)
             cpu, bare_cpu = server.cpu_seconds(), server.cpu_seconds() - cpu
             closed, closed_acks = run_clients(
-                "write", server.base, CLOSED_SECONDS, 0.0, emails[: len(emails) // 2]
+                "write", server.base, CLOSED_SECONDS, 0.0, emails[: len(emails) // 3]
             )
             closed_stats = report(
                 "autosave + submit, closed loop (write throughput)", closed, CLOSED_SECONDS
             )
             write_cpu = server.cpu_seconds() - cpu
-            paced, paced_acks = run_clients(
-                "paced", server.base, PACED_SECONDS, 0.5, emails[len(emails) // 2 :]
-            )
-            paced_stats = report(
-                f"{CLIENTS} paced respondents (0.5 s think time, arriving over "
-                f"{RAMP_SECONDS:.0f} s), {PACED_SECONDS:.0f} s",
-                paced,
-                PACED_SECONDS + RAMP_SECONDS,
-            )
+            # One paced run per think time: the first is the target's; the others show
+            # where the latency target holds on this machine.
+            paced_runs = []
+            people = emails[len(emails) // 3 :]
+            for index, think in enumerate(THINKS):
+                mine = people[index :: len(THINKS)]
+                samples, acks = run_clients("paced", server.base, PACED_SECONDS, think, mine)
+                stats = report(
+                    f"{CLIENTS} paced respondents ({think:g} s think time, arriving over "
+                    f"{RAMP_SECONDS:.0f} s), {PACED_SECONDS:.0f} s",
+                    samples,
+                    PACED_SECONDS + RAMP_SECONDS,
+                )
+                paced_runs.append((think, samples, acks, stats))
         finally:
             server.stop()
-        check = verify(url, closed_acks + paced_acks)
+        check = verify(url, closed_acks + [a for run in paced_runs for a in run[2]])
     writes = [s for s in closed if s.label in WRITES]
     write_rps = len(writes) / CLOSED_SECONDS
     ratio = write_rps / bare_stats["rps"]
-    errors = closed_stats["errors"] + paced_stats["errors"]
-    paced_p99 = percentile([s.ms for s in paced if s.label != "POST login"], 99)
-    login_p99 = percentile([s.ms for s in paced if s.label == "POST login"], 99)
+    errors = closed_stats["errors"] + sum((run[3]["errors"] for run in paced_runs), Counter())
+    paced_p99 = {}
+    for think, samples, _, _stats in paced_runs:
+        paced_p99[think] = percentile([s.ms for s in samples if s.label != "POST login"], 99)
     print(
         f"\n  save+submit: {write_rps:.1f} requests/s = {ratio:.2f}x the bare endpoint "
         f"({bare_stats['rps']:.1f}/s); all requests of that phase {closed_stats['rps']:.1f}/s"
@@ -310,10 +321,13 @@ def run_database(kind: str) -> bool:
         f"(cost ratio {bare_ms / write_ms if write_ms else 0:.2f}x; the rest of the cores "
         "ran the load generator)"
     )
-    print(
-        f"  paced: p99 {paced_p99:.1f} ms over every request but the login; "
-        f"login (scrypt) p99 {login_p99:.1f} ms"
-    )
+    for think, samples, _, stats in paced_runs:
+        login = percentile([s.ms for s in samples if s.label == "POST login"], 99)
+        print(
+            f"  paced, {think:g} s think time: {stats['rps']:.1f} requests/s, p99 "
+            f"{paced_p99[think]:.1f} ms over every request but the login; login (scrypt) "
+            f"p99 {login:.1f} ms"
+        )
     print(f"  database check: {check}")
     results = {
         "0 errors": not errors,
@@ -323,7 +337,7 @@ def run_database(kind: str) -> bool:
         == check["submitted_without_answers"]
         == 0,
         "save+submit throughput >= 0.4x bare": ratio >= 0.4,
-        "p99 < 150 ms (paced)": paced_p99 < 150,
+        f"p99 < 150 ms (paced, {THINKS[0]:g} s think time)": paced_p99[THINKS[0]] < 150,
     }
     for name, ok in results.items():
         print(
