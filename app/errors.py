@@ -7,6 +7,7 @@ import logging
 from flask import Flask, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -43,6 +44,10 @@ def wants_json() -> bool:
 
 
 def render_error(status: int, detail: str | None = None, fallback: HTTPException | None = None):  # type: ignore[no-untyped-def]  # noqa: E501
+    """The error page in the site's layout (JSON for the API). It must render even when
+    the database is gone: on a 503 the layout leaves out the account menu (the user's
+    row cannot be read again after the rollback), and if the layout still fails, a
+    plain page says what happened."""
     if status in MESSAGES:
         title, message = MESSAGES[status]
     elif fallback is not None:
@@ -50,14 +55,43 @@ def render_error(status: int, detail: str | None = None, fallback: HTTPException
     else:
         title, message = MESSAGES[500]
     if wants_json():
-        body = {"error": str(title), "message": detail or str(message), "status": status}
+        body = {"error": _text(title), "message": detail or _text(message), "status": status}
         body["request_id"] = g.get("request_id", "")
         return jsonify(body), status
+    try:
+        page = render_template(
+            "errors/error.html",
+            status=status,
+            title=title,
+            message=message,
+            detail=detail,
+            without_account=status == 503,
+        )
+    except Exception:  # noqa: BLE001 - the layout read something that is gone
+        log.warning("error page rendered without the layout", exc_info=True)
+        _safe_rollback()
+        page = _plain_page(status, _text(title), detail or _text(message))
+    return page, status
+
+
+def _text(value: object) -> str:
+    """A (lazy) message as text; in English when the translation cannot be looked up
+    (the language comes from the user's account, which may be unreadable now)."""
+    try:
+        return str(value)
+    except Exception:  # noqa: BLE001
+        return str(getattr(value, "_args", [value])[0])
+
+
+def _plain_page(status: int, title: str, message: str) -> str:
+    request_id = escape(g.get("request_id", ""))
     return (
-        render_template(
-            "errors/error.html", status=status, title=title, message=message, detail=detail
-        ),
-        status,
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)} - Tympanum</title></head><body>"
+        f"<main><p>Error {status}</p><h1>{escape(title)}</h1><p>{escape(message)}</p>"
+        f"<p>Request id: <code>{request_id}</code></p><p><a href=\"/\">Home</a></p></main>"
+        "</body></html>"
     )
 
 

@@ -237,3 +237,34 @@ def test_nul_bytes_are_dropped_from_every_form_and_query(client, users, db):
     actor = db.session.scalar(select(AuditEntry.actor).where(AuditEntry.event == "login.failure"))
     assert actor == "admin@example.org"
     assert client.get("/login?next=%00/x").status_code == 200
+
+
+@pytest.mark.parametrize("page", ["/respond/", "/respond/1/autosave"])
+def test_database_lost_mid_request_gives_a_503_page(app, client, db, users, login_as, page):
+    """The database goes away while a logged-in person's request runs (PostgreSQL
+    restarting): the answer is the 503 page, never an exception escaping the app, even
+    though the error page can no longer read the person's account."""
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    login_as("respondent_a")
+    token = client.csrf_token("/respond/")
+    down = {"now": False}
+
+    def refuse(_conn, _cursor, statement, *_args):
+        # The person's account is read, then the database is gone for everything after.
+        if not down["now"] and (statement.startswith("BEGIN") or "FROM users" in statement):
+            return
+        down["now"] = True
+        raise OperationalError(statement, {}, Exception("the database system is shutting down"))
+
+    event.listen(db.engine, "before_cursor_execute", refuse)
+    try:
+        if page.endswith("autosave"):
+            response = client.post(page, data={"section": "organisation", "csrf_token": token})
+        else:
+            response = client.get(page)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", refuse)
+    assert response.status_code == 503
+    assert "unavailable" in response.get_data(as_text=True).lower()
