@@ -90,7 +90,7 @@ def _plain_page(status: int, title: str, message: str) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)} - Tympanum</title></head><body>"
         f"<main><p>Error {status}</p><h1>{escape(title)}</h1><p>{escape(message)}</p>"
-        f"<p>Request id: <code>{request_id}</code></p><p><a href=\"/\">Home</a></p></main>"
+        f'<p>Request id: <code>{request_id}</code></p><p><a href="/">Home</a></p></main>'
         "</body></html>"
     )
 
