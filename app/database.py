@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import sqlite3
 from typing import Any
@@ -29,13 +30,33 @@ def engine_options(url: str, busy_timeout_ms: int) -> dict[str, Any]:
 
 
 def configure_engine(app: Flask) -> None:
-    """Install the SQLite connection hooks on the app's engine (no-op on PostgreSQL)."""
+    """End every request's session safely; install the SQLite connection hooks on the
+    app's engine (none on PostgreSQL)."""
+    app.teardown_appcontext(_remove_session)
     with app.app_context():
         engine = db.engine
     if engine.dialect.name != "sqlite":
         return
     busy_timeout = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
     _install_sqlite_hooks(engine, busy_timeout)
+
+
+def _remove_session(_error: BaseException | None) -> None:
+    """Close the request's session before Flask-SQLAlchemy's own teardown (teardowns run
+    last-registered first). When the database went away mid-request (PostgreSQL
+    restarting), the rollback on close fails: the connection is thrown away instead of
+    letting the error escape after the response was made."""
+    try:
+        db.session.remove()
+    except Exception:  # noqa: BLE001 - the database is gone; the response stands
+        logging.getLogger("tympanum.errors").warning(
+            "session close failed: connection discarded", exc_info=True
+        )
+        try:
+            db.session.invalidate()
+        except Exception:  # noqa: BLE001, S110 - nothing more can be done with it
+            pass
+        db.session.registry.clear()
 
 
 def _install_sqlite_hooks(engine: Engine, busy_timeout_ms: int) -> None:

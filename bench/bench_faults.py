@@ -107,6 +107,7 @@ def postgres_restart() -> bool:
         stopped = time.monotonic()
         print("  PostgreSQL stopped")
         time.sleep(3.0)
+        restarting = time.monotonic()  # PostgreSQL may answer before `start` returns
         subprocess.run(
             ["pg_ctlcluster", "--skip-systemctl-redirect", cluster, "main", "start"], check=True
         )
@@ -116,11 +117,17 @@ def postgres_restart() -> bool:
         stop.set()
         poller.join()
         recovered = next((t for t, status in health if t > started and status == 200), None)
-        during = Counter(status for t, status in health if stopped + 0.5 < t < started)
+        during = Counter(status for t, status in health if stopped + 0.5 < t < restarting)
         server.stop()
+        log = server.log_tail(10**8)
         check = verify(url, results["acks"])
     statuses = Counter(s.status if not s.error else s.error for s in results["samples"])
     print(f"  requests: {dict(statuses)}")
+    escaped = log.count("Error handling request") + log.count("unhandled error")
+    print(
+        f"  server log: {log.count('database unavailable')} requests answered 503 "
+        f"(database unavailable), {escaped} unhandled errors"
+    )
     print(
         f"  /healthz while the database was down: {dict(during)}; back to 200 {'%.1f s after the restart' % (recovered - started) if recovered else 'never'}"
     )
@@ -132,7 +139,13 @@ def postgres_restart() -> bool:
         == check["submitted_without_answers"]
         == 0
     )
-    ok = ok and statuses.get(500, 0) == 0 and recovered is not None and set(during) <= {503}
+    ok = (
+        ok
+        and statuses.get(500, 0) == 0
+        and escaped == 0
+        and recovered is not None
+        and set(during) <= {503}
+    )
     print(
         f"  [{'PASS' if ok else 'FAIL'}] 503 during the outage, recovery without a restart, nothing acknowledged lost"
     )

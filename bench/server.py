@@ -89,12 +89,16 @@ class Gunicorn:
         self.env = env
         self.port = int(env["PORT"])
         self.process: subprocess.Popen | None = None
+        # The server's log goes to a file: an unread pipe fills up (an outage logs an
+        # error per request) and then blocks every worker that writes to it.
+        self.log_path = Path(tempfile.mkdtemp(prefix="tympanum-gunicorn-")) / "server.log"
 
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [
                 str(BIN / "gunicorn"),
@@ -107,9 +111,10 @@ class Gunicorn:
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=log,
             start_new_session=True,
         )
+        log.close()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -118,10 +123,14 @@ class Gunicorn:
                         return
             except OSError:
                 time.sleep(0.2)
-        raise RuntimeError(
-            "gunicorn did not start: "
-            + (self.process.stderr.read(2000).decode() if self.process.stderr else "")
-        )
+        raise RuntimeError("gunicorn did not start: " + self.log_tail())
+
+    def log_tail(self, size: int = 4000) -> str:
+        """The end of the server's log (errors it reported)."""
+        try:
+            return self.log_path.read_bytes()[-size:].decode("utf-8", "replace")
+        except OSError:
+            return ""
 
     def cpu_seconds(self) -> float:
         """CPU time (user + system) used so far by the master and its live workers, read

@@ -268,3 +268,29 @@ def test_database_lost_mid_request_gives_a_503_page(app, client, db, users, logi
         event.remove(db.engine, "before_cursor_execute", refuse)
     assert response.status_code == 503
     assert "unavailable" in response.get_data(as_text=True).lower()
+
+
+def test_a_session_that_cannot_close_does_not_turn_the_page_into_a_500(
+    app, client, db, users, login_as
+):
+    """The database drops the connection after the page was made: ending the session
+    fails (its rollback cannot reach the server); the page still goes out, and the next
+    request gets a fresh connection."""
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    login_as("respondent_a")
+    failures = []
+
+    def lost(_conn):
+        failures.append(1)
+        raise OperationalError("ROLLBACK", {}, Exception("server closed the connection"))
+
+    event.listen(db.engine, "rollback", lost)
+    try:
+        response = client.get("/respond/")
+    finally:
+        event.remove(db.engine, "rollback", lost)
+    assert failures, "the session's rollback was not reached"
+    assert response.status_code == 200
+    assert client.get("/respond/").status_code == 200
