@@ -9,7 +9,7 @@ import pytest
 from app import create_app
 from config import ProductionConfig, TestingConfig
 
-from .conftest import ON_POSTGRES
+from .conftest import ON_POSTGRES, PASSWORD
 
 
 def test_healthz_ok(client):
@@ -188,6 +188,34 @@ def test_sqlite_get_pages_read_without_the_write_lock(app, client, users, login_
     seen.clear()
     client.post_form("/logout", {})
     assert "BEGIN IMMEDIATE" in seen
+
+
+def test_sqlite_login_checks_the_password_without_the_write_lock(app, client, db, users):
+    """The password hash (tens of ms) runs in a deferred transaction; only the writes
+    that follow (last login, audit entry) take the write lock."""
+    if ON_POSTGRES:
+        pytest.skip("SQLite transactions")
+    from sqlalchemy import event
+
+    token = client.csrf_token("/login")
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        words = statement.split()
+        kind = " ".join(words[:2]) if words[0] == "BEGIN" else words[0]
+        seen.append(kind + (" users" if "FROM users" in statement else ""))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        response = client.post(
+            "/login",
+            data={"csrf_token": token, "email": "admin@example.org", "password": PASSWORD},
+        )
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert response.status_code == 302
+    assert seen[:2] == ["BEGIN", "SELECT users"]  # read, then check the password
+    assert "BEGIN IMMEDIATE" in seen[2:]  # then write
 
 
 def test_a_get_view_that_writes_must_say_so(app, client, db, caplog):

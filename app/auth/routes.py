@@ -11,7 +11,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from .. import mail
 from ..extensions import db, limiter
 from ..forms import EmptyForm
-from ..models import User
+from ..models import User, utcnow
 from ..services import accounts, audit, users
 from ..services.accounts import TokenError, UserError
 from ..services.i18n import N_
@@ -63,7 +63,17 @@ def login():
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
+        # The password check (tens of milliseconds of scrypt) runs in a read-only
+        # transaction: on SQLite a POST's transaction holds the write lock from its first
+        # query, and every save on the site would wait for each login's hash.
+        db.session.rollback()
+        db.session.connection(execution_options={"sqlite_deferred": True})
         result = users.authenticate(db.session, form.email.data or "", form.password.data or "")
+        db.session.rollback()  # ends the read; the writes below hold the lock briefly
+        if result.user is not None and not result.user.active:  # deactivated meanwhile
+            result = users.LoginResult(None, "account deactivated")
+        if result.user is not None:
+            result.user.last_login_at = utcnow()
         if result.user is None:
             audit.record(
                 db.session,

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..models import Action, Organisation, Role, User, normalise_email, utcnow
+from ..models import Action, Organisation, Role, User, normalise_email
 from ..models.people import password_method
 
 MIN_PASSWORD_LENGTH = 10
@@ -91,7 +91,8 @@ def create_user(
 
 
 def authenticate(session: Session, email: str, password: str) -> LoginResult:
-    """Check a login; always does the work of one password check."""
+    """Check a login; always does the work of one password check. Writes nothing (the
+    caller records the login), so it can run in a read-only transaction."""
     user = get_by_email(session, email)
     if user is None or not user.password_hash:
         check_password_hash(_dummy_hash(), password)
@@ -100,7 +101,6 @@ def authenticate(session: Session, email: str, password: str) -> LoginResult:
         return LoginResult(None, "wrong password")
     if not user.active:
         return LoginResult(None, "account deactivated")
-    user.last_login_at = utcnow()
     return LoginResult(user)
 
 
