@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
+from contextlib import suppress
 from typing import Any
 
 from flask import Flask, current_app, has_request_context, request
@@ -49,13 +50,12 @@ def _remove_session(_error: BaseException | None) -> None:
     try:
         db.session.remove()
     except Exception:  # noqa: BLE001 - the database is gone; the response stands
+        # SQLAlchemy has invalidated a connection it found dead; forget the session.
         logging.getLogger("tympanum.errors").warning(
             "session close failed: connection discarded", exc_info=True
         )
-        try:
+        with suppress(Exception):
             db.session.invalidate()
-        except Exception:  # noqa: BLE001, S110 - nothing more can be done with it
-            pass
         db.session.registry.clear()
 
 

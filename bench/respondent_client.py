@@ -105,6 +105,7 @@ class Sample:
     status: int
     ms: float
     error: str = ""
+    at: float = field(default_factory=time.time)  # when it ended (wall clock)
 
 
 @dataclass
