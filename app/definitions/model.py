@@ -281,10 +281,6 @@ class _DefinitionCache:
                 self._entries.popitem(last=False)
         return found
 
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
 
 definitions = _DefinitionCache()
 

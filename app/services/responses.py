@@ -236,27 +236,19 @@ def _bump_lock(
     return int(new_lock)
 
 
-_question_ids: dict[tuple[int, str], dict[str, int]] = {}
-
-
 def question_ids(session: Session, version: QuestionnaireVersion) -> dict[str, int]:
-    """Question code -> id for a stored version (cached per version and checksum)."""
-    key = (version.id, version.checksum)
-    ids = _question_ids.get(key)
-    if ids is None:
-        ids = dict(
-            session.execute(
-                select(Question.code, Question.id).where(Question.version_id == version.id)
-            ).all()
-        )
-        if len(_question_ids) > 256:
-            _question_ids.clear()
-        _question_ids[key] = ids
-    return ids
+    """Question code -> id for a stored version. Read each time, not cached per process:
+    ids belong to one database (a restore or another app in the process has others)."""
+    return dict(
+        session.execute(
+            select(Question.code, Question.id).where(Question.version_id == version.id)
+        ).all()
+    )
 
 
-def _insert_rows(session: Session, response: Response, rows: Iterable[answer_codec.Row]) -> None:
-    ids = question_ids(session, response.version)
+def _insert_rows(
+    session: Session, response: Response, rows: Iterable[answer_codec.Row], ids: dict[str, int]
+) -> None:
     params = [
         {
             "response_id": response.id,
@@ -274,7 +266,7 @@ def _insert_rows(session: Session, response: Response, rows: Iterable[answer_cod
 
 def _write_rows(session: Session, response: Response, rows: list[answer_codec.Row]) -> None:
     session.execute(delete(Answer).where(Answer.response_id == response.id))
-    _insert_rows(session, response, rows)
+    _insert_rows(session, response, rows, question_ids(session, response.version))
     refresh_scores(session, [response.id])  # the stored theme scores follow the answers
     session.expire(response, ["answers"])
 
@@ -304,7 +296,7 @@ def _write_changed_rows(
                 Answer.question_id.in_([ids[code] for code in changed if code in old]),
             )
         )
-    _insert_rows(session, response, (row for code in changed for row in new.get(code, [])))
+    _insert_rows(session, response, (row for code in changed for row in new.get(code, [])), ids)
     refresh_scores(session, [response.id])  # the stored theme scores follow the answers
     session.expire(response, ["answers"])
 
