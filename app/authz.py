@@ -11,12 +11,12 @@ Rules (see README "Roles"):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from functools import wraps
+from functools import cache, wraps
 from typing import Any, TypeVar
 
 from flask import abort, has_request_context, request
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from .models import Action, Organisation, Response, Role, User, organisation_actions
 
@@ -157,16 +157,20 @@ def asks_about(organisation: Organisation, action: Action) -> bool:
     known = request.environ.setdefault("tympanum.asks_about", {}) if has_request_context() else {}
     key = (organisation.id, action.id)
     if key not in known:
-        pair = organisation_actions.c
-        known[key] = (
-            db.session.scalar(
-                select(pair.organisation_id).where(
-                    pair.organisation_id == organisation.id, pair.action_id == action.id
-                )
-            )
-            is not None
+        found = db.session.scalar(
+            _pair_statement(), {"organisation_id": organisation.id, "action_id": action.id}
         )
+        known[key] = found is not None
     return bool(known[key])
+
+
+@cache
+def _pair_statement() -> Select[tuple[int]]:
+    pair = organisation_actions.c
+    return select(pair.organisation_id).where(
+        pair.organisation_id == bindparam("organisation_id"),
+        pair.action_id == bindparam("action_id"),
+    )
 
 
 def can_edit_response(user: User, response: Response) -> bool:

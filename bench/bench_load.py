@@ -24,6 +24,7 @@ from bench.respondent_client import (
     Sample,
     Session,
     autosave_and_submit,
+    load_definitions,
     log_in,
     log_out,
     respond_once,
@@ -163,6 +164,7 @@ def _threads(target, count: int, users: list[list[str]] | None = None) -> None:
 def run_clients(
     kind: str, base: str, seconds: float, think: float = 0.0, emails: list[str] | None = None
 ):
+    load_definitions()  # the forked clients inherit them
     ctx = multiprocessing.get_context("fork")
     queue = ctx.Queue()
     per_process = CLIENTS // PROCESSES

@@ -37,6 +37,14 @@ def definition(action: int) -> Definition:
     return Definition(validate_file(path).definition)
 
 
+def load_definitions() -> None:
+    """Parse the 11 questionnaires once, before the client processes fork: each would
+    otherwise parse them itself (YAML and schema checks, about half a second each) on the
+    cores the server under test runs on, as the run starts."""
+    for action in range(1, 12):
+        definition(action)
+
+
 def answer_form(
     defn: Definition, rng: random.Random
 ) -> tuple[list[tuple[str, str]], dict[str, Any]]:

@@ -64,3 +64,29 @@ def test_the_catalogues_hold_every_message_of_the_code():
 def test_compiled_catalogues_are_used(client):
     html = client.get("/login?lang=it").get_data(as_text=True)
     assert '<html lang="it">' in html and "Accedi" in html and "Vai al contenuto" in html
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"), [("en", "This field is required."), ("de", "Dieses Feld wird benötigt.")]
+)
+def test_wtforms_own_messages_follow_the_page_language(app, lang, expected):
+    """WTForms' built-in messages come from its catalogue (read once per process) in the
+    language of each request, not of the first request that read it."""
+    from flask_wtf import FlaskForm
+    from wtforms import StringField
+    from wtforms.validators import DataRequired
+
+    class Form(FlaskForm):
+        class Meta:
+            csrf = False
+
+        name = StringField(validators=[DataRequired()])
+
+    for _ in range(2):  # the second request reads the cached catalogue
+        with app.test_request_context(
+            "/", method="POST", data={}, headers={"Accept-Language": lang}
+        ):
+            app.preprocess_request()
+            form = Form()
+            assert not form.validate()
+            assert form.name.errors == [expected]

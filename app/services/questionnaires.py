@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import Any
 
-from sqlalchemy import event, func, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, bindparam, event, func, inspect, select
+from sqlalchemy.orm import Session, contains_eager, lazyload
 
 from ..definitions.model import Definition, checksum, to_yaml
 from ..definitions.validate import ValidationResult, is_scorable
@@ -42,21 +43,39 @@ class ImportResult:
     message: str
 
 
+@cache
+def _questionnaire_of_action() -> Select[tuple[Questionnaire]]:
+    # Built once (every respondent page asks); the action comes with it, its pillar and
+    # perspective only when asked for.
+    return (
+        select(Questionnaire)
+        .join(Questionnaire.action)
+        .options(
+            contains_eager(Questionnaire.action).options(
+                lazyload(Action.pillar), lazyload(Action.perspective)
+            )
+        )
+        .where(Action.number == bindparam("number"))
+    )
+
+
 def questionnaire_for_action(session: Session, number: int) -> Questionnaire | None:
-    return session.scalar(
-        select(Questionnaire).join(Questionnaire.action).where(Action.number == number)
+    """The questionnaire of the action numbered ``number``, with its action."""
+    return session.scalar(_questionnaire_of_action(), {"number": number})
+
+
+@cache
+def _published_version() -> Select[tuple[QuestionnaireVersion]]:
+    return select(QuestionnaireVersion).where(
+        QuestionnaireVersion.questionnaire_id == bindparam("questionnaire_id"),
+        QuestionnaireVersion.status == VersionStatus.PUBLISHED,
     )
 
 
 def published_version(
     session: Session, questionnaire: Questionnaire
 ) -> QuestionnaireVersion | None:
-    return session.scalar(
-        select(QuestionnaireVersion).where(
-            QuestionnaireVersion.questionnaire_id == questionnaire.id,
-            QuestionnaireVersion.status == VersionStatus.PUBLISHED,
-        )
-    )
+    return session.scalar(_published_version(), {"questionnaire_id": questionnaire.id})
 
 
 def draft_version(session: Session, questionnaire: Questionnaire) -> QuestionnaireVersion | None:

@@ -8,10 +8,11 @@ import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from types import EllipsisType
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Delete, Select, Update, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session, contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -91,21 +92,33 @@ def find_response(
     )
 
 
+# The statements every save runs are built once (``@cache``), with bound parameters:
+# building a statement cost about as much as running it.
+
+
+@cache
+def _current_response() -> Select[tuple[Response]]:
+    return (
+        select(Response)
+        .join(Response.version)
+        .options(contains_eager(Response.version))
+        .where(
+            Response.organisation_id == bindparam("organisation_id"),
+            Response.questionnaire_id == bindparam("questionnaire_id"),
+        )
+        .order_by(QuestionnaireVersion.number.desc())
+        .limit(1)
+    )
+
+
 def current_response(
     session: Session, organisation: Organisation, questionnaire: Questionnaire
 ) -> Response | None:
     """The organisation's response to the questionnaire: on the published version, or the
     newest one on an older version if it was started before a new version came out."""
     return session.scalar(
-        select(Response)
-        .join(Response.version)
-        .options(contains_eager(Response.version))
-        .where(
-            Response.organisation_id == organisation.id,
-            Response.questionnaire_id == questionnaire.id,
-        )
-        .order_by(QuestionnaireVersion.number.desc())
-        .limit(1)
+        _current_response(),
+        {"organisation_id": organisation.id, "questionnaire_id": questionnaire.id},
     )
 
 
@@ -145,25 +158,30 @@ def stored_values(session: Session, response: Response) -> tuple[dict[str, Any],
     return stored_values_of(session, [response])[response.id]
 
 
+@cache
+def _stored_rows() -> Select[Any]:
+    return (
+        select(
+            Answer.response_id,
+            Question.code,
+            Answer.item,
+            Answer.value,
+            Answer.other_text,
+            Answer.score,
+        )
+        .join(Answer.question)
+        .where(Answer.response_id.in_(bindparam("ids", expanding=True)))
+        .order_by(Answer.response_id, Question.position, Answer.id)
+    )
+
+
 def stored_values_of(
     session: Session, responses: Sequence[Response]
 ) -> dict[int, tuple[dict[str, Any], dict[str, str]]]:
     """The stored answers of several responses in one query, by response id."""
     rows: dict[int, list[answer_codec.Row]] = {response.id: [] for response in responses}
     if rows:
-        for response_id, *row in session.execute(
-            select(
-                Answer.response_id,
-                Question.code,
-                Answer.item,
-                Answer.value,
-                Answer.other_text,
-                Answer.score,
-            )
-            .join(Answer.question)
-            .where(Answer.response_id.in_(list(rows)))
-            .order_by(Answer.response_id, Question.position, Answer.id)
-        ):
+        for response_id, *row in session.execute(_stored_rows(), {"ids": list(rows)}):
             rows[response_id].append(answer_codec.Row(*row))
     return {
         response.id: answer_codec.from_rows(definition_of(response), rows[response.id])
@@ -201,23 +219,40 @@ def save_answers(
     return lock
 
 
-def _bump_lock(
-    session: Session, response: Response, expected_lock: int | None, user: User | None
-) -> int:
-    condition = [Response.id == response.id, Response.state.in_(list(EDITABLE_STATES))]
-    if expected_lock is not None:
-        condition.append(Response.lock_version == expected_lock)
-    now = utcnow()
-    result = session.execute(
+@cache
+def _bump_statement(check_lock: bool) -> Update:
+    condition = [
+        Response.id == bindparam("response_id"),
+        Response.state.in_(bindparam("states", expanding=True)),
+    ]
+    if check_lock:
+        condition.append(Response.lock_version == bindparam("expected"))
+    return (
         update(Response)
         .where(*condition)
         .values(
             lock_version=Response.lock_version + 1,
-            updated_at=now,
-            updated_by_id=user.id if user else None,
+            updated_at=bindparam("now"),
+            updated_by_id=bindparam("by"),
         )
         .returning(Response.lock_version)
         .execution_options(synchronize_session=False)
+    )
+
+
+def _bump_lock(
+    session: Session, response: Response, expected_lock: int | None, user: User | None
+) -> int:
+    now = utcnow()
+    result = session.execute(
+        _bump_statement(expected_lock is not None),
+        {
+            "response_id": response.id,
+            "states": list(EDITABLE_STATES),
+            "expected": expected_lock,
+            "now": now,
+            "by": user.id if user else None,
+        },
     )
     new_lock = result.scalar()
     if new_lock is None:
@@ -239,11 +274,12 @@ def _bump_lock(
 def question_ids(session: Session, version: QuestionnaireVersion) -> dict[str, int]:
     """Question code -> id for a stored version. Read each time, not cached per process:
     ids belong to one database (a restore or another app in the process has others)."""
-    return dict(
-        session.execute(
-            select(Question.code, Question.id).where(Question.version_id == version.id)
-        ).all()
-    )
+    return dict(session.execute(_question_ids(), {"version_id": version.id}).all())
+
+
+@cache
+def _question_ids() -> Select[tuple[str, int]]:
+    return select(Question.code, Question.id).where(Question.version_id == bindparam("version_id"))
 
 
 def _insert_rows(
@@ -271,6 +307,14 @@ def _write_rows(session: Session, response: Response, rows: list[answer_codec.Ro
     session.expire(response, ["answers"])
 
 
+@cache
+def _delete_answers_of() -> Delete:
+    return delete(Answer).where(
+        Answer.response_id == bindparam("id"),
+        Answer.question_id.in_(bindparam("questions", expanding=True)),
+    )
+
+
 def _write_changed_rows(
     session: Session,
     response: Response,
@@ -291,10 +335,8 @@ def _write_changed_rows(
     ids = question_ids(session, response.version)
     if old.keys() & set(changed):
         session.execute(
-            delete(Answer).where(
-                Answer.response_id == response.id,
-                Answer.question_id.in_([ids[code] for code in changed if code in old]),
-            )
+            _delete_answers_of(),
+            {"id": response.id, "questions": [ids[code] for code in changed if code in old]},
         )
     _insert_rows(session, response, (row for code in changed for row in new.get(code, [])), ids)
     refresh_scores(session, [response.id])  # the stored theme scores follow the answers

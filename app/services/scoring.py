@@ -17,9 +17,21 @@ change, so nothing else can make a stored score stale. Services never commit.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, select
+from sqlalchemy import (
+    ColumnElement,
+    Delete,
+    Insert,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.sql import FromClause
 
 from ..models import Answer, ResponseThemeScore, ThemeWeight
@@ -67,20 +79,29 @@ def computed_scores(*where: ColumnElement[bool]) -> Select[Any]:
     )
 
 
+@cache
+def _refresh_statements() -> tuple[Delete, Insert]:
+    """Built once: every save runs them, and building the INSERT ... SELECT cost more
+    than running it. The response ids are an expanding parameter, ``ids``."""
+    ids = bindparam("ids", expanding=True)
+    return (
+        delete(T_SCORES).where(T_SCORES.c.response_id.in_(ids)),
+        insert(T_SCORES).from_select(
+            ["response_id", "theme_id", "score"], computed_scores(T_ANSWERS.c.response_id.in_(ids))
+        ),
+    )
+
+
 def refresh_scores(session: Any, response_ids: Iterable[int]) -> None:
     """Recompute the stored theme scores of these responses from their current answers:
     their rows are deleted, then one INSERT ... SELECT per chunk of responses. Call it
     after writing a response's answers, in the same transaction."""
     ids = sorted(set(response_ids))
+    remove, recompute = _refresh_statements()
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        session.execute(delete(T_SCORES).where(T_SCORES.c.response_id.in_(chunk)))
-        session.execute(
-            insert(T_SCORES).from_select(
-                ["response_id", "theme_id", "score"],
-                computed_scores(T_ANSWERS.c.response_id.in_(chunk)),
-            )
-        )
+        chunk = {"ids": ids[start : start + CHUNK]}
+        session.execute(remove, chunk)
+        session.execute(recompute, chunk)
 
 
 def rebuild_scores(session: Any) -> int:
