@@ -131,16 +131,21 @@ class _WTFormsTranslations:
     ``request.wtforms_translations``."""
 
     def ugettext(self, string: str) -> str:
-        return _wtforms_catalogue(_locale()).ugettext(string)
+        return _wtforms_request_catalogue().ugettext(string)
 
     def ungettext(self, singular: str, plural: str, n: int) -> str:
-        return _wtforms_catalogue(_locale()).ungettext(singular, plural, n)
+        return _wtforms_request_catalogue().ungettext(singular, plural, n)
 
 
-def _locale() -> str:
-    from flask_babel import get_locale
+def _wtforms_request_catalogue() -> Any:
+    environ = request.environ
+    catalogue = environ.get("tympanum.wtforms_translations")
+    if catalogue is None:
+        from flask_babel import get_locale
 
-    return str(get_locale() or "en")
+        catalogue = _wtforms_catalogue(str(get_locale() or "en"))
+        environ["tympanum.wtforms_translations"] = catalogue
+    return catalogue
 
 
 _WTFORMS_TRANSLATIONS = _WTFormsTranslations()
