@@ -20,3 +20,7 @@ errorlog = "-"
 # The request id is set by the app (X-Request-ID response header) and logged with it.
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Workers tell the master they are alive by touching a file after every request; in
+# memory (/dev/shm) rather than on disk, as gunicorn's docs advise.
+if os.path.isdir("/dev/shm"):
+    worker_tmp_dir = "/dev/shm"

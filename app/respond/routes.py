@@ -3,6 +3,7 @@ one access check), read answers with the answer codec, and save through the serv
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -77,6 +78,32 @@ def _answer_word(key: str) -> str:
 @bp.app_template_global("answer_text")
 def _answer_text(q: dict[str, Any], value: Any, other_text: str | None = None) -> str:
     return codec.display(q, value, other_text, page_lang())
+
+
+_CHECKED = Markup(" checked")
+_NOT_CHECKED = Markup("")
+
+
+@bp.app_template_global("checked")
+def _checked(raw: Mapping[str, Any], name: str, value: str) -> Markup:
+    """' checked' when the choice ``value`` is the one typed (or among those typed)."""
+    current = raw.get(name)
+    if isinstance(current, str):
+        return _CHECKED if current == value else _NOT_CHECKED
+    return _CHECKED if current and value in current else _NOT_CHECKED
+
+
+@bp.app_template_global("point_text")
+def _point_text(q: Mapping[str, Any], point: int) -> str:
+    """The words of a scale point: its own label, else the low or high end's."""
+    if q.get("point_labels"):
+        return _tr(q["point_labels"][point - 1])
+    labels = q.get("labels") or {}
+    if point == 1 and labels.get("low"):
+        return _tr(labels["low"])
+    if point == q.get("points") and labels.get("high"):
+        return _tr(labels["high"])
+    return ""
 
 
 @bp.app_template_global("rank_of")

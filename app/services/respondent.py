@@ -8,10 +8,11 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import Session, contains_eager, object_session
 
 from ..definitions import answers as codec
 from ..definitions.model import Definition
@@ -388,10 +389,28 @@ def organisation_questionnaires(
     return result
 
 
+_DECISIONS = (ResponseState.RETURNED, ResponseState.ACCEPTED, ResponseState.REJECTED)
+
+
 def last_review(response: Response) -> ResponseEvent | None:
-    """The reviewer's last decision (returned, accepted or rejected), if any."""
-    decisions = (ResponseState.RETURNED, ResponseState.ACCEPTED, ResponseState.REJECTED)
-    for event in reversed(response.events):
-        if event.to_state in decisions:
-            return event
-    return None
+    """The reviewer's last decision (returned, accepted or rejected), if any: from the
+    loaded history when there is one, else that one event (every page shows it)."""
+    if "events" in response.__dict__:
+        return next((e for e in reversed(response.events) if e.to_state in _DECISIONS), None)
+    session = object_session(response)
+    if session is None or response.id is None:
+        return None
+    return session.scalar(_last_decision(), {"response_id": response.id})
+
+
+@cache
+def _last_decision() -> Select[tuple[ResponseEvent]]:
+    return (
+        select(ResponseEvent)
+        .where(
+            ResponseEvent.response_id == bindparam("response_id"),
+            ResponseEvent.to_state.in_(_DECISIONS),
+        )
+        .order_by(ResponseEvent.id.desc())
+        .limit(1)
+    )
