@@ -21,6 +21,8 @@ errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Workers tell the master they are alive by touching a file after every request; in
-# memory (/dev/shm) rather than on disk, as gunicorn's docs advise.
-if os.path.isdir("/dev/shm"):
-    worker_tmp_dir = "/dev/shm"
+# memory (/dev/shm) rather than on disk, as gunicorn's docs advise. gunicorn creates it
+# with mkstemp (a private, unique file), so a shared directory is safe here.
+SHM = "/dev/shm"  # noqa: S108  # nosec B108
+if os.path.isdir(SHM):
+    worker_tmp_dir = SHM

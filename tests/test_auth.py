@@ -130,3 +130,36 @@ def test_deactivation_ends_open_sessions(client, login_as, users, db):
 def test_passwords_are_hashed_with_scrypt(users):
     assert users["admin"].password_hash.startswith("scrypt:")
     assert PASSWORD not in users["admin"].password_hash
+
+
+def test_password_hashes_run_one_at_a_time_per_process(monkeypatch):
+    """A burst of logins queues for the (GIL-free, CPU-heavy) scrypt instead of taking
+    every core from the page requests beside them."""
+    import threading
+    import time
+
+    from app import passwords
+
+    running = 0
+    most = 0
+    lock = threading.Lock()
+
+    def slow_check(_hash, _password):
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.02)
+        with lock:
+            running -= 1
+        return True
+
+    monkeypatch.setattr(passwords, "check_password_hash", slow_check)
+    threads = [
+        threading.Thread(target=passwords.verify_password, args=("hash", "pw")) for _ in range(6)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most == 1

@@ -9,9 +9,9 @@ from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import Boolean, Column, Enum, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
+from ..passwords import hash_password, verify_password
 from ..services.i18n import N_
 from .base import UTCDateTime, enum_values, utcnow
 from .framework import Action
@@ -139,10 +139,10 @@ class User(UserMixin, db.Model):
         return normalise_email(value)
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method=password_method())
+        self.password_hash = hash_password(password, password_method())
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        return bool(self.password_hash) and verify_password(self.password_hash, password)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

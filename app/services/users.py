@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..models import Action, Organisation, Role, User, normalise_email
 from ..models.people import password_method
+from ..passwords import hash_password, verify_password
 
 MIN_PASSWORD_LENGTH = 10
 # Real hashes of a random password, one per hashing method: failed logins for unknown
@@ -95,7 +95,7 @@ def authenticate(session: Session, email: str, password: str) -> LoginResult:
     caller records the login), so it can run in a read-only transaction."""
     user = get_by_email(session, email)
     if user is None or not user.password_hash:
-        check_password_hash(_dummy_hash(), password)
+        verify_password(_dummy_hash(), password)
         return LoginResult(None, "unknown e-mail" if user is None else "no password set")
     if not user.check_password(password):
         return LoginResult(None, "wrong password")
@@ -107,7 +107,7 @@ def authenticate(session: Session, email: str, password: str) -> LoginResult:
 def _dummy_hash() -> str:
     method = password_method()
     if method not in _DUMMY_HASHES:
-        _DUMMY_HASHES[method] = generate_password_hash(secrets.token_hex(16), method=method)
+        _DUMMY_HASHES[method] = hash_password(secrets.token_hex(16), method)
     return _DUMMY_HASHES[method]
 
 
