@@ -26,3 +26,14 @@ class NulFreeMultiDict(ImmutableMultiDict):
 
 class CleanRequest(Request):
     parameter_storage_class = NulFreeMultiDict
+
+
+MAX_PAGE = 100_000  # far past any list's end; keeps OFFSET within every database's range
+
+
+def page_number() -> int:
+    """The list page asked for with ?page=N: 1 to MAX_PAGE; anything else gives page 1
+    (a page past the end of a list shows it empty)."""
+    from flask import request
+
+    return min(MAX_PAGE, max(1, request.args.get("page", 1, type=int) or 1))

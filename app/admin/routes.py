@@ -19,6 +19,7 @@ from ..authz import role_required
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import ORG_KIND_LABELS, SIZE_BAND_LABELS, Action, Organisation, Role, User
+from ..requests import page_number
 from ..services import organisations as org_service
 from ..services import user_admin
 from ..services.countries import country_name
@@ -54,8 +55,7 @@ def list_args() -> dict[str, str]:
 
 def paginate(stmt, per_page: int):  # type: ignore[no-untyped-def]
     """One page of ``stmt`` (?page=N); a page past the end is empty, not a 404."""
-    number = request.args.get("page", 1, type=int)
-    return db.paginate(stmt, page=number, per_page=per_page, error_out=False)
+    return db.paginate(stmt, page=page_number(), per_page=per_page, error_out=False)
 
 
 def active_filter(value: str | None) -> bool | None:

@@ -20,6 +20,7 @@ from ..authz import role_required
 from ..definitions.model import text
 from ..extensions import db
 from ..models import Action, Pillar, Question, Questionnaire, QuestionnaireVersion, Role
+from ..requests import page_number
 from ..services import aggregation, evidence, results_export
 from ..services.report import build_report, only_actions
 from ..services.results_cache import ReadOnlyView, ResultCache
@@ -79,11 +80,6 @@ def _filter_form() -> FilterForm:
 
 def _scope() -> set[int] | None:
     return authz.results_action_scope(current_user)
-
-
-def _page() -> int:
-    """The page number asked for, within 1..10,000 (nonsense gives page 1)."""
-    return min(10_000, max(1, request.args.get("page", 1, type=int) or 1))
 
 
 @bp.route("/")
@@ -159,7 +155,7 @@ def theme(key: str):
         db.session, filters, aggregation.DIMENSIONS, _lang(), theme_ids=[info.id], cache=cache
     )
     breakdowns["action"] = only_actions(breakdowns["action"], scope)
-    page = _page()
+    page = page_number()
     total_quotes, quotes = evidence.quotes(
         db.session,
         filters.restricted_to(scope),
@@ -219,7 +215,7 @@ def question(question_id: int):
     form = _filter_form()
     filters = form.filters()
     cache = results_cache()
-    page = _page()
+    page = page_number()
     total, answers = evidence.question_answers(
         db.session,
         filters,

@@ -15,6 +15,7 @@ from ..authz import role_required
 from ..extensions import db
 from ..loaders import get_response_or_404
 from ..models import ORG_KIND_LABELS, Action, Organisation, Response, ResponseState, Role
+from ..requests import page_number
 from ..services import notifications
 from ..services import review as review_service
 from ..services.responses import ResponseError
@@ -55,18 +56,11 @@ def _filter_form() -> QueueFilterForm:
     return form
 
 
-def _page_number() -> int:
-    try:
-        return max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        return 1
-
-
 @bp.route("/")
 @role_required(*READERS)
 def queue():
     form = _filter_form()
-    filters = form.to_filters(page=_page_number())
+    filters = form.to_filters(page=page_number())
     page = review_service.queue(db.session, filters, action_ids=authz.review_scope(current_user))
     can_decide = {r.id: authz.can_review_response(current_user, r) for r in page.items}
     return render_template(
