@@ -43,11 +43,13 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
-def render_error(status: int, detail: str | None = None, fallback: HTTPException | None = None):  # type: ignore[no-untyped-def]  # noqa: E501
+def render_error(status: int, detail: object = None, fallback: HTTPException | None = None):  # type: ignore[no-untyped-def]  # noqa: E501
     """The error page in the site's layout (JSON for the API). It must render even when
     the database is gone: on a 503 the layout leaves out the account menu (the user's
     row cannot be read again after the rollback), and if the layout still fails, a
-    plain page says what happened."""
+    plain page says what happened. ``detail`` may be a lazy message: it is turned into
+    text here, where a failure to look up the language (the account, in a database that
+    has gone) is caught, never by the caller."""
     if status in MESSAGES:
         title, message = MESSAGES[status]
     elif fallback is not None:
@@ -55,7 +57,11 @@ def render_error(status: int, detail: str | None = None, fallback: HTTPException
     else:
         title, message = MESSAGES[500]
     if wants_json():
-        body = {"error": _text(title), "message": detail or _text(message), "status": status}
+        body = {
+            "error": _text(title),
+            "message": _text(message if detail is None else detail),
+            "status": status,
+        }
         body["request_id"] = g.get("request_id", "")
         return jsonify(body), status
     try:
@@ -70,7 +76,7 @@ def render_error(status: int, detail: str | None = None, fallback: HTTPException
     except Exception:  # noqa: BLE001 - the layout read something that is gone
         log.warning("error page rendered without the layout", exc_info=True)
         _safe_rollback()
-        page = _plain_page(status, _text(title), detail or _text(message))
+        page = _plain_page(status, _text(title), _text(message if detail is None else detail))
     return page, status
 
 
@@ -105,11 +111,9 @@ def register_error_handlers(app: Flask) -> None:
             return lost_post("csrf")
         return render_error(
             400,
-            str(
-                _l(
-                    "Your form expired or was sent from elsewhere (security check failed). "
-                    "Reload the page and send it again."
-                )
+            _l(
+                "Your form expired or was sent from elsewhere (security check failed). "
+                "Reload the page and send it again."
             ),
         )
 
@@ -140,7 +144,7 @@ def register_error_handlers(app: Flask) -> None:
         log.warning("value refused by the database: %s", error.orig)
         _safe_rollback()
         return render_error(
-            400, str(_l("Some of what you sent cannot be stored. Check the values and try again."))
+            400, _l("Some of what you sent cannot be stored. Check the values and try again.")
         )
 
     @app.errorhandler(DBAPIError)

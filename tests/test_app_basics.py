@@ -298,6 +298,28 @@ def test_database_lost_mid_request_gives_a_503_page(app, client, db, users, logi
     assert "unavailable" in response.get_data(as_text=True).lower()
 
 
+def test_a_refused_form_while_the_database_is_gone_is_not_a_500(app, client, db, users, login_as):
+    """A logged-in person's form fails its security check while the database is down
+    (found under load: a logout sent from a page that had answered 503): the message's
+    language comes from the account, which cannot be read; the page says what happened,
+    in English, with its 400, never a 500."""
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    login_as("respondent_a")
+
+    def refuse(_conn, _cursor, statement, *_args):
+        raise OperationalError(statement, {}, Exception("the database system is shutting down"))
+
+    event.listen(db.engine, "before_cursor_execute", refuse)
+    try:
+        response = client.post("/logout", data={})  # no CSRF token
+    finally:
+        event.remove(db.engine, "before_cursor_execute", refuse)
+    assert response.status_code == 400
+    assert "security check failed" in response.get_data(as_text=True)
+
+
 def test_a_session_that_cannot_close_does_not_turn_the_page_into_a_500(
     app, client, db, users, login_as, monkeypatch
 ):
