@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Request
+from flask import Request, request
 from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
 
 
@@ -34,6 +34,4 @@ MAX_PAGE = 100_000  # far past any list's end; keeps OFFSET within every databas
 def page_number() -> int:
     """The list page asked for with ?page=N: 1 to MAX_PAGE; anything else gives page 1
     (a page past the end of a list shows it empty)."""
-    from flask import request
-
     return min(MAX_PAGE, max(1, request.args.get("page", 1, type=int) or 1))

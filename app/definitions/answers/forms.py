@@ -118,16 +118,21 @@ def _parse_matrix(q: dict[str, Any], form: FormLike, out: Parsed) -> None:
         out.values[code] = rows
 
 
-def _parse_yes_no(q: dict[str, Any], form: FormLike, out: Parsed) -> None:
-    code = q["code"]
-    value = _first(form, code).lower()
+def _keep_one(code: str, value: str, accepted: bool, problem: Msg, out: Parsed) -> None:
+    """One typed value kept as typed (shown again), as the answer when ``accepted``, else
+    ``problem`` is the question's error. Nothing typed: no answer, no error."""
     out.raw[code] = value
     if not value:
         return
-    if value not in ("yes", "no"):
-        out.errors[code] = Msg("Answer yes or no.")
-    else:
+    if accepted:
         out.values[code] = value
+    else:
+        out.errors[code] = problem
+
+
+def _parse_yes_no(q: dict[str, Any], form: FormLike, out: Parsed) -> None:
+    value = _first(form, q["code"]).lower()
+    _keep_one(q["code"], value, value in ("yes", "no"), Msg("Answer yes or no."), out)
 
 
 def canonical_number(raw: str, integer: bool) -> Decimal | None:
@@ -282,15 +287,9 @@ def _parse_ranking(q: dict[str, Any], form: FormLike, out: Parsed) -> None:
 
 
 def _parse_country(q: dict[str, Any], form: FormLike, out: Parsed) -> None:
-    code = q["code"]
-    value = _first(form, code).upper()
-    out.raw[code] = value
-    if not value:
-        return
-    if value not in country_codes():
-        out.errors[code] = Msg("Choose a country from the list.")
-    else:
-        out.values[code] = value
+    value = _first(form, q["code"]).upper()
+    problem = Msg("Choose a country from the list.")
+    _keep_one(q["code"], value, value in country_codes(), problem, out)
 
 
 def _parse_date(q: dict[str, Any], form: FormLike, out: Parsed) -> None:
