@@ -7,8 +7,12 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
+# The suite runs on every core (pytest-xdist, one file per worker at a time); 0 runs it in
+# one process.
+PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
-.PHONY: run serve test test-fast test-pg lint fmt bench translations messages install install-dev clean help
+.PHONY: run serve test test-pg lint fmt bench translations messages install install-dev clean help
 
 help:
 	@echo "make run    - set up and serve the app on http://$(HOST):$(PORT) (SQLite in instance/)"
@@ -73,12 +77,12 @@ fmt: install-dev
 	$(BIN)/ruff check --fix .
 
 test: install-dev lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 
 # The suite against PostgreSQL (TEST_DATABASE_URL must point at a scratch database).
 test-pg: install-dev
 	@test -n "$$TEST_DATABASE_URL" || { echo "Set TEST_DATABASE_URL to a scratch PostgreSQL database"; exit 2; }
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 
 bench: install-dev
 	$(BIN)/python -m bench

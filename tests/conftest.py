@@ -41,7 +41,30 @@ from config import TestingConfig
 pytest_plugins = ["tests.respond_support"]  # the respondent pages' fixtures
 
 PASSWORD = "correct horse battery"  # noqa: S105 - test accounts only
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+def _database_of_this_worker(url: str) -> str:
+    """With pytest-xdist (``make test`` runs two workers), each worker gets its own
+    PostgreSQL database, ``<name>_gw0``, ``<name>_gw1``..., made beside the one named by
+    TEST_DATABASE_URL: the suite empties its tables before every test."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url.startswith("postgresql") or not worker:
+        return url
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+TEST_DATABASE_URL = _database_of_this_worker(os.environ.get("TEST_DATABASE_URL", ""))
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 _CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 _schema_ready = False
