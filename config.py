@@ -7,6 +7,7 @@ them: it runs on an SQLite file in ``instance/``.
 from __future__ import annotations
 
 import os
+import runpy
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -50,10 +51,16 @@ class Config:
     # Werkzeug's scrypt (N=2**15, r=8, p=1). Tests use a cheaper N, still scrypt.
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a secret
 
+    # memory:// counts in each process on its own; production needs a shared store (Redis).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
+    # While the shared store is unreachable, each process counts in memory (and logs it)
+    # rather than answering every login with an error; it goes back to the store by itself.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # Failed logins per client address, and login attempts per e-mail address typed.
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    LOGIN_ACCOUNT_LIMIT = os.environ.get("LOGIN_ACCOUNT_LIMIT", "5 per 15 minutes")
     TOKEN_RATE_LIMIT = os.environ.get("TOKEN_RATE_LIMIT", "20 per minute")
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
 
@@ -115,8 +122,43 @@ class ProductionConfig(Config):
                 "DATABASE_URL is not set: set it to the PostgreSQL URL, e.g. "
                 "postgresql+psycopg://tympanum@db.example.org/tympanum"
             )
+        problems += rate_limit_problems()
         if problems:
             raise RuntimeError("ProductionConfig refuses to start:\n  - " + "\n  - ".join(problems))
+
+
+def gunicorn_workers() -> int:
+    """The number of workers ``make serve`` starts: the one gunicorn.conf.py computes."""
+    return int(runpy.run_path(str(BASE_DIR / "gunicorn.conf.py"))["workers"])
+
+
+def rate_limit_problems() -> list[str]:
+    """Why production's rate limits would not hold: switched off, or counted in memory
+    (each gunicorn worker, each server on its own: N workers let N times the attempts
+    through) without the explicit single-process opt-out."""
+    if not _bool("RATELIMIT_ENABLED", True):
+        return [
+            "RATELIMIT_ENABLED is off: production keeps the login and link limits on "
+            "(unset it, or set it to 1)"
+        ]
+    uri = os.environ.get("RATELIMIT_STORAGE_URI", "memory://").strip()
+    if not uri.startswith("memory://"):
+        return []
+    if not _bool("RATELIMIT_SINGLE_PROCESS", False):
+        return [
+            f"RATELIMIT_STORAGE_URI is {uri}: each worker process would count login "
+            "attempts on its own, so N workers let N times the limit through. Set it to "
+            "the shared Redis, e.g. redis://cache.internal:6379/0 (or, for one server "
+            "running one worker only, set RATELIMIT_SINGLE_PROCESS=1 and GUNICORN_WORKERS=1)"
+        ]
+    workers = gunicorn_workers()
+    if workers != 1:
+        return [
+            f"RATELIMIT_SINGLE_PROCESS=1, but gunicorn is configured for {workers} workers "
+            "(GUNICORN_WORKERS), each counting on its own: set GUNICORN_WORKERS=1, or "
+            "RATELIMIT_STORAGE_URI=redis://... (a Redis shared by every worker and server)"
+        ]
+    return []
 
 
 CONFIGS = {

@@ -121,6 +121,8 @@ def register_error_handlers(app: Flask) -> None:
     def _http(error: HTTPException):  # type: ignore[no-untyped-def]
         if error.code is None or error.code < 400:
             return error
+        if error.code == 429 and getattr(error, "response", None) is not None:
+            return error.response  # a limit's own page (the login lock), made by on_breach
         response = render_error(error.code, fallback=error)
         if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
             body, status = response

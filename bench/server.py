@@ -34,6 +34,8 @@ def server_env(database_url: str, port: int, workers: int = 2) -> dict[str, str]
             "SECRET_KEY": "bench-secret-key-" + "x" * 32,
             "DATABASE_URL": database_url,
             "SESSION_COOKIE_SECURE": "0",  # plain http on loopback
+            # Production counts rate limits in Redis (it refuses memory:// with 2 workers).
+            "RATELIMIT_STORAGE_URI": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
             "LOGIN_RATE_LIMIT": "100000 per minute",  # every simulated user shares 127.0.0.1
             "TOKEN_RATE_LIMIT": "100000 per minute",
             "GUNICORN_WORKERS": str(workers),

@@ -2,7 +2,8 @@
 
 - ``app``: a Tympanum app on a fresh database with the framework loaded. A fresh SQLite
   file by default; the PostgreSQL database named by TEST_DATABASE_URL when it is set (tables
-  are created once and emptied before each test).
+  are created once and emptied before each test). A module changes its settings by
+  overriding ``app_overrides``.
 - ``client``: a test client whose ``post_form`` adds the CSRF token the way a browser does.
   Each request runs in its own app context (fresh ``g`` and database session, as in
   production); the test's own session is committed first, so the request sees its data.
@@ -109,9 +110,16 @@ def _reset_database() -> None:
 
 
 @pytest.fixture
-def app(tmp_path) -> Iterator[Flask]:
+def app_overrides() -> dict:
+    """Settings a test module gives its ``app`` on top of TestingConfig: override this
+    fixture in the module (tests/test_auth_throttle.py runs on Redis this way)."""
+    return {}
+
+
+@pytest.fixture
+def app(tmp_path, app_overrides: dict) -> Iterator[Flask]:
     url = TEST_DATABASE_URL or f"sqlite:///{tmp_path}/test.db"
-    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url, **app_overrides)
     app.test_client_class = Client
     with app.app_context():
         _reset_database()

@@ -138,6 +138,7 @@ ROWS: list[Row] = [
     row(LOGIN, 403,   403,   403,   403,   403,   200,   GET,  "/admin/users/{victim}/erase",               "admin.erase_user"),
     row(LOGIN, 403,   403,   403,   403,   403,   200,   POST, "/admin/users/{victim}/erase",               "admin.erase_user"),
     row(LOGIN, 403,   403,   403,   403,   403,   200,   POST, "/admin/users/{victim}/send-reset",          "admin.send_reset"),
+    row(LOGIN, 403,   403,   403,   403,   403,   302,   POST, "/admin/users/{victim}/unlock-login",        "admin.unlock_login"),
     row(LOGIN, 403,   403,   200,   200,   403,   200,   GET,  "/admin/users/invite",                       "admin.invite_user"),
     row(LOGIN, 403,   403,   200,   200,   403,   200,   POST, "/admin/users/invite",                       "admin.invite_user"),
     row(LOGIN, 403,   403,   403,   403,   200,   200,   GET,  "/admin/audit",                              "admin.audit_log"),

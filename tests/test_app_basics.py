@@ -105,6 +105,8 @@ def test_production_config_refuses_without_secret_and_database(monkeypatch):
 def test_production_config_starts_when_configured(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/prod.db")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://cache.internal:6379/0")  # not contacted
+    monkeypatch.delenv("RATELIMIT_ENABLED", raising=False)
     app = create_app(ProductionConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/prod.db")
     assert app.config["SESSION_COOKIE_SECURE"] is True
 

@@ -1,4 +1,5 @@
-"""Login, logout, the generic failure message, rate limiting, redirects and CSRF."""
+"""Login, logout, the generic failure message, redirects and CSRF (the login limits:
+tests/test_auth_throttle.py)."""
 
 from __future__ import annotations
 
@@ -62,16 +63,6 @@ def test_failed_login_is_audited_without_password(client, users, db):
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.event == "login.failure"))
     assert entry.actor == "admin@example.org"
     assert "guess" not in str(entry.details)
-
-
-def test_login_is_rate_limited(client, users):
-    statuses = [
-        login(client, "admin@example.org", "wrong-wrong-wrong").status_code for _ in range(12)
-    ]
-    assert statuses[:10] == [200] * 10
-    assert statuses[-1] == 429
-    response = login(client, "admin@example.org", "wrong-wrong-wrong")
-    assert "Too many attempts" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

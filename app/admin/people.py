@@ -1,4 +1,5 @@
-"""People: invitations, password-reset links sent by an administrator, erasure."""
+"""People: invitations, password-reset links sent by an administrator, unlocking logins
+after failed attempts, erasure."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from ..authz import role_required
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import Action, Organisation, Role, User, normalise_email
-from ..services import accounts
+from ..services import accounts, login_locks, user_admin
 from ..services.accounts import UserError
 from . import bp
 from .people_forms import ConfirmEraseForm, InviteForm
@@ -157,6 +158,26 @@ def send_reset(user_id: int):
         hours=hours,
         **delivery,
     )
+
+
+@bp.post("/users/<int:user_id>/unlock-login")
+@role_required(Role.ADMIN)
+def unlock_login(user_id: int):
+    user = get_user_or_404(user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        unlocked = user_admin.unlock_login(db.session, user, by=_me(), ip=_ip())
+    except login_locks.LockStoreError:
+        db.session.rollback()
+        flash(_("The login counters cannot be reached right now: try again in a moment."), "error")
+    else:
+        if unlocked:
+            db.session.commit()
+            flash(_("%(email)s can log in again.", email=user.email), "success")
+        else:
+            flash(_("Logins to this account were not locked."), "info")
+    return redirect(url_for("admin.user", user_id=user.id))
 
 
 @bp.route("/users/<int:user_id>/erase", methods=["GET", "POST"])

@@ -20,8 +20,8 @@ from ..extensions import db
 from ..forms import EmptyForm
 from ..models import ORG_KIND_LABELS, SIZE_BAND_LABELS, Action, Organisation, Role, User
 from ..requests import page_number
+from ..services import login_locks, user_admin
 from ..services import organisations as org_service
-from ..services import user_admin
 from ..services.countries import country_name
 from . import bp
 from .forms import (
@@ -316,7 +316,17 @@ def _access_form(user: User) -> UserAccessForm:
 
 
 def _render_user(user: User, form: UserAccessForm):  # type: ignore[no-untyped-def]
-    return render_template("admin/user.html", user=user, form=form)
+    try:
+        locked_until, lock_unknown = login_locks.locked_until(user.email), False
+    except login_locks.LockStoreError:
+        locked_until, lock_unknown = None, True
+    return render_template(
+        "admin/user.html",
+        user=user,
+        form=form,
+        locked_until=locked_until,
+        lock_unknown=lock_unknown,
+    )
 
 
 @bp.get("/users/<int:user_id>")

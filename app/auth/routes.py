@@ -16,14 +16,10 @@ from ..services import accounts, audit, users
 from ..services.accounts import TokenError, UserError
 from ..services.i18n import N_
 from ..urls import is_safe_next
-from . import bp
+from . import bp, throttle
 from .forms import AcceptInvitationForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
 
 GENERIC_LOGIN_ERROR = N_("Incorrect e-mail address or password, or the account is not active.")
-
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
 
 
 def _token_limit() -> str:
@@ -55,7 +51,8 @@ def _password_rules() -> dict[str, int]:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@throttle.per_address
+@throttle.per_account
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -75,6 +72,7 @@ def login():
         if result.user is not None:
             result.user.last_login_at = utcnow()
         if result.user is None:
+            throttle.count_failure()
             audit.record(
                 db.session,
                 "login.failure",
@@ -87,6 +85,7 @@ def login():
         start_session(result.user)
         audit.record(db.session, "login.success", user=result.user, ip=_ip())
         db.session.commit()
+        throttle.clear_attempts(result.user.email)
         target = form.next.data
         return redirect(target if is_safe_next(target) else url_for("main.index"))
     return render_template("auth/login.html", form=form)

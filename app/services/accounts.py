@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from .. import authz
 from ..models import Action, Organisation, Role, User, normalise_email, utcnow
-from . import audit, tokens, users
+from . import audit, login_locks, tokens, users
 from .gdpr import (
     ERASED_NAME,
     PurgeReport,
@@ -237,7 +237,8 @@ def check_reset(session: Session, raw: str) -> User:
 
 
 def reset_password(session: Session, raw: str, password: str, *, ip: str = "") -> User:
-    """Set a new password through a reset link; every other session of the user ends."""
+    """Set a new password through a reset link; every other session of the user ends,
+    and a lock on logins after failed attempts is lifted."""
     if problem := users.password_problem(password):
         raise UserError(problem)
     check_reset(session, raw)
@@ -245,6 +246,7 @@ def reset_password(session: Session, raw: str, password: str, *, ip: str = "") -
     users.set_password(user, password)  # rotates the session token
     user.last_login_at = utcnow()
     audit.record(session, "password_reset.done", user=user, obj=user, ip=ip)
+    login_locks.clear_quietly(user.email)
     return user
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import Action, Organisation, Role, User
-from . import audit, tokens, users
+from . import audit, login_locks, tokens, users
 
 
 class AccessInvalid(ValueError):
@@ -114,6 +114,15 @@ def set_active(
         tokens.revoke_all(session, user)  # pending invitation or reset links stop working
     event = "user.reactivated" if active else "user.deactivated"
     audit.record(session, event, user=by, obj=user, ip=ip)
+    return True
+
+
+def unlock_login(session: Session, user: User, *, by: User | None = None, ip: str = "") -> bool:
+    """Lift the lock on logins after too many failed attempts; False if there was none.
+    Raises login_locks.LockStoreError when the counters cannot be reached."""
+    if not login_locks.unlock(user.email):
+        return False
+    audit.record(session, "user.login_unlocked", user=by, obj=user, ip=ip)
     return True
 
 
