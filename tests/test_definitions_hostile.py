@@ -16,15 +16,8 @@ from sqlalchemy import func, select
 from app.definitions import loader
 from app.definitions.validate import validate_file, validate_text
 from app.models import QuestionnaireVersion
+from tests.hostile import alias_bomb
 from tests.test_definitions_validate import EXAMPLE
-
-
-def alias_bomb(levels: int = 7) -> str:
-    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
-    for n in range(1, levels):
-        lines.append(f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]")
-    return "\n".join(lines) + "\n"
-
 
 ALIASES = "aliases (*a0) are not allowed in a definition: write the value out in full"
 
