@@ -67,6 +67,9 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
 
     register_error_handlers(app)
     register_security(app)
+    from .requests import refuse_json_body
+
+    app.before_request(refuse_json_body)
 
     from .cli import register_cli
 

@@ -40,7 +40,12 @@ MESSAGES = {
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    """JSON for the API and the health check, and for a script that asks for JSON first
+    (the questionnaire's autosave); an error page for everything else."""
+    if request.path.startswith("/api/") or request.path == "/healthz":
+        return True
+    preferred = request.accept_mimetypes.best_match(("text/html", "application/json"))
+    return preferred == "application/json"
 
 
 def render_error(status: int, detail: object = None, fallback: HTTPException | None = None):  # type: ignore[no-untyped-def]  # noqa: E501

@@ -1,8 +1,15 @@
-"""Security headers on every response."""
+"""Security headers on every response.
+
+Caching follows one rule: static files (the same for everyone, revalidated by their
+ETag) are the only responses a browser or proxy may keep. Everything else the app
+answers is ``Cache-Control: no-store``: pages, CSV and XLSX exports, the audit log's CSV,
+personal-data downloads, API responses and error pages may hold answers or personal
+data, or carry a form's security token, and a public page looks the same to the cache.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -23,6 +30,6 @@ def register_security(app: Flask) -> None:
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if app.config.get("SESSION_COOKIE_SECURE"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if response.mimetype == "text/html":
-            headers.setdefault("Cache-Control", "no-store")
+        if request.endpoint != "static" or response.status_code >= 400:
+            headers["Cache-Control"] = "no-store"
         return response

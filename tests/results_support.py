@@ -23,9 +23,15 @@ from app.services import questionnaires as qservice
 from app.services import responses as rservice
 
 
+class _NoAliases(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True  # definition files take no aliases: a repeated object is written out
+
+
 def publish(session, data: dict[str, Any]) -> Questionnaire:
     """Validate, import and publish a definition given as a dict; returns the questionnaire."""
-    result = validate_text(yaml.safe_dump(data, sort_keys=False), "test.yaml")
+    text = yaml.dump(data, Dumper=_NoAliases, sort_keys=False)
+    result = validate_text(text, "test.yaml")
     assert result.ok, [str(e) for e in result.errors]
     outcome = qservice.import_definition(session, result)
     qservice.publish(session, outcome.version.questionnaire)

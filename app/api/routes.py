@@ -32,6 +32,7 @@ from ..models import (
     VersionStatus,
 )
 from ..models import Response as ResponseRow
+from ..services.days import parse_day
 from ..services.exports import ExportOptionError, Filters, StateFilter
 from . import bp
 from .auth import api_user, authenticate_request
@@ -40,7 +41,6 @@ from .serialise import action_json, answer_json, response_json, user_json, versi
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 500
 MAX_ID = 2**31 - 1  # larger numbers name nothing (and would overflow SQLite's integers)
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @bp.before_request
@@ -168,9 +168,7 @@ def _date(name: str) -> date | None:
     if not raw:
         return None
     try:
-        if not _DATE.fullmatch(raw):
-            raise ValueError(raw)
-        return date.fromisoformat(raw)
+        return parse_day(raw)
     except ValueError:
         fail(400, f"{name} must be a date written YYYY-MM-DD, e.g. 2026-11-27.")
     return None

@@ -6,6 +6,7 @@ holds what they share: one-line errors with exit code 2, and the registration.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, NoReturn
 
 import click
@@ -13,6 +14,7 @@ from flask import Flask
 from sqlalchemy.exc import OperationalError
 
 from ..extensions import db
+from ..services.days import parse_day
 
 
 class CommandError(click.ClickException):
@@ -42,6 +44,23 @@ class Command(click.Command):
             if "no such table" in str(error.orig) or "does not exist" in str(error.orig):
                 fail("The database is not set up: run `flask --app wsgi db upgrade` first.")
             fail(f"The database is unavailable: {error.orig}")
+
+
+class Day(click.ParamType):
+    """A day written YYYY-MM-DD (0001-01-01 to 9999-12-31), as a ``date``."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, date):
+            return value
+        try:
+            return parse_day(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not a date written YYYY-MM-DD, e.g. 2026-11-27.", param, ctx)
+
+
+DAY = Day()
 
 
 class Group(click.Group):

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from typing import Any
+from datetime import date
 
 import click
 
@@ -14,16 +13,12 @@ from ..models import (
     SizeBand,
 )
 from ..services import aggregation, results_export, scoring
-from . import Group
+from . import DAY, Group
 
 
 @click.group("results", cls=Group)
 def results_group() -> None:
     """The aggregated results: the five recommendation themes."""
-
-
-def _day(value: datetime | None) -> Any:
-    return value.date() if value else None
 
 
 @results_group.command("themes")
@@ -57,8 +52,8 @@ def _day(value: datetime | None) -> Any:
     multiple=True,
     type=click.Choice([*[s.value for s in SizeBand], aggregation.NO_SIZE]),
 )
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Submitted on or after.")
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Submitted on or before.")
+@click.option("--since", type=DAY, help="Submitted on or after (UTC).")
+@click.option("--until", type=DAY, help="Submitted on or before (UTC).")
 def results_themes(
     by: tuple[str, ...],
     state: str,
@@ -67,8 +62,8 @@ def results_themes(
     kinds: tuple[str, ...],
     countries: tuple[str, ...],
     sizes: tuple[str, ...],
-    since: datetime | None,
-    until: datetime | None,
+    since: date | None,
+    until: date | None,
 ) -> None:
     """The five themes' scores (0-100), n, standard deviation and 95% interval."""
     filters = aggregation.Filters(
@@ -77,8 +72,8 @@ def results_themes(
         kinds=kinds,
         countries=tuple(c.strip().upper() for c in countries),
         sizes=sizes,
-        submitted_from=_day(since),
-        submitted_to=_day(until),
+        submitted_from=since,
+        submitted_to=until,
     )
     dimensions = aggregation.DIMENSIONS if "all" in by else tuple(dict.fromkeys(by))
     session = db.session

@@ -1,4 +1,11 @@
-"""Load YAML keeping the line of every value, so errors can say where they are."""
+"""Load YAML keeping the line of every value, so errors can say where they are.
+
+A definition is plain data, so the loader refuses what only costs or breaks: aliases
+(``*name``: a few lines of them expand to billions of values, an "alias bomb"), explicit
+tags (``!!int``, ``!!python/...``), nesting deeper than MAX_DEPTH, more than MAX_NODES
+values and text longer than MAX_CHARS. Each is refused while the text is read, before
+any document is built; the shipped definitions are far inside every limit.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +15,69 @@ from typing import Any
 
 import yaml
 
+MAX_CHARS = 500_000  # the largest shipped definition has 60,000
+MAX_NODES = 20_000  # values (scalars, lists and mappings); the largest has 2,600
+MAX_DEPTH = 32  # levels of nesting; the deepest has 10
+TOO_LONG = f"the file is longer than {MAX_CHARS:,} characters: a definition is far smaller"
+
+
+class LoadError(ValueError):
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
 
 class DefinitionLoader(yaml.SafeLoader):
     """SafeLoader where only true/false are booleans: `equals: yes` stays the string
-    "yes" (YAML 1.1 would turn yes/no/on/off into booleans, a trap for editors)."""
+    "yes" (YAML 1.1 would turn yes/no/on/off into booleans, a trap for editors), and
+    that refuses aliases, tags and documents too deep or too large as it reads them."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.depth = 0
+        self.nodes = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            raise LoadError(
+                f"aliases (*{event.anchor}) are not allowed in a definition: "
+                "write the value out in full",
+                line,
+            )
+        if getattr(event, "tag", None) is not None:
+            tag = event.tag.replace("tag:yaml.org,2002:", "!!")
+            raise LoadError(
+                f"tags ({tag}) are not allowed in a definition: write a plain value "
+                "(quote it to keep it as text)",
+                line,
+            )
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise LoadError(
+                f"the file holds more than {MAX_NODES:,} values: a definition is far smaller",
+                line,
+            )
+        if self.depth >= MAX_DEPTH:
+            raise LoadError(f"the file nests deeper than {MAX_DEPTH} levels", line)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except ValueError as error:  # e.g. 2026-02-30 (a date that does not exist)
+            if isinstance(error, LoadError):
+                raise
+            value = str(node.value)[:60] if isinstance(node, yaml.ScalarNode) else ""
+            raise LoadError(
+                f"this is not valid YAML: cannot read the value {value!r}: {error}",
+                node.start_mark.line + 1,
+            ) from None
 
 
 DefinitionLoader.yaml_implicit_resolvers = {
@@ -39,12 +105,6 @@ class Loaded:
                 return None
             cut = max(path.rfind("."), path.rfind("["))
             path = path[:cut] if cut > 0 else ""
-
-
-class LoadError(ValueError):
-    def __init__(self, message: str, line: int | None = None) -> None:
-        super().__init__(message)
-        self.line = line
 
 
 def join(path: str, key: str | int) -> str:
@@ -77,7 +137,17 @@ def _walk(node: yaml.Node, path: str, lines: dict[str, int]) -> None:
 
 def load_text(text: str) -> Loaded:
     """Parse YAML text; raise LoadError (with a line) when it is not valid YAML."""
-    loader = DefinitionLoader(text)
+    if len(text) > MAX_CHARS:
+        raise LoadError(TOO_LONG)
+    try:
+        loader = DefinitionLoader(text)
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow, e.g. NUL
+        line = text.count("\n", 0, error.position) + 1
+        raise LoadError(
+            f"this is not valid YAML: the character U+{ord(text[error.position]):04X} "
+            "is not allowed in a YAML file",
+            line,
+        ) from None
     try:
         node = loader.get_single_node()
         if node is None:

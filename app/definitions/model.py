@@ -170,7 +170,8 @@ def _drop_defaults(q: dict[str, Any]) -> dict[str, Any]:
 
 
 class _Dumper(yaml.SafeDumper):
-    pass
+    def ignore_aliases(self, data: Any) -> bool:
+        return True  # definition files take no aliases: a repeated object is written out
 
 
 def _str_representer(dumper: yaml.SafeDumper, data: str) -> yaml.Node:

@@ -11,7 +11,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from .loader import Loaded, LoadError, join, load_text
+from .loader import MAX_CHARS, TOO_LONG, Loaded, LoadError, join, load_text
 from .model import normalise
 from .schema import (
     LANGUAGES,
@@ -56,11 +56,14 @@ class ValidationResult:
 def validate_file(path: str | Path) -> ValidationResult:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        too_long = path.stat().st_size > 4 * MAX_CHARS  # more characters than allowed, surely
+        text = "" if too_long else path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         return ValidationResult(
             None, [DefinitionError("", f"cannot read the file: {error}", None, str(path))]
         )
+    if too_long:
+        return ValidationResult(None, [DefinitionError("", TOO_LONG, None, str(path))])
     return validate_text(text, str(path))
 
 

@@ -11,7 +11,7 @@ from typing import IO
 import click
 from sqlalchemy import select
 
-from ..cli import Group, fail
+from ..cli import DAY, Group, fail
 from ..extensions import db
 from ..models import Action, OrgKind
 from ..services import audit, exports
@@ -54,12 +54,10 @@ def export_group() -> None:
 @click.option(
     "--from",
     "submitted_from",
-    type=click.DateTime(["%Y-%m-%d"]),
+    type=DAY,
     help="Submitted on or after (UTC).",
 )
-@click.option(
-    "--to", "submitted_to", type=click.DateTime(["%Y-%m-%d"]), help="Submitted on or before (UTC)."
-)
+@click.option("--to", "submitted_to", type=DAY, help="Submitted on or before (UTC).")
 @click.option(
     "--kind",
     "org_kind",
@@ -80,8 +78,8 @@ def export_responses(
     no_bom: bool,
     indicators: bool,
     state: str,
-    submitted_from,
-    submitted_to,
+    submitted_from: date | None,
+    submitted_to: date | None,
     org_kind: str | None,
     country: str | None,
     output: str | None,
@@ -105,8 +103,8 @@ def export_responses(
             indicators=indicators,
             filters=exports.Filters(
                 state=state,
-                submitted_from=_day(submitted_from),
-                submitted_to=_day(submitted_to),
+                submitted_from=submitted_from,
+                submitted_to=submitted_to,
                 org_kind=org_kind,
                 country=country,
             ),
@@ -167,10 +165,6 @@ def export_responses(
     if output:
         done = f"{rows} responses" if rows is not None else options.layout.value
         click.echo(f"Wrote {done} of action {number} to {output}.", err=True)
-
-
-def _day(value) -> date | None:
-    return value.date() if value else None
 
 
 __all__ = ["export_group"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import (
@@ -49,6 +49,7 @@ from ..models import (
     SizeBand,
     Theme,
 )
+from .days import within_days
 from .scoring import T_SCORES
 
 Z_95 = 1.959963984540054  # two-sided 95 % quantile of the normal distribution
@@ -179,18 +180,9 @@ def filter_conditions(filters: Filters, joins: ResponseFrom) -> list[ColumnEleme
     if filters.sizes:
         joins.need("organisation")
         where.append(_size_column().in_(filters.sizes))
-    if filters.submitted_from:
-        where.append(T_RESPONSES.c.submitted_at >= _day_start(filters.submitted_from))
-    if filters.submitted_to:
-        where.append(
-            T_RESPONSES.c.submitted_at < _day_start(filters.submitted_to + timedelta(days=1))
-        )
+    # Response.submitted_at is a UTCDateTime: the bounds bind through the column type.
+    where += within_days(T_RESPONSES.c.submitted_at, filters.submitted_from, filters.submitted_to)
     return where
-
-
-def _day_start(day: date) -> datetime:
-    # Response.submitted_at is a UTCDateTime: bind an aware value through the column type.
-    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 # --- the query builder ---------------------------------------------------------------

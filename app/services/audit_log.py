@@ -8,13 +8,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from ..models import AuditEntry
+from .days import within_days
 
 EXPORT_HEADER = [
     "id",
@@ -64,17 +65,10 @@ def _filtered(stmt: Select, filters: AuditFilters) -> Select:
         stmt = stmt.where(AuditEntry.object_type == filters.object_type)
     if filters.object_id.strip():
         stmt = stmt.where(AuditEntry.object_id == filters.object_id.strip())
-    if filters.date_from:
-        stmt = stmt.where(AuditEntry.created_at >= _start_of(filters.date_from))
-    if filters.date_to:
-        stmt = stmt.where(AuditEntry.created_at < _start_of(filters.date_to + timedelta(days=1)))
+    stmt = stmt.where(*within_days(AuditEntry.created_at, filters.date_from, filters.date_to))
     if filters.ip.strip():
         stmt = stmt.where(AuditEntry.ip.startswith(filters.ip.strip(), autoescape=True))
     return stmt.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-
-
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def distinct_events(session: Session) -> list[str]:

@@ -3,8 +3,14 @@
 A spreadsheet runs a cell that starts with ``=``, ``+``, ``-`` or ``@`` (and, in some,
 a tab or carriage return) as a formula, so a value typed by a user such as
 ``=HYPERLINK(...)`` or ``=cmd|' /C calc'!A0`` could act when an administrator opens an
-export. Every text cell starting with one of those characters is prefixed with ``'``,
-which spreadsheets show as text. Numbers are not text and are written as they are, and
+export. Spreadsheets are lenient about what counts as that first character: some fold
+look-alikes (the fullwidth ``＝＋－＠`` an East Asian keyboard types, small, superscript
+and subscript forms, dashes and the minus sign) into the ASCII ones, and some skip
+leading spaces, invisible characters and quotes before it. So every text cell is
+prefixed with ``'`` (which spreadsheets show as text) when it starts with a tab or a
+carriage return, or when its first character after any leading whitespace, control or
+invisible formatting characters and quotation marks is one of ``= + - @`` or a
+look-alike (``LOOK_ALIKES``). Numbers are not text and are written as they are, and
 so is text that is just a plain number (``-12``, ``+3.5``: a number answer stored as
 text): it cannot carry a formula and must stay a number in the spreadsheet.
 
@@ -24,15 +30,46 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TextIO
+from unicodedata import category
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-TRIGGERS = frozenset(FORMULA_STARTS)
+# What a spreadsheet may read as = + - @: every character whose compatibility form (NFKC)
+# starts with one of them (fullwidth, small, superscript, subscript), every dash (Unicode
+# category Pd), and the minus, plus and equals signs of other blocks.
+LOOK_ALIKES = frozenset(
+    "\uff1d\ufe66\u207c\u208c\u2a75\u2a76\ua78a\U0001f7f0"  # ＝ ﹦ ⁼ ₌ ⩵ ⩶ ꞊ 🟰
+    "\uff0b\ufe62\u207a\u208a\ufb29\u02d6\u2795"  # ＋ ﹢ ⁺ ₊ ﬩ ˖ ➕
+    "\uff0d\ufe63\u207b\u208b\u2212\u02d7\u2052\u2796"  # － ﹣ ⁻ ₋ − ˗ ⁒ ➖
+    "\u058a\u05be\u1400\u1806\u2010\u2011\u2012\u2013\u2014\u2015\u2e17\u2e1a"  # dashes
+    "\u2e3a\u2e3b\u2e40\u2e5d\u301c\u3030\u30a0\ufe31\ufe32\ufe58\U00010ead"
+    "\uff20\ufe6b"  # ＠ ﹫
+)
+TRIGGERS = frozenset(FORMULA_STARTS) | LOOK_ALIKES
+# Skipped before the first character that counts, besides whitespace and the invisible
+# (control and formatting) characters: quotation marks, but not the apostrophe, which
+# makes the rest of the cell text (it is how a cell is neutralised).
+QUOTES = frozenset('"\uff02\u201a\u201e')  # " ＂ ‚ „ (and categories Pi, Pf: “ ” « » ‘ ’)
+_SKIPPED_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Pi", "Pf"})
 BOM = "\ufeff"  # lets Excel recognise UTF-8
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
 def needs_neutralising(text: str) -> bool:
-    return bool(text) and text[0] in TRIGGERS and not _PLAIN_NUMBER.fullmatch(text)
+    """Whether a spreadsheet could take the text ``text`` for a formula (see above)."""
+    return bool(text) and not text[0].isalnum() and _starts_like_a_formula(text)
+
+
+def _starts_like_a_formula(text: str) -> bool:
+    if text[0] not in "\t\r":
+        for char in text:
+            if char in QUOTES or char.isspace() or category(char) in _SKIPPED_CATEGORIES:
+                continue
+            if char not in TRIGGERS:
+                return False
+            break
+        else:
+            return False  # nothing but spaces, quotes and invisible characters
+    return not _PLAIN_NUMBER.fullmatch(text)
 
 
 def neutralise(value: Any) -> Any:
@@ -45,9 +82,9 @@ def neutralise(value: Any) -> Any:
 
 def neutralise_row(row: list[Any]) -> list[Any]:
     """Every cell of ``row`` through ``neutralise`` (the hot path of the exports)."""
-    triggers, number = TRIGGERS, _PLAIN_NUMBER.fullmatch
+    formula = _starts_like_a_formula
     return [
-        "'" + c if type(c) is str and c and c[0] in triggers and not number(c) else c for c in row
+        "'" + c if type(c) is str and c and not c[0].isalnum() and formula(c) else c for c in row
     ]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
@@ -28,6 +28,7 @@ from ..models import (
     User,
 )
 from . import audit
+from .days import within_days
 from .responses import ResponseError, definition_of, transition
 
 DECISIONS: dict[str, ResponseState] = {
@@ -213,10 +214,6 @@ class QueuePage:
     counts: dict[ResponseState, int]  # per state, under every filter but the state
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
 def queue(session: Session, filters: QueueFilters, *, action_ids: set[int] | None) -> QueuePage:
     """One page of responses in scope (``action_ids`` None: every action), filtered and
     sorted, with the number of responses per state."""
@@ -229,11 +226,7 @@ def queue(session: Session, filters: QueueFilters, *, action_ids: set[int] | Non
         conditions.append(Organisation.kind == filters.kind)
     if filters.country:
         conditions.append(Organisation.country == filters.country.upper())
-    if filters.submitted_from is not None:
-        conditions.append(Response.submitted_at >= _day_start(filters.submitted_from))
-    if filters.submitted_to is not None:
-        end = _day_start(filters.submitted_to + timedelta(days=1))
-        conditions.append(Response.submitted_at < end)
+    conditions += within_days(Response.submitted_at, filters.submitted_from, filters.submitted_to)
 
     def scoped(stmt: Any) -> Any:
         return (

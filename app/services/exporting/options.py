@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement
 
 from ...models import Organisation, Response, ResponseState
+from ..days import within_days
 
 
 class Layout(StrEnum):
@@ -73,12 +74,7 @@ class Filters:
     def conditions(self) -> list[ColumnElement[bool]]:
         """SQL conditions on ``Response`` (joined to ``Organisation``)."""
         result: list[ColumnElement[bool]] = [Response.state.in_(list(STATES[self.state]))]
-        if self.submitted_from:
-            start = datetime.combine(self.submitted_from, time.min, tzinfo=UTC)
-            result.append(Response.submitted_at >= start)
-        if self.submitted_to:
-            end = datetime.combine(self.submitted_to + timedelta(days=1), time.min, tzinfo=UTC)
-            result.append(Response.submitted_at < end)
+        result += within_days(Response.submitted_at, self.submitted_from, self.submitted_to)
         if self.org_kind:
             result.append(Organisation.kind == self.org_kind)
         if self.country:
