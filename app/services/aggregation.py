@@ -8,13 +8,18 @@ responses (and the actions, organisations... the filters and breakdowns need), t
 deviation, portable on SQLite and PostgreSQL). ``response_scores`` selects the counted
 scores for any filters; ``grouped_scores_query`` groups them by any dimensions in one
 statement. Services take a SQLAlchemy session (or connection) and never commit.
+
+Every figure is for an audience (``Filters.audience``, required: ``authz.results_audience``
+decides it): its scope is a WHERE condition of every query (``filter_conditions``), and
+the cells it may not see are hidden before any figure leaves this module
+(``app.services.disclosure``).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -49,6 +54,8 @@ from ..models import (
     SizeBand,
     Theme,
 )
+from . import disclosure
+from .disclosure import Audience, Count
 from .scoring import T_SCORES
 
 Z_95 = 1.959963984540054  # two-sided 95 % quantile of the normal distribution
@@ -82,8 +89,11 @@ T_VERSIONS = QuestionnaireVersion.__table__
 
 @dataclass(frozen=True)
 class Filters:
-    """Which responses count. Empty tuples mean "all"; dates are inclusive UTC days."""
+    """Which responses count, for whom. ``audience`` is required: whose responses may
+    count at all (its scope) and which cells must be hidden. Empty tuples mean "all";
+    dates are inclusive UTC days."""
 
+    audience: Audience
     include_submitted: bool = False  # accepted only by default
     actions: tuple[int, ...] = ()
     perspectives: tuple[str, ...] = ()
@@ -100,13 +110,15 @@ class Filters:
             return (ResponseState.ACCEPTED.value, ResponseState.SUBMITTED.value)
         return (ResponseState.ACCEPTED.value,)
 
-    def restricted_to(self, actions: Iterable[int] | None) -> Filters:
-        """These filters within ``actions`` (None: no restriction)."""
-        if actions is None:
-            return self
-        allowed = tuple(sorted(set(actions)))
-        wanted = tuple(n for n in self.actions if n in allowed) if self.actions else allowed
-        return replace(self, actions=wanted or (-1,))  # (-1,): nothing at all
+    def counted_actions(self) -> tuple[int, ...] | None:
+        """The actions whose responses count: those asked for (``actions``) within the
+        audience's scope; None: every action."""
+        scope = self.audience.actions
+        if scope is None:
+            return self.actions or None
+        if not self.actions:
+            return tuple(sorted(scope))
+        return tuple(n for n in self.actions if n in scope)
 
 
 class ResponseFrom:
@@ -159,11 +171,13 @@ def _dimension(by: str) -> tuple[str, ColumnElement[Any]]:
 
 
 def filter_conditions(filters: Filters, joins: ResponseFrom) -> list[ColumnElement[bool]]:
-    """WHERE conditions on responses for ``filters``; adds the joins they need."""
+    """WHERE conditions on responses for ``filters`` (the audience's scope first); adds
+    the joins they need."""
     where: list[ColumnElement[bool]] = [T_RESPONSES.c.state.in_(filters.states)]
-    if filters.actions:
+    actions = filters.counted_actions()
+    if actions is not None:
         joins.need("action")
-        where.append(T_ACTIONS.c.number.in_(filters.actions))
+        where.append(T_ACTIONS.c.number.in_(actions))
     if filters.perspectives:
         joins.need("perspective")
         where.append(T_PERSPECTIVES.c.key.in_(filters.perspectives))
@@ -215,7 +229,8 @@ def _counted(
 
 
 def response_scores(filters: Filters, theme_ids: Sequence[int] | None = None) -> Select[Any]:
-    """SELECT response_id, theme_id, s: each counted response's theme scores s(r, t).
+    """SELECT response_id, theme_id, s, organisation_id: each counted response's theme
+    scores s(r, t).
 
     One row per response and theme where s(r, t) is defined (at least one valued answer
     weighted to t), read from the stored scores.
@@ -226,6 +241,7 @@ def response_scores(filters: Filters, theme_ids: Sequence[int] | None = None) ->
             T_SCORES.c.response_id.label("response_id"),
             T_SCORES.c.theme_id.label("theme_id"),
             T_SCORES.c.score.label("s"),
+            T_RESPONSES.c.organisation_id.label("organisation_id"),
         )
         .select_from(clause)
         .where(*where)
@@ -243,6 +259,12 @@ def _moments(n: Any, total: Any, squares: Any) -> tuple[ColumnElement[Any], ...]
     return n.label("n"), (total / n).label("mean"), variance.label("variance")
 
 
+def _organisations() -> ColumnElement[Any]:
+    """The distinct organisations behind a group's scores (what disclosure control
+    counts; an organisation answering several actions gives several responses)."""
+    return func.count(T_RESPONSES.c.organisation_id.distinct()).label("orgs")
+
+
 def _questionnaire_dimension(by: str) -> tuple[FromClause, ColumnElement[Any]]:
     """Questionnaires joined to what ``by`` groups on, and that column."""
     clause = T_QUESTIONNAIRES.join(T_ACTIONS, T_ACTIONS.c.id == T_QUESTIONNAIRES.c.action_id)
@@ -258,9 +280,9 @@ def grouped_scores_query(
     dimensions: Sequence[str | None] = (None,),
     theme_ids: Sequence[int] | None = None,
 ) -> CompoundSelect[Any] | Select[Any]:
-    """SELECT dim, theme_id, grp, n, mean, variance for each dimension asked (None: the
-    overall figures), in one statement: the counted stored scores s(r, t) grouped by theme
-    and group, the groupings joined with UNION ALL.
+    """SELECT dim, theme_id, grp, n, mean, variance [, orgs] for each dimension asked
+    (None: the overall figures), in one statement: the counted stored scores s(r, t)
+    grouped by theme and group, the groupings joined with UNION ALL.
 
     With a dimension of ``BY_QUESTIONNAIRE`` asked, the scores are summed once per theme
     and questionnaire (count, sum, sum of squares: a CTE), and the overall figures and
@@ -268,13 +290,18 @@ def grouped_scores_query(
     questionnaire). Other dimensions group the scores directly. The variance comes from
     the sum and the sum of squares (portable SQL; the square root is taken in Python, as
     SQLite may lack SQRT).
+
+    When the audience hides small cells, every grouping also counts its distinct
+    organisations (``orgs``), which partial sums cannot give: each groups the scores
+    directly (within the audience's scope, a fraction of the data).
     """
     for by in dimensions:
         if by is not None and by not in DIMENSIONS:
             raise ValueError(f"unknown breakdown {by!r}: use one of {', '.join(DIMENSIONS)}")
     s = T_SCORES.c.score
+    count_orgs = filters.audience.suppresses
     shared = None
-    if any(by in BY_QUESTIONNAIRE for by in dimensions):
+    if not count_orgs and any(by in BY_QUESTIONNAIRE for by in dimensions):
         clause, where, _ = _counted(filters, theme_ids)
         shared = (
             select(
@@ -295,6 +322,8 @@ def grouped_scores_query(
             func.sum(shared.c.squares),
         )
     direct = _moments(func.count(s), func.sum(s), func.sum(s * s))
+    if count_orgs:
+        direct = (*direct, _organisations())
     parts: list[Select[Any]] = []
     for by in dimensions:
         dim = literal(by or OVERALL, String()).label("dim")
@@ -346,7 +375,8 @@ def run(session: Any, stmt: Any, cache: Any = None) -> list[Any]:
 class Stat:
     """A group's theme score on the 0..100 scale: mean of s(r, t), n, sd and 95 % CI.
 
-    ``score`` is None when n == 0; ``sd`` and the interval are None when n < 2.
+    ``score`` is None when n == 0; ``sd`` and the interval are None when n < 2. A
+    suppressed cell (disclosure control) carries no figure at all: n 0, the rest None.
     """
 
     n: int = 0
@@ -354,6 +384,13 @@ class Stat:
     sd: float | None = None
     ci_low: float | None = None
     ci_high: float | None = None
+    suppressed: bool = False
+
+    @classmethod
+    def hidden(cls) -> Stat:
+        """A suppressed cell: its figures are dropped here, so nothing downstream can
+        show them."""
+        return cls(suppressed=True)
 
     @classmethod
     def from_moments(cls, n: int, mean: float | None, variance: float | None) -> Stat:
@@ -373,15 +410,18 @@ class Stat:
         )
 
     def as_dict(self, digits: int = 1) -> dict[str, Any]:
+        """score, n, sd, ci_low, ci_high and suppressed (then every figure is None)."""
+
         def rounded(value: float | None) -> float | None:
             return None if value is None else round(value, digits)
 
         return {
             "score": rounded(self.score),
-            "n": self.n,
+            "n": None if self.suppressed else self.n,
             "sd": rounded(self.sd),
             "ci_low": rounded(self.ci_low),
             "ci_high": rounded(self.ci_high),
+            "suppressed": self.suppressed,
         }
 
 
@@ -420,7 +460,8 @@ class Breakdown:
         return [(g, self.cell(g.key, theme)) for g in self.groups]
 
     def ranked(self, theme: str, min_n: int = 2) -> list[tuple[Group, Stat]]:
-        """The groups with at least ``min_n`` responses, best score first."""
+        """The groups with at least ``min_n`` responses, best score first (suppressed
+        cells have no score: never ranked)."""
         rows = [(g, s) for g, s in self.for_theme(theme) if s.n >= min_n and s.score is not None]
         return sorted(rows, key=lambda row: (-(row[1].score or 0.0), row[0].key))
 
@@ -475,15 +516,22 @@ def figures(
     theme_ids: Sequence[int] | None = None,
     cache: Any = None,
 ) -> tuple[list[ThemeScore], dict[str, Breakdown]]:
-    """The overall theme scores and the breakdowns by ``dimensions``, in one query."""
+    """The overall theme scores and the breakdowns by ``dimensions``, in one query, with
+    the cells the audience may not see hidden (``hidden_cells``)."""
     infos = themes(session, lang)
     key_of = {t.id: t.key for t in infos}
-    asked: list[str | None] = ([None] if overall else []) + list(dimensions)
-    stmt = grouped_scores_query(filters, asked, theme_ids)
+    audience = filters.audience
+    # A breakdown's cells add up to the overall figures: suppression needs them.
+    asked: list[str | None] = ([None] if overall or audience.suppresses else []) + list(dimensions)
+    rows = run(session, grouped_scores_query(filters, asked, theme_ids), cache)
+    hidden = hidden_cells(rows, audience.min_orgs) if audience.suppresses else set()
     totals: dict[int, Stat] = {}
     cells: dict[str, dict[tuple[str, str], Stat]] = {d: {} for d in dimensions}
-    for row in run(session, stmt, cache):
-        stat = Stat.from_moments(row.n, row.mean, row.variance)
+    for row in rows:
+        if (row.dim, row.grp, row.theme_id) in hidden:
+            stat = Stat.hidden()
+        else:
+            stat = Stat.from_moments(row.n, row.mean, row.variance)
         if row.dim == OVERALL:
             totals[row.theme_id] = stat
         else:
@@ -495,6 +543,26 @@ def figures(
         groups = list_groups(session, by, lang, present, filters)
         result[by] = Breakdown(by=by, groups=groups, themes=infos, cells=cells[by])
     return scores, result
+
+
+def hidden_cells(rows: Iterable[Any], min_orgs: int) -> set[tuple[str, str, int]]:
+    """The (dim, grp, theme_id) cells of ``grouped_scores_query`` rows (with ``orgs``) to
+    hide: per theme, each dimension's groups add up to the overall figures, one line
+    each (``disclosure.suppress``)."""
+    per_theme: dict[int, dict[tuple[str, str, int], Count]] = {}
+    for row in rows:
+        key = (row.dim, row.grp, row.theme_id)
+        per_theme.setdefault(row.theme_id, {})[key] = Count(int(row.n), int(row.orgs))
+    hidden: set[tuple[str, str, int]] = set()
+    for theme_id, cells in per_theme.items():
+        by_dim: dict[str, list[tuple[str, str, int]]] = {}
+        for key in cells:
+            if key[0] != OVERALL:
+                by_dim.setdefault(key[0], []).append(key)
+        total = (OVERALL, "", theme_id)
+        lines = [(total, parts) for parts in by_dim.values()]
+        hidden |= disclosure.suppress(cells, lines, min_orgs)
+    return hidden
 
 
 def group_key(value: Any) -> str:
@@ -520,7 +588,8 @@ def list_groups(
     present = set(present)
     if by == "action":
         actions = session.scalars(select(Action).order_by(Action.number)).all()
-        wanted = set(filters.actions) if filters and filters.actions else None
+        counted = filters.counted_actions() if filters else None
+        wanted = None if counted is None else set(counted)
         return [
             Group(str(a.number), f"{a.number}. {a.text('short_title', lang)}", f"A{a.number}")
             for a in actions
@@ -560,7 +629,8 @@ def list_groups(
 class Bin:
     low: float  # 0..100
     high: float
-    count: int
+    count: int  # 0 when suppressed
+    suppressed: bool = False
 
     @property
     def label(self) -> str:
@@ -571,12 +641,33 @@ def distribution(
     session: Any, filters: Filters, theme_id: int, bins: int = 10, cache: Any = None
 ) -> list[Bin]:
     """Histogram of the responses' scores s(r, t): ``bins`` equal bins over 0..100, the
-    last one closed ([90, 100]). Binned in SQL with a CASE (portable, no FLOOR)."""
+    last one closed ([90, 100]). Binned in SQL with a CASE (portable, no FLOOR). When the
+    audience hides small cells, the bins (which add up to the theme's n) go through
+    disclosure control like any breakdown."""
     scores = response_scores(filters, theme_ids=[theme_id]).cte("counted_scores")
     index = case(
         *[(scores.c.s < (k + 1) / bins, k) for k in range(bins - 1)],
         else_=bins - 1,
     ).label("bin")
-    counts = {k: n for k, n in run(session, select(index, func.count()).group_by(index), cache)}
+    suppresses = filters.audience.suppresses
+    if not suppresses:
+        rows = run(session, select(index, func.count()).group_by(index), cache)
+        counts = {k: int(n) for k, n in rows}
+        hidden: set[int] = set()
+    else:
+        orgs = func.count(scores.c.organisation_id.distinct())
+        stmt = union_all(
+            select(index, func.count(), orgs).group_by(index),
+            select(literal(-1), func.count(), orgs),  # the total the bins add up to
+        )
+        rows = run(session, stmt, cache)
+        counts = {k: int(n) for k, n, _ in rows}
+        cells = {k: Count(int(n), int(o)) for k, n, o in rows}
+        hidden = disclosure.suppress(cells, [(-1, list(range(bins)))], filters.audience.min_orgs)
     width = 100 / bins
-    return [Bin(k * width, (k + 1) * width, int(counts.get(k, 0))) for k in range(bins)]
+    return [
+        Bin(k * width, (k + 1) * width, 0, True)
+        if k in hidden
+        else Bin(k * width, (k + 1) * width, counts.get(k, 0))
+        for k in range(bins)
+    ]
