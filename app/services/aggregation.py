@@ -213,19 +213,20 @@ OVERALL = "overall"  # the "dimension" of the ungrouped figures
 
 
 def _counted(
-    filters: Filters, theme_ids: Sequence[int] | None, by: str | None = None
-) -> tuple[FromClause, list[ColumnElement[bool]], ColumnElement[Any] | None]:
-    """FROM stored scores JOIN responses (+ the joins the filters and ``by`` need), the
-    WHERE conditions of ``filters``, and the column ``by`` groups on (None: no grouping)."""
+    filters: Filters, theme_ids: Sequence[int] | None, by: Sequence[str] = ()
+) -> tuple[FromClause, list[ColumnElement[bool]], list[ColumnElement[Any]]]:
+    """FROM stored scores JOIN responses (+ the joins the filters and the dimensions
+    ``by`` need), the WHERE conditions of ``filters``, and the columns ``by`` group on."""
     joins = ResponseFrom(T_SCORES.join(T_RESPONSES, T_RESPONSES.c.id == T_SCORES.c.response_id))
     where = filter_conditions(filters, joins)
     if theme_ids is not None:
         where.append(T_SCORES.c.theme_id.in_(list(theme_ids)) if theme_ids else false())
-    column = None
-    if by is not None:
-        join, column = _dimension(by)
+    columns = []
+    for dimension in by:
+        join, column = _dimension(dimension)
         joins.need(join)
-    return joins.clause, where, column
+        columns.append(column)
+    return joins.clause, where, columns
 
 
 def response_scores(filters: Filters, theme_ids: Sequence[int] | None = None) -> Select[Any]:
@@ -259,12 +260,6 @@ def _moments(n: Any, total: Any, squares: Any) -> tuple[ColumnElement[Any], ...]
     return n.label("n"), (total / n).label("mean"), variance.label("variance")
 
 
-def _organisations() -> ColumnElement[Any]:
-    """The distinct organisations behind a group's scores (what disclosure control
-    counts; an organisation answering several actions gives several responses)."""
-    return func.count(T_RESPONSES.c.organisation_id.distinct()).label("orgs")
-
-
 def _questionnaire_dimension(by: str) -> tuple[FromClause, ColumnElement[Any]]:
     """Questionnaires joined to what ``by`` groups on, and that column."""
     clause = T_QUESTIONNAIRES.join(T_ACTIONS, T_ACTIONS.c.id == T_QUESTIONNAIRES.c.action_id)
@@ -292,16 +287,16 @@ def grouped_scores_query(
     SQLite may lack SQRT).
 
     When the audience hides small cells, every grouping also counts its distinct
-    organisations (``orgs``), which partial sums cannot give: each groups the scores
-    directly (within the audience's scope, a fraction of the data).
+    organisations (``orgs``), which partial sums cannot give: see ``_with_organisations``.
     """
     for by in dimensions:
         if by is not None and by not in DIMENSIONS:
             raise ValueError(f"unknown breakdown {by!r}: use one of {', '.join(DIMENSIONS)}")
+    if filters.audience.suppresses:
+        return _with_organisations(filters, dimensions, theme_ids)
     s = T_SCORES.c.score
-    count_orgs = filters.audience.suppresses
     shared = None
-    if not count_orgs and any(by in BY_QUESTIONNAIRE for by in dimensions):
+    if any(by in BY_QUESTIONNAIRE for by in dimensions):
         clause, where, _ = _counted(filters, theme_ids)
         shared = (
             select(
@@ -322,8 +317,6 @@ def grouped_scores_query(
             func.sum(shared.c.squares),
         )
     direct = _moments(func.count(s), func.sum(s), func.sum(s * s))
-    if count_orgs:
-        direct = (*direct, _organisations())
     parts: list[Select[Any]] = []
     for by in dimensions:
         dim = literal(by or OVERALL, String()).label("dim")
@@ -340,7 +333,8 @@ def grouped_scores_query(
                 ).group_by(shared.c.theme_id, column)
             )
             continue
-        clause, where, column = _counted(filters, theme_ids, by)
+        clause, where, columns = _counted(filters, theme_ids, [by] if by else [])
+        column = columns[0] if columns else None
         if column is None:
             group, grouping = literal("", String()), [T_SCORES.c.theme_id]
         else:
@@ -350,6 +344,48 @@ def grouped_scores_query(
             .select_from(clause)
             .where(*where)
             .group_by(*grouping)
+        )
+    return parts[0] if len(parts) == 1 else union_all(*parts)
+
+
+def _with_organisations(
+    filters: Filters, dimensions: Sequence[str | None], theme_ids: Sequence[int] | None
+) -> CompoundSelect[Any] | Select[Any]:
+    """``grouped_scores_query`` with ``orgs``, the distinct organisations behind each
+    group's scores (what disclosure control counts: an organisation answering several
+    actions gives several responses). The counted scores, with their organisation and
+    every group asked, are read once into a CTE (the audience's scope: a fraction of the
+    data; a CTE used more than once is materialised by SQLite and PostgreSQL), which each
+    grouping reads."""
+    asked = list(dict.fromkeys(by for by in dimensions if by is not None))
+    clause, where, groups = _counted(filters, theme_ids, asked)
+    counted = (
+        select(
+            T_SCORES.c.theme_id.label("theme_id"),
+            T_SCORES.c.score.label("s"),
+            T_RESPONSES.c.organisation_id.label("org"),
+            *[cast(c, String()).label(f"by_{by}") for by, c in zip(asked, groups, strict=True)],
+        )
+        .select_from(clause)
+        .where(*where)
+        .cte("counted")
+    )
+    s = counted.c.s
+    figures = (
+        *_moments(func.count(s), func.sum(s), func.sum(s * s)),
+        func.count(counted.c.org.distinct()).label("orgs"),
+    )
+    parts = []
+    for by in dimensions:
+        group = literal("", String()) if by is None else counted.c[f"by_{by}"]
+        grouping = [counted.c.theme_id] + ([] if by is None else [group])
+        parts.append(
+            select(
+                literal(by or OVERALL, String()).label("dim"),
+                counted.c.theme_id,
+                group.label("grp"),
+                *figures,
+            ).group_by(*grouping)
         )
     return parts[0] if len(parts) == 1 else union_all(*parts)
 
