@@ -312,6 +312,50 @@ def test_leaders_read_quotes_and_answers_of_their_actions_only(login_as, partner
     assert client.get(f"/results/questions/{question_of(db, 4)}").status_code == 403
 
 
+FILTER_VALUES = {
+    "state": st.sampled_from(["accepted", "submitted", "all", ""]),
+    "kind": st.sampled_from(["city", "ngo", "region", "planet", ""]),
+    "org_kind": st.sampled_from(["city", "ngo", "x"]),
+    "country": st.sampled_from(["DE", "ES", "it", "ZZ", "", "E"]),
+    "size": st.sampled_from(["large", "none", "huge"]),
+    "date_from": st.sampled_from(["2000-01-01", "2999-01-01", "yesterday"]),
+    "date_to": st.sampled_from(["2999-12-31", "2000-01-01"]),
+    "by": st.sampled_from(["pillar", "action,country", "size,kind,perspective", "x"]),
+    "action": st.sampled_from(["4", "6", "7", "1,4"]),
+    "actions": st.sampled_from(["4"]),
+    "page": st.sampled_from(["1", "2", "-1"]),
+}
+
+
+def test_no_filter_lets_a_leader_reach_other_actions(app, db, users, login_as, partnership):
+    """Hostile filters on every results route (discovered), as leader1: never a server
+    error, never a figure or quote of the actions they do not lead."""
+    client = login_as("leader1")
+    headers = bearer(db, users, "leader1")
+    urls = [url.split("?")[0] for url, status in results_urls(app, db) if status == 200]
+
+    @settings(
+        max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
+    @given(url=st.sampled_from(urls), query=st.fixed_dictionaries({}, optional=FILTER_VALUES))
+    def attempt(url, query):
+        response = client.get(url, query_string=query, headers=headers if "/api/" in url else {})
+        assert response.status_code < 500, (url, query)
+        body = response.get_data(as_text=True)
+        assert not [m for m in LEAKS if shows(body, m)], (url, query)
+
+    attempt()
+
+
+def test_the_cli_action_filter_stays_within_the_scope(runner, partnership):
+    args = ["results", "themes", "--format", "csv", "--by", "all", "--as", "leader1@example.org"]
+    result = runner.invoke(args=[*args, "--action", "4", "--action", "7"])
+    assert result.exit_code == 0, result.output
+    assert not [m for m in LEAKS if shows(result.output, m)]
+    overall = [r for r in csv.DictReader(io.StringIO(result.output)) if r["breakdown"] == "overall"]
+    assert {r["n"] for r in overall} == {"0"}  # actions 4 and 7 are outside: nothing counts
+
+
 # --- property: what the database gives, the pages hide beyond recovery ----------------
 
 
