@@ -84,6 +84,11 @@ class Config:
     TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
     # How long aggregated results may be reused while the data is unchanged (0: never).
     RESULTS_CACHE_SECONDS = _int("RESULTS_CACHE_SECONDS", 600)
+    # Disclosure control: the fewest organisations a results cell shown to a leader may
+    # count (fewer: hidden); respondents and the public (no results yet) get the second.
+    # Admins and coordinators see every cell. 0 or 1: nothing hidden.
+    DISCLOSURE_MIN_ORGS = _int("DISCLOSURE_MIN_ORGS", 3)
+    DISCLOSURE_MIN_ORGS_PUBLIC = _int("DISCLOSURE_MIN_ORGS_PUBLIC", 5)
 
 
 class DevelopmentConfig(Config):

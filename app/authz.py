@@ -3,7 +3,8 @@
 Rules (see README "Roles"):
 - admin: everything.
 - coordinator: reads everything (all actions, responses, results, exports), changes nothing.
-- leader: reads, reviews and exports the responses of the actions they lead; sees results.
+- leader: reads, reviews and exports the responses of the actions they lead; sees the
+  results of those actions only, with cells of few organisations hidden.
 - respondent: reads and edits their own organisation's responses for the actions the
   organisation is asked about, while the response is a draft (or returned).
 """
@@ -14,11 +15,12 @@ from collections.abc import Callable, Iterable
 from functools import cache, wraps
 from typing import Any, TypeVar
 
-from flask import abort, has_request_context, request
+from flask import abort, current_app, has_request_context, request
 from flask_login import current_user, login_required
 from sqlalchemy import Select, bindparam, select
 
 from .models import Action, Organisation, Response, Role, User, organisation_actions
+from .services.disclosure import FULL_ACCESS, Audience, audience_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -73,14 +75,26 @@ def can_see_results(user: User) -> bool:
 
 
 def results_action_scope(user: User) -> set[int] | None:
-    """The actions whose detail a user may see in the results (per-action figures,
-    questions, answers, quotes): None means every action. Leaders see their own actions
-    in detail and the overall picture (aggregates across all actions)."""
+    """The actions whose responses a user's results count (every figure, question,
+    answer and quote): None means every action. Leaders: the actions they lead and
+    nothing else, so no Partnership-wide figure is mixed in to subtract theirs from."""
     if user.role in (Role.ADMIN, Role.COORDINATOR):
         return None
     if user.role == Role.LEADER:
         return set(user.led_action_numbers)
     return set()
+
+
+def results_audience(user: User) -> Audience:
+    """Who a user is for the results: their scope (``results_action_scope``) and the
+    smallest cell they may see (admins and coordinators: no suppression; leaders:
+    ``DISCLOSURE_MIN_ORGS`` organisations). Every results page, CSV, API answer and
+    ``flask results themes --as`` asks here; the aggregation service requires it."""
+    scope = results_action_scope(user)
+    if scope is None:
+        return FULL_ACCESS
+    kind = "leader" if user.role == Role.LEADER else "respondent"
+    return audience_for(kind, scope, current_app.config)
 
 
 def can_see_action_results(user: User, action_number: int) -> bool:

@@ -37,15 +37,28 @@ def test_breakdowns_and_filters(client, db, users, answered):  # noqa: F811
     assert body["filters"]["country"] == "DE"
 
 
-def test_leaders_see_their_actions_in_detail_only(client, db, users, answered):  # noqa: F811
+def test_leaders_see_the_results_of_their_actions_only(client, db, users, answered):  # noqa: F811
     q2 = support.publish(db.session, support.definition(2, [support_likert()], code="t02"))
-    org = support.organisation(db.session, "Second", "city", "FR", "small")
-    support.respond(db.session, q2, org, {"agree": "4"})
+    for index, country in enumerate(["FR", "FR", "FR", "NL"]):
+        org = support.organisation(db.session, f"Second {index}", "city", country, "small")
+        support.respond(db.session, q2, org, {"agree": "4"})
     db.session.commit()
-    body = client.get(URL + "?by=action", headers=token_for(db, users)("leader2")).get_json()
-    groups = {g["group"] for g in body["data"][0]["by_action"]}
-    assert groups == {"2"}
-    assert body["data"][0]["n"] == 4  # the overall picture counts every action
+    headers = token_for(db, users)("leader2")
+    body = client.get(URL + "?by=action,country", headers=headers).get_json()
+    broader = body["data"][0]
+    assert body["scope"] == {"actions": [2], "min_organisations": 3}
+    assert broader["n"] == 4 and broader["score"] == 75.0  # action 2's four, nothing else
+    assert [g["group"] for g in broader["by_action"]] == ["2"]
+    countries = {g["group"]: g for g in broader["by_country"]}
+    assert set(countries) == {"FR", "NL"}  # action 1's DE and IT are not counted
+    # NL is one organisation: hidden, and FR with it (else 4 - 3 gives NL away).
+    for hidden in countries.values():
+        assert hidden["suppressed"] is True
+        assert [hidden[k] for k in ("score", "n", "sd", "ci_low", "ci_high")] == [None] * 5
+    admin = client.get(URL + "?by=country", headers=token_for(db, users)("admin")).get_json()
+    assert admin["scope"] == {"actions": None, "min_organisations": None}
+    assert admin["data"][0]["n"] == 7
+    assert not any(g["suppressed"] for g in admin["data"][0]["by_country"])
 
 
 def support_likert():

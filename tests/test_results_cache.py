@@ -8,6 +8,7 @@ from app.models import Organisation, Response, ResponseState
 from app.services import aggregation as agg
 from app.services import audit, results_cache
 from app.services import responses as rservice
+from app.services.disclosure import FULL_ACCESS
 from app.services.results_cache import ReadOnlyView, ResultCache
 from tests import results_support as support
 from tests.test_results_scoring import LIKERT
@@ -22,7 +23,7 @@ class Clock:
 
 
 def score(db, cache) -> tuple[int, float | None]:
-    stat = agg.theme_scores(db.session, agg.Filters(), cache=cache)[0].stat
+    stat = agg.theme_scores(db.session, agg.Filters(FULL_ACCESS), cache=cache)[0].stat
     return stat.n, stat.score
 
 
@@ -53,13 +54,13 @@ def test_reused_while_unchanged_and_recomputed_after_changes(db):
     assert score(db, cache)[0] == 3
 
     # An organisation edited (audited, as every change in the app is): breakdowns change.
-    kinds = agg.breakdown(db.session, agg.Filters(), "kind", cache=cache)
+    kinds = agg.breakdown(db.session, agg.Filters(FULL_ACCESS), "kind", cache=cache)
     assert kinds.cell("city", "broader_understanding").n == 3
     edited = db.session.scalar(select(Organisation).where(Organisation.name == "Org 3"))
     edited.kind = "ngo"
     audit.record(db.session, "organisation.updated", actor="test", obj=edited)
     db.session.commit()
-    kinds = agg.breakdown(db.session, agg.Filters(), "kind", cache=cache)
+    kinds = agg.breakdown(db.session, agg.Filters(FULL_ACCESS), "kind", cache=cache)
     assert kinds.cell("city", "broader_understanding").n == 2
 
 
@@ -82,7 +83,7 @@ def test_time_limit_and_switch_off(db):
 def test_bounded(db):
     cache = ResultCache(ttl_seconds=60, max_entries=2)
     for country in ("DE", "FR", "IT"):
-        agg.theme_scores(db.session, agg.Filters(countries=(country,)), cache=cache)
+        agg.theme_scores(db.session, agg.Filters(FULL_ACCESS, countries=(country,)), cache=cache)
     assert len(cache._entries) == 2
     assert db.session.scalar(select(Response.id)) is None
 
@@ -97,7 +98,7 @@ def test_a_read_only_view_reads_the_data_version_once(db, monkeypatch):
     cache = ResultCache(ttl_seconds=60)
     page = ReadOnlyView(cache)
     assert score(db, page) == (1, 100.0)
-    agg.breakdown(db.session, agg.Filters(), "kind", cache=page)
+    agg.breakdown(db.session, agg.Filters(FULL_ACCESS), "kind", cache=page)
     assert score(db, page) == (1, 100.0)
     assert (len(reads), cache.hits, cache.misses) == (1, 1, 2)
     # The next page after a change reads the new version and recomputes.

@@ -65,6 +65,44 @@ def test_heatmap_and_facade_and_histogram_are_accessible():
     accessible(parse(charts.scale_legend("Scale")))
 
 
+def test_suppressed_figures_are_never_drawn():
+    """Disclosure control: no bar, no colour, no number for a hidden cell; its words in
+    the picture and in the text alternative."""
+    rows = [
+        charts.BarRow("Germany", 62.5, 40, 55.1, 69.9),
+        charts.BarRow("Italy", None, 0, suppressed=True),
+    ]
+    root = parse(charts.score_bars(rows, "By country", hidden="weniger als 3"))
+    _, desc = accessible(root)
+    assert "Italy: weniger als 3" in desc and "Germany: 62.5" in desc
+    bars = [r for r in root.iter(f"{SVG}rect") if r.get("fill") == charts.BAR]
+    assert len(bars) == 1  # Germany's
+    assert "weniger als 3" in [t.text for t in root.iter(f"{SVG}text")]
+
+    hidden = charts.Cell(None, 0, suppressed=True)
+    cells = [[charts.Cell(10.0, 5), hidden]]
+    root = parse(charts.heatmap(["Theme A"], ["P", "Q"], cells, "H", hidden="fewer than 3"))
+    _, desc = accessible(root)
+    assert "Theme A, Q: fewer than 3" in desc
+    fills = [r.get("fill") for r in root.iter(f"{SVG}rect") if r.get("height") == "52"]
+    assert fills[0] == charts.scale_colour(10.0) and fills[1].startswith("url(#hidden-")
+    assert [t.text for t in root.iter(f"{SVG}text")][-2:] == ["fewer", "than 3"]
+
+    column = charts.Column("1", "Tourism", [hidden] * 5)
+    facade = charts.facade(
+        ["1", "2", "3", "4", "5"], [hidden] * 5, [column], [column], "F", hidden="fewer than 3"
+    )
+    root = parse(facade)
+    _, desc = accessible(root)
+    assert "pillar 1, theme 5: fewer than 3" in desc and "theme 1 overall: fewer than 3" in desc
+    assert not any(r.get("fill") in charts.SCALE for r in root.iter(f"{SVG}rect"))
+
+    root = parse(charts.histogram([("0–10", 5), ("10–20", None)], "D", hidden="fewer than 3"))
+    _, desc = accessible(root)
+    assert "10–20: fewer than 3" in desc
+    assert len([r for r in root.iter(f"{SVG}rect") if r.get("fill") == charts.BAR]) == 1
+
+
 @pytest.mark.parametrize("score", [0, 5, 15, 25, 35, 45, 55, 65, 75, 85, 95, 100, None])
 def test_text_in_cells_has_enough_contrast(score):
     background = charts.scale_colour(score)

@@ -14,7 +14,7 @@ from app.models import ResponseThemeScore
 from tests import results_support as support
 from tests.test_results_scoring import LIKERT, YES_NO
 
-KEYS = {"key", "title", "score", "n", "sd", "ci_low", "ci_high"}
+KEYS = {"key", "title", "score", "n", "sd", "ci_low", "ci_high", "suppressed"}
 
 
 @pytest.fixture
@@ -55,6 +55,7 @@ def test_json_has_one_object_per_theme(runner, answered):
         "sd": None,
         "ci_low": None,
         "ci_high": None,
+        "suppressed": False,
     }
 
 
@@ -66,7 +67,7 @@ def test_json_breakdowns(runner, answered):
     assert set(countries) == {"DE", "IT"}
     assert countries["DE"]["score"] == 75.0 and countries["DE"]["n"] == 2
     assert countries["IT"]["n"] == 1 and countries["IT"]["sd"] is None
-    assert set(countries["DE"]) == {"group", "label", "score", "n", "sd", "ci_low", "ci_high"}
+    assert set(countries["DE"]) == {"group", "label"} | KEYS - {"key", "title"}
     everything = json.loads(run(runner, "--format", "json", "--by", "all"))
     assert {k for k in everything[0] if k.startswith("by_")} == {
         "by_action",

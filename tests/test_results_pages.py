@@ -109,10 +109,11 @@ def test_overview_figures_and_counts(login_as, data):
     assert 'href="/results/"' in html  # the main navigation has a Results entry
 
 
-def test_leader_sees_the_overall_picture_and_only_their_actions_in_detail(login_as, data):
+def test_leader_sees_the_results_of_their_actions_only(login_as, data):
     client = login_as("leader1")
     overview = client.get("/results/").get_data(as_text=True)
-    assert "12 responses counted" in overview  # the overall picture covers all actions
+    assert "6 responses counted" in overview  # action 1's only: nothing else mixed in
+    assert "Results of the action you lead: 1." in overview
     assert "1. Sharing economy" in overview
     assert "2. Cultural reactivation of streets" not in overview  # counts: own actions only
     theme = client.get("/results/themes/identity_democracy").get_data(as_text=True)
@@ -243,6 +244,7 @@ def test_report_csv(login_as, data):
         "sd",
         "ci_low",
         "ci_high",
+        "suppressed",
     ]
     overall = [r for r in rows[1:] if r[2] == "overall"]
     assert [r[0] for r in overall] == [

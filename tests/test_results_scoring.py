@@ -13,6 +13,7 @@ from app.definitions import answers as codec
 from app.models import Answer, Question
 from app.services import aggregation as agg
 from app.services import evidence
+from app.services.disclosure import FULL_ACCESS, Audience
 from tests import results_support as support
 
 Z = 1.959963984540054
@@ -168,7 +169,7 @@ def test_stored_scores_and_the_response_theme_score(db, q1):
     assert stored[("agree", "")] == pytest.approx(0.75)
     assert stored[("effects", "y")] == pytest.approx(1 / 3)
     assert stored[("idea", "")] is None
-    scores = {t.theme.key: t.stat for t in agg.theme_scores(db.session, agg.Filters())}
+    scores = {t.theme.key: t.stat for t in agg.theme_scores(db.session, agg.Filters(FULL_ACCESS))}
     assert scores["broader_understanding"].score == pytest.approx(100 * (0.75 + 2) / 3)
     assert scores["integrated_approaches"].score == pytest.approx(100 * (0.4 + 2 * 0.5) / 3)
     assert scores["resilience"].score == pytest.approx(100 * (1 + 3 * (1 / 3)) / 4)
@@ -184,10 +185,10 @@ def test_no_valued_question_leaves_the_theme_undefined_not_zero(db, q1):
     support.respond(db.session, q1, a, {"agree": "dk", "level": "unsure", "has_plan": "no"})
     support.respond(db.session, q1, b, {"agree": "5"})
     db.session.commit()
-    broader = agg.theme_scores(db.session, agg.Filters())[0]
+    broader = agg.theme_scores(db.session, agg.Filters(FULL_ACCESS))[0]
     # a: agree dk (no value), has_plan no (0, weight 2) -> 0; b: agree 5 -> 1.
     assert broader.stat.n == 2 and broader.stat.score == pytest.approx(50.0)
-    integrated = agg.theme_scores(db.session, agg.Filters())[1]
+    integrated = agg.theme_scores(db.session, agg.Filters(FULL_ACCESS))[1]
     assert integrated.stat.n == 0 and integrated.stat.score is None  # "unsure" has no score
 
 
@@ -197,7 +198,7 @@ def test_group_statistics(db, q1):
         org = support.organisation(db.session, f"Org {index}")
         support.respond(db.session, q1, org, {"agree": point})
     db.session.commit()
-    stat = agg.theme_scores(db.session, agg.Filters())[0].stat
+    stat = agg.theme_scores(db.session, agg.Filters(FULL_ACCESS))[0].stat
     values = [0.0, 0.5, 1.0, 1.0]
     mean = sum(values) / 4
     sd = math.sqrt(sum((v - mean) ** 2 for v in values) / 3)
@@ -212,6 +213,7 @@ def test_group_statistics(db, q1):
         "sd": round(100 * sd, 1),
         "ci_low": round(100 * (mean - Z * sd / 2), 1),
         "ci_high": 100.0,
+        "suppressed": False,
     }
 
 
@@ -220,7 +222,7 @@ def test_identical_scores_give_zero_spread(db, q1):
         org = support.organisation(db.session, f"Org {index}")
         support.respond(db.session, q1, org, {"agree": "4"})
     db.session.commit()
-    stat = agg.theme_scores(db.session, agg.Filters())[0].stat
+    stat = agg.theme_scores(db.session, agg.Filters(FULL_ACCESS))[0].stat
     assert stat.n == 3 and stat.sd == pytest.approx(0.0, abs=1e-6)
     assert stat.ci_low == pytest.approx(75.0) and stat.ci_high == pytest.approx(75.0)
 
@@ -231,9 +233,9 @@ def test_only_accepted_count_by_default(db, q1):
         org = support.organisation(db.session, f"Org {state}")
         support.respond(db.session, q1, org, {"agree": point}, state=state)
     db.session.commit()
-    only = agg.theme_scores(db.session, agg.Filters())[0].stat
+    only = agg.theme_scores(db.session, agg.Filters(FULL_ACCESS))[0].stat
     assert (only.n, only.score) == (1, 100.0)
-    both = agg.theme_scores(db.session, agg.Filters(include_submitted=True))[0].stat
+    both = agg.theme_scores(db.session, agg.Filters(FULL_ACCESS, include_submitted=True))[0].stat
     assert (both.n, both.score) == (2, 50.0)
 
 
@@ -244,7 +246,7 @@ def test_each_response_counts_once(db, q1):
     support.respond(db.session, q1, org, {"agree": "5", "has_plan": "yes"})
     support.respond(db.session, q8, org, {"agree": "1", "has_plan": "no"})
     db.session.commit()
-    stat = agg.theme_scores(db.session, agg.Filters())[0].stat
+    stat = agg.theme_scores(db.session, agg.Filters(FULL_ACCESS))[0].stat
     assert stat.n == 2 and stat.score == pytest.approx(50.0)
 
 
@@ -287,7 +289,7 @@ def broader(bd: agg.Breakdown) -> dict[str, tuple[int, float | None]]:
     ],
 )  # fmt: skip
 def test_breakdowns(db, spread, by, expected):
-    result = agg.breakdown(db.session, agg.Filters(), by)
+    result = agg.breakdown(db.session, agg.Filters(FULL_ACCESS), by)
     assert broader(result) == expected
     keys = [g.key for g in result.groups]
     if by == "perspective":
@@ -299,17 +301,27 @@ def test_breakdowns(db, spread, by, expected):
 @pytest.mark.parametrize(
     ("filters", "n", "score"),
     [
-        (agg.Filters(actions=(8,)), 2, 37.5),
-        (agg.Filters(perspectives=("planning",)), 3, 175 / 3),
-        (agg.Filters(pillars=("heritage_resilience",)), 2, 37.5),
-        (agg.Filters(kinds=("city",)), 3, 75.0),
-        (agg.Filters(countries=("fr",)), 2, 75.0),
-        (agg.Filters(sizes=("none",)), 2, 12.5),
-        (agg.Filters(sizes=("large", "medium")), 2, 75.0),
-        (agg.Filters(submitted_from=date(2026, 3, 1)), 3, 100 * (0 + 0.75 + 0.25) / 3),
-        (agg.Filters(submitted_to=date(2026, 3, 11)), 4, 100 * (1 + 0.5 + 0 + 0.75) / 4),
-        (agg.Filters(submitted_from=date(2026, 3, 12), submitted_to=date(2026, 3, 12)), 1, 25.0),
-        (agg.Filters(countries=("IT",), kinds=("city", "ngo")), 2, 50.0),
+        (agg.Filters(FULL_ACCESS, actions=(8,)), 2, 37.5),
+        (agg.Filters(FULL_ACCESS, perspectives=("planning",)), 3, 175 / 3),
+        (agg.Filters(FULL_ACCESS, pillars=("heritage_resilience",)), 2, 37.5),
+        (agg.Filters(FULL_ACCESS, kinds=("city",)), 3, 75.0),
+        (agg.Filters(FULL_ACCESS, countries=("fr",)), 2, 75.0),
+        (agg.Filters(FULL_ACCESS, sizes=("none",)), 2, 12.5),
+        (agg.Filters(FULL_ACCESS, sizes=("large", "medium")), 2, 75.0),
+        (agg.Filters(FULL_ACCESS, submitted_from=date(2026, 3, 1)), 3, 100 * (0 + 0.75 + 0.25) / 3),
+        (
+            agg.Filters(FULL_ACCESS, submitted_to=date(2026, 3, 11)),
+            4,
+            100 * (1 + 0.5 + 0 + 0.75) / 4,
+        ),
+        (
+            agg.Filters(
+                FULL_ACCESS, submitted_from=date(2026, 3, 12), submitted_to=date(2026, 3, 12)
+            ),
+            1,
+            25.0,
+        ),
+        (agg.Filters(FULL_ACCESS, countries=("IT",), kinds=("city", "ngo")), 2, 50.0),
     ],
 )
 def test_filters(db, spread, filters, n, score):
@@ -317,17 +329,21 @@ def test_filters(db, spread, filters, n, score):
     assert stat.n == n and stat.score == pytest.approx(score)
 
 
-def test_restricting_filters_to_led_actions(db, spread):
-    led = agg.Filters().restricted_to([8])
+def test_an_audience_counts_only_the_actions_in_its_scope(db, spread):
+    led = agg.Filters(Audience(frozenset({8})))
     assert agg.theme_scores(db.session, led)[0].stat.n == 2
-    outside = agg.Filters(actions=(1,)).restricted_to([8])
+    outside = agg.Filters(Audience(frozenset({8})), actions=(1,))
     assert agg.theme_scores(db.session, outside)[0].stat.n == 0
-    assert agg.Filters().restricted_to(None) == agg.Filters()
+    assert outside.counted_actions() == ()
+    assert agg.Filters(FULL_ACCESS).counted_actions() is None
+    assert agg.Filters(FULL_ACCESS, actions=(1,)).counted_actions() == (1,)
+    nothing = agg.Filters(Audience(frozenset()))
+    assert agg.theme_scores(db.session, nothing)[0].stat.n == 0
 
 
 def test_distribution_bins_in_sql(db, spread):
     theme = agg.theme_by_key(db.session, "broader_understanding")
-    bins = agg.distribution(db.session, agg.Filters(), theme.id)
+    bins = agg.distribution(db.session, agg.Filters(FULL_ACCESS), theme.id)
     # s = 1, 0.5, 0, 0.75, 0.25: bins [0,10) [20,30) [50,60) [70,80) [90,100]
     assert [b.count for b in bins] == [1, 0, 1, 0, 0, 1, 0, 1, 0, 1]
     assert bins[0].label == "0–10" and bins[-1].high == 100
@@ -335,16 +351,20 @@ def test_distribution_bins_in_sql(db, spread):
 
 def test_provenance(db, spread):
     theme = agg.theme_by_key(db.session, "broader_understanding")
-    rows = evidence.provenance(db.session, agg.Filters(), theme.id)
+    rows = evidence.provenance(db.session, agg.Filters(FULL_ACCESS), theme.id)
     agree = {(r.action, r.code): r for r in rows}
     assert agree[(1, "agree")].n == 3 and agree[(1, "agree")].mean == pytest.approx(175 / 3)
     assert agree[(8, "agree")].n == 2 and agree[(8, "agree")].weight == 1.0
     assert agree[(1, "has_plan")].n == 0 and agree[(1, "has_plan")].weight == 2.0
     assert sum(r.share for r in rows) == pytest.approx(1.0)
-    only8 = evidence.provenance(db.session, agg.Filters(actions=(8,)), theme.id)
+    only8 = evidence.provenance(db.session, agg.Filters(FULL_ACCESS, actions=(8,)), theme.id)
     assert {r.action for r in only8} == {8}
     resilience = agg.theme_by_key(db.session, "resilience")
-    items = [r for r in evidence.provenance(db.session, agg.Filters(), resilience.id) if r.item]
+    items = [
+        r
+        for r in evidence.provenance(db.session, agg.Filters(FULL_ACCESS), resilience.id)
+        if r.item
+    ]
     assert [(r.code, r.item, r.item_label, r.weight) for r in items] == [("effects", "y", "Y", 3.0)]
 
 
@@ -354,7 +374,7 @@ def test_quotes_show_kind_and_country_only(db, q1):
     other = support.organisation(db.session, "Draft Town", "city", "PT", "small")
     support.respond(db.session, q1, other, {"idea": "Not yet submitted"}, state="draft")
     db.session.commit()
-    total, quotes = evidence.quotes(db.session, agg.Filters(), "identity_democracy")
+    total, quotes = evidence.quotes(db.session, agg.Filters(FULL_ACCESS), "identity_democracy")
     assert total == 1
     (quote,) = quotes
     assert (quote.text, quote.kind, quote.country, quote.action) == (
@@ -364,22 +384,25 @@ def test_quotes_show_kind_and_country_only(db, q1):
         1,
     )
     assert "Secret" not in repr(quote)
-    assert evidence.quotes(db.session, agg.Filters(), "resilience") == (0, [])
-    assert evidence.selected_quotes(db.session, agg.Filters(), "identity_democracy")[0] == quote
+    assert evidence.quotes(db.session, agg.Filters(FULL_ACCESS), "resilience") == (0, [])
+    assert (
+        evidence.selected_quotes(db.session, agg.Filters(FULL_ACCESS), "identity_democracy")[0]
+        == quote
+    )
 
 
 def test_question_answers_and_value_counts(db, spread):
     question_id = db.session.scalar(
         select(Question.id).where(Question.code == "agree").order_by(Question.id)
     )
-    total, rows = evidence.question_answers(db.session, agg.Filters(), question_id)
+    total, rows = evidence.question_answers(db.session, agg.Filters(FULL_ACCESS), question_id)
     assert total == 3
     assert {(r.value, r.kind, r.country) for r in rows} == {
         ("5", "city", "FR"),
         ("3", "city", "FR"),
         ("2", "ngo", "IT"),
     }
-    counts = evidence.value_counts(db.session, agg.Filters(), question_id)
+    counts = evidence.value_counts(db.session, agg.Filters(FULL_ACCESS), question_id)
     assert [(c.value, c.count) for c in counts] == [("2", 1), ("3", 1), ("5", 1)]
 
 
@@ -388,23 +411,24 @@ def test_response_counts(db, q1):
         org = support.organisation(db.session, f"Org {index}")
         support.respond(db.session, q1, org, {"agree": "3"}, state=state)
     db.session.commit()
-    rows = evidence.response_counts(db.session)
+    rows = evidence.response_counts(db.session, FULL_ACCESS)
     assert len(rows) == 11
     assert rows[0].counts["accepted"] == 2 and rows[0].counts["draft"] == 1
     assert rows[0].total == 4 and rows[1].total == 0
-    assert [r.action for r in evidence.response_counts(db.session, [2, 3])] == [2, 3]
+    led = Audience(frozenset({2, 3}))
+    assert [r.action for r in evidence.response_counts(db.session, led)] == [2, 3]
 
 
 def test_unknown_breakdown_is_refused():
     with pytest.raises(ValueError, match="unknown breakdown"):
-        agg.grouped_scores_query(agg.Filters(), ["planet"])
+        agg.grouped_scores_query(agg.Filters(FULL_ACCESS), ["planet"])
 
 
 def test_all_breakdowns_in_one_query_match_the_single_ones(db, spread):
-    overall, all_six = agg.figures(db.session, agg.Filters(), agg.DIMENSIONS)
-    assert overall == agg.theme_scores(db.session, agg.Filters())
+    overall, all_six = agg.figures(db.session, agg.Filters(FULL_ACCESS), agg.DIMENSIONS)
+    assert overall == agg.theme_scores(db.session, agg.Filters(FULL_ACCESS))
     for by in agg.DIMENSIONS:
-        assert all_six[by].cells == agg.breakdown(db.session, agg.Filters(), by).cells
+        assert all_six[by].cells == agg.breakdown(db.session, agg.Filters(FULL_ACCESS), by).cells
 
 
 def test_quotes_page_through_the_newest_counted_responses(db):
@@ -427,7 +451,7 @@ def test_quotes_page_through_the_newest_counted_responses(db):
         state="draft",
     )
     db.session.commit()
-    filters = agg.Filters(kinds=("city",))
+    filters = agg.Filters(FULL_ACCESS, kinds=("city",))
     pages = [
         evidence.quotes(db.session, filters, "identity_democracy", limit=3, offset=offset)
         for offset in (0, 3, 6, 9)

@@ -53,14 +53,25 @@ def _operation(
 
 _STAT = {
     "score": {"type": ["number", "null"], "description": "Mean response score, 0-100."},
-    "n": {"type": "integer", "minimum": 0, "description": "Responses counted."},
+    "n": {
+        "type": ["integer", "null"],
+        "minimum": 0,
+        "description": "Responses counted (null when suppressed).",
+    },
     "sd": {"type": ["number", "null"]},
     "ci_low": {"type": ["number", "null"]},
     "ci_high": {"type": ["number", "null"]},
+    "suppressed": {
+        "type": "boolean",
+        "description": "True when the figures are hidden by disclosure control (fewer "
+        "organisations than scope.min_organisations, or hidden so that such a cell "
+        "cannot be worked out from the others): every figure is then null.",
+    },
 }
+_STAT_REQUIRED = ["score", "n", "sd", "ci_low", "ci_high", "suppressed"]
 THEME_RESULT = {
     "type": "object",
-    "required": ["key", "title", "score", "n", "sd", "ci_low", "ci_high"],
+    "required": ["key", "title", *_STAT_REQUIRED],
     "properties": {
         "key": {"type": "string"},
         "title": {"type": "string"},
@@ -70,7 +81,7 @@ THEME_RESULT = {
         "type": "array",
         "items": {
             "type": "object",
-            "required": ["group", "label", "score", "n"],
+            "required": ["group", "label", *_STAT_REQUIRED],
             "properties": {"group": {"type": "string"}, "label": {"type": "string"}, **_STAT},
         },
     },
@@ -157,6 +168,23 @@ RESPONSE_FILTERS = [
 
 SCHEMAS: dict[str, Any] = {
     "ThemeResult": THEME_RESULT,
+    "ResultScope": {
+        "type": "object",
+        "description": "Whose responses the figures count and the smallest cell shown: "
+        "leaders get the actions they lead only, with cells of fewer organisations hidden.",
+        "required": ["actions", "min_organisations"],
+        "properties": {
+            "actions": {
+                "type": ["array", "null"],
+                "items": {"type": "integer"},
+                "description": "The actions whose responses count; null: every action.",
+            },
+            "min_organisations": {
+                "type": ["integer", "null"],
+                "description": "Cells of fewer organisations are suppressed; null: none is.",
+            },
+        },
+    },
     "Error": {
         "type": "object",
         "required": ["error", "message", "status"],
@@ -436,10 +464,11 @@ def document() -> dict[str, Any]:
                         "One object per theme, with a list per breakdown asked for.",
                         {
                             "type": "object",
-                            "required": ["data", "filters"],
+                            "required": ["data", "filters", "scope"],
                             "properties": {
                                 "data": {"type": "array", "items": _ref("ThemeResult")},
                                 "filters": {"type": "object"},
+                                "scope": _ref("ResultScope"),
                             },
                         },
                     ),

@@ -17,7 +17,7 @@ from ..authz import (
     can_see_results,
     can_view_action,
     can_view_response,
-    results_action_scope,
+    results_audience,
 )
 from ..extensions import db
 from ..models import (
@@ -37,7 +37,14 @@ from ..services.exports import ExportOptionError, Filters, StateFilter
 from . import bp
 from .auth import api_user, authenticate_request
 from .openapi import document
-from .serialise import action_json, answer_json, response_json, user_json, version_json
+from .serialise import (
+    action_json,
+    answer_json,
+    response_json,
+    scope_json,
+    user_json,
+    version_json,
+)
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 500
 MAX_ID = 2**31 - 1  # larger numbers name nothing (and would overflow SQLite's integers)
@@ -277,30 +284,26 @@ def theme_results():
     country = request.args.get("country", "").upper()
     if country and not re.fullmatch(r"[A-Z]{2}", country):
         fail(400, "country must be a two-letter ISO 3166-1 code.")
+    audience = results_audience(user)  # leaders: their actions only, small cells hidden
     filters = aggregation.Filters(
+        audience,
         include_submitted=state == "submitted",
         kinds=(kind,) if kind else (),
         countries=(country,) if country else (),
     )
     db.session.rollback()  # end the token check's transaction: the rest only reads
     db.session.connection(execution_options={"sqlite_deferred": True})
-    scores = aggregation.theme_scores(db.session, filters)
-    breakdowns = [aggregation.breakdown(db.session, filters, d) for d in dict.fromkeys(wanted)]
+    scores, by = aggregation.figures(db.session, filters, tuple(dict.fromkeys(wanted)))
     db.session.rollback()
-    data = results_export.figures_json(scores, breakdowns)
-    scope = results_action_scope(user)
-    if scope is not None:  # leaders: the overall picture, and per action only their own
-        for entry in data:
-            if "by_action" in entry:
-                entry["by_action"] = [g for g in entry["by_action"] if int(g["group"]) in scope]
     return jsonify(
         {
-            "data": data,
+            "data": results_export.figures_json(scores, list(by.values())),
             "filters": {
                 "state": state,
                 "by": wanted,
                 "org_kind": kind or None,
                 "country": country or None,
             },
+            "scope": scope_json(audience),
         }
     )

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from ..models import Action, Organisation, QuestionnaireVersion, Response, User
+from ..services.disclosure import Audience
 
 
 def timestamp(moment: datetime | None) -> str | None:
@@ -88,4 +89,12 @@ def user_json(user: User) -> dict[str, Any]:
         "role": user.role.value,
         "organisation": organisation_json(user.organisation) if user.organisation else None,
         "led_actions": sorted(user.led_action_numbers),
+    }
+
+
+def scope_json(audience: Audience) -> dict[str, Any]:
+    """Whose responses the results count and the smallest cell shown (null: all, none)."""
+    return {
+        "actions": None if audience.actions is None else sorted(audience.actions),
+        "min_organisations": audience.min_orgs if audience.suppresses else None,
     }

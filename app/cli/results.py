@@ -7,13 +7,14 @@ from datetime import date
 
 import click
 
+from .. import authz
 from ..extensions import db
 from ..models import (
     OrgKind,
     SizeBand,
 )
-from ..services import aggregation, results_export, scoring
-from . import DAY, Group
+from ..services import aggregation, disclosure, results_export, scoring, users
+from . import DAY, Group, fail
 
 
 @click.group("results", cls=Group)
@@ -54,6 +55,13 @@ def results_group() -> None:
 )
 @click.option("--since", type=DAY, help="Submitted on or after (UTC).")
 @click.option("--until", type=DAY, help="Submitted on or before (UTC).")
+@click.option(
+    "--as",
+    "as_email",
+    metavar="EMAIL",
+    help="Show what this account sees (a leader: their actions only, small cells hidden). "
+    "Default: every action, nothing hidden.",
+)
 def results_themes(
     by: tuple[str, ...],
     state: str,
@@ -64,9 +72,14 @@ def results_themes(
     sizes: tuple[str, ...],
     since: date | None,
     until: date | None,
+    as_email: str | None,
 ) -> None:
     """The five themes' scores (0-100), n, standard deviation and 95% interval."""
+    session = db.session
+    session.connection(execution_options={"sqlite_deferred": True})  # read only
+    audience = _audience(as_email)
     filters = aggregation.Filters(
+        audience,
         include_submitted=state == "submitted",
         actions=actions,
         kinds=kinds,
@@ -76,10 +89,8 @@ def results_themes(
         submitted_to=until,
     )
     dimensions = aggregation.DIMENSIONS if "all" in by else tuple(dict.fromkeys(by))
-    session = db.session
-    session.connection(execution_options={"sqlite_deferred": True})  # read only
-    scores = aggregation.theme_scores(session, filters)
-    breakdowns = [aggregation.breakdown(session, filters, d) for d in dimensions]
+    scores, by = aggregation.figures(session, filters, dimensions)
+    breakdowns = list(by.values())
     db.session.rollback()
     if fmt == "json":
         click.echo(
@@ -90,7 +101,26 @@ def results_themes(
     elif fmt == "csv":
         click.echo(results_export.to_csv(results_export.figure_rows(scores, breakdowns)), nl=False)
     else:
-        click.echo(results_export.figures_table(scores, breakdowns))
+        if audience.scoped:
+            actions = ", ".join(str(n) for n in sorted(audience.actions or ())) or "none"
+            click.echo(f"As {as_email}: the responses to actions {actions} only.")
+        hidden = f"fewer than {audience.min_orgs}"
+        if audience.suppresses:
+            click.echo(f'"{hidden}": cells of fewer organisations hidden (and their complements).')
+        click.echo(results_export.figures_table(scores, breakdowns, hidden))
+
+
+def _audience(email: str | None) -> disclosure.Audience:
+    """The operator's full access, or what the account ``email`` sees (authz decides)."""
+    if not email:
+        return disclosure.FULL_ACCESS
+    user = users.get_by_email(db.session, email)
+    if user is None or not authz.can_see_results(user):
+        db.session.rollback()  # read only: end the transaction before giving up
+        if user is None:
+            fail(f"No account for {email}.")
+        fail(f"{email} cannot see the results (role {user.role}, or deactivated).")
+    return authz.results_audience(user)
 
 
 @results_group.command("rescore")

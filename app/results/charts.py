@@ -11,6 +11,10 @@ The pages show the same numbers in a table beside each chart.
 
 Charts are drawn on a viewBox 360 units wide, the width of a small phone, and scale up
 to their container (CSS caps their width), so their text stays legible at 360 px.
+
+A suppressed figure (disclosure control) is never drawn: no bar and no colour, only a
+hatched empty place with the words the caller gives (``hidden``, e.g. "fewer than 3"),
+in the picture and in its text alternative.
 """
 
 from __future__ import annotations
@@ -97,6 +101,32 @@ def _text(
     )
 
 
+def _hatch() -> tuple[str, str]:
+    """A hatch pattern for suppressed cells: (its <defs>, its fill reference)."""
+    pattern_id = _new_id("hidden")
+    defs = (
+        f'<defs><pattern id="{pattern_id}" width="6" height="6" '
+        f'patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+        f'<rect width="6" height="6" fill="#ffffff"/>'
+        f'<line x1="0" y1="0" x2="0" y2="6" stroke="{GRID}" stroke-width="2"/>'
+        f"</pattern></defs>"
+    )
+    return defs, f"url(#{pattern_id})"
+
+
+def _lines(
+    x: float, y: float, content: str, width: int, size: int, *, anchor: str = "middle"
+) -> list[str]:
+    """``content`` wrapped to ``width`` characters, at most two lines centred on ``y``."""
+    lines = wrap(content, width)[:2]
+    step = size + 1
+    top = y - (len(lines) - 1) * step / 2
+    return [
+        _text(x, top + k * step, line, size=size, anchor=anchor, weight="600")
+        for k, line in enumerate(lines)
+    ]
+
+
 def _svg(height: float, title: str, desc: str, body: list[str], css_class: str) -> Markup:
     title_id, desc_id = _new_id("chart-title"), _new_id("chart-desc")
     return Markup(  # noqa: S704 - every text inside is escaped by _text / escape  # nosec B704 - reviewed: see the comment
@@ -129,15 +159,20 @@ class BarRow:
     n: int
     ci_low: float | None = None
     ci_high: float | None = None
+    suppressed: bool = False
 
 
-def score_bars(rows: Sequence[BarRow], title: str, n_label: str = "n") -> Markup:
-    """Horizontal bars on 0..100, one per row, with the 95 % interval as a whisker."""
+def score_bars(
+    rows: Sequence[BarRow], title: str, n_label: str = "n", hidden: str = "hidden"
+) -> Markup:
+    """Horizontal bars on 0..100, one per row, with the 95 % interval as a whisker; a
+    suppressed row gets no bar, only ``hidden`` in its hatched track."""
     left, right = 4, WIDTH - 52
     span = right - left
     row_height = 48
     top = 8
-    body: list[str] = []
+    defs, hatch = _hatch()
+    body: list[str] = [defs]
     parts: list[str] = []
 
     def x(value: float) -> float:
@@ -150,6 +185,14 @@ def score_bars(rows: Sequence[BarRow], title: str, n_label: str = "n") -> Markup
             body.append(_text(left, y + 15 + 17 * k, line, size=14, weight="600"))
         bar_y = y + 21 + 17 * (len(lines) - 1)
         y = bar_y + row_height - 21
+        if row.suppressed:
+            body.append(
+                f'<rect x="{left}" y="{bar_y}" width="{span}" height="16" fill="{hatch}" '
+                f'stroke="{GRID}" stroke-width="0.5"/>'
+            )
+            body.append(_text(left + 6, bar_y + 13, hidden, size=12, weight="600"))
+            parts.append(f"{row.label}: {hidden}")
+            continue
         body.append(
             f'<rect x="{left}" y="{bar_y}" width="{span}" height="16" fill="{EMPTY}" '
             f'stroke="{GRID}" stroke-width="0.5"/>'
@@ -195,6 +238,7 @@ def score_bars(rows: Sequence[BarRow], title: str, n_label: str = "n") -> Markup
 class Cell:
     score: float | None
     n: int
+    suppressed: bool = False
 
 
 def heatmap(
@@ -202,14 +246,17 @@ def heatmap(
     column_labels: Sequence[str],
     cells: Sequence[Sequence[Cell]],
     title: str,
+    hidden: str = "hidden",
 ) -> Markup:
-    """A grid of scores, one row per ``row_labels`` entry; numbers printed in the cells."""
+    """A grid of scores, one row per ``row_labels`` entry; numbers printed in the cells
+    (``hidden`` in a suppressed one)."""
     label_width = 124
     columns = len(column_labels)
     cell_width = (WIDTH - label_width - 2) / max(columns, 1)
     header = 36
     cell_height = 54
-    body: list[str] = []
+    defs, hatch = _hatch()
+    body: list[str] = [defs]
     parts: list[str] = []
     for c, label in enumerate(column_labels):
         cx = label_width + c * cell_width + cell_width / 2
@@ -225,8 +272,17 @@ def heatmap(
             body.append(_text(0, ly, line, size=12))
         for c in range(columns):
             cell = cells[r][c]
-            fill = scale_colour(cell.score)
             x = label_width + c * cell_width
+            if cell.suppressed:
+                body.append(
+                    f'<rect x="{x:.1f}" y="{y}" width="{cell_width - 2:.1f}" '
+                    f'height="{cell_height - 2}" fill="{hatch}" stroke="{GRID}" '
+                    f'stroke-width="0.5"/>'
+                )
+                body += _lines(x + (cell_width - 2) / 2, y + cell_height / 2 + 3, hidden, 9, 12)
+                parts.append(f"{label}, {column_labels[c]}: {hidden}")
+                continue
+            fill = scale_colour(cell.score)
             body.append(
                 f'<rect x="{x:.1f}" y="{y}" width="{cell_width - 2:.1f}" '
                 f'height="{cell_height - 2}" fill="{fill}" stroke="{GRID}" stroke-width="0.5"/>'
@@ -278,12 +334,13 @@ def scale_legend(title: str) -> Markup:
 # --- histogram -------------------------------------------------------------------------
 
 
-def histogram(bins: Sequence[tuple[str, int]], title: str) -> Markup:
-    """Vertical bars: how many responses score in each band."""
+def histogram(bins: Sequence[tuple[str, int | None]], title: str, hidden: str = "hidden") -> Markup:
+    """Vertical bars: how many responses score in each band (None: a suppressed band,
+    with no bar, only ``hidden`` written upwards)."""
     left, bottom, top = 34, 170, 16
     count = len(bins)
     width = (WIDTH - left - 6) / max(count, 1)
-    peak = max((n for _, n in bins), default=0) or 1
+    peak = max((n for _, n in bins if n is not None), default=0) or 1
     body: list[str] = []
     for tick in (0, peak // 2, peak) if peak > 1 else (0, peak):
         y = bottom - (bottom - top) * tick / peak
@@ -293,8 +350,16 @@ def histogram(bins: Sequence[tuple[str, int]], title: str) -> Markup:
         )
         body.append(_text(left - 4, y + 4, str(tick), size=11, anchor="end", fill=MUTED))
     for index, (_label, n) in enumerate(bins):
-        height = (bottom - top) * n / peak
         x = left + index * width
+        if n is None:
+            cx, cy = x + width / 2 + 4, bottom - 4
+            body.append(
+                f'<text x="{cx:.1f}" y="{cy:.1f}" font-size="11" text-anchor="start" '
+                f'fill="{INK}" font-weight="600" transform="rotate(-90 {cx:.1f} {cy:.1f})">'
+                f"{escape(hidden)}</text>"
+            )
+            continue
+        height = (bottom - top) * n / peak
         body.append(
             f'<rect x="{x + 1:.1f}" y="{bottom - height:.1f}" width="{width - 2:.1f}" '
             f'height="{height:.1f}" fill="{BAR}"/>'
@@ -306,7 +371,11 @@ def histogram(bins: Sequence[tuple[str, int]], title: str) -> Markup:
         anchor = "end" if index == count else "middle"
         body.append(_text(left + index * width, bottom + 15, str(value), size=11, anchor=anchor))
     body.append(_text(WIDTH / 2, bottom + 29, "score", size=11, anchor="middle", fill=MUTED))
-    desc = "Responses per score band: " + "; ".join(f"{label}: {n}" for label, n in bins) + "."
+    desc = (
+        "Responses per score band: "
+        + "; ".join(f"{label}: {hidden if n is None else n}" for label, n in bins)
+        + "."
+    )
     return _svg(bottom + 34, title, desc, body, "chart-histogram")
 
 
@@ -328,13 +397,38 @@ def facade(
     pillars: Sequence[Column],
     steps: Sequence[Column],
     title: str,
+    hidden: str = "hidden",
 ) -> Markup:
     """The Partnership's "Greek facade": the tympanum (the five themes overall) resting
     on five pillars and two steps, each cut into five cells, one per theme (top to
     bottom on pillars, left to right on steps), coloured by score."""
     themes = len(theme_numbers)
-    body: list[str] = []
+    defs, hatch = _hatch()
+    body: list[str] = [defs]
     parts: list[str] = []
+
+    def cell_at(x: float, y: float, w: float, h: float, cell: Cell, size: int) -> None:
+        """One coloured cell with its score, or a hatched one saying ``hidden``."""
+        fill = hatch if cell.suppressed else scale_colour(cell.score)
+        body.append(
+            f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{h}" fill="{fill}" '
+            f'stroke="{INK}" stroke-width="0.75"/>'
+        )
+        if cell.suppressed:
+            body.extend(_lines(x + w / 2, y + h / 2 + 3, hidden, 8, size - 2))
+            return
+        body.append(
+            _text(
+                x + w / 2,
+                y + h / 2 + 4,
+                fmt(cell.score) if cell.score is not None else "–",
+                size=size,
+                anchor="middle",
+                fill=text_on(fill),
+                weight="700",
+            )
+        )
+
     # Tympanum: a pediment with the five overall theme scores.
     apex, base = 14, 122
     body.append(
@@ -347,24 +441,21 @@ def facade(
     start = WIDTH / 2 - (themes * box + (themes - 1) * gap) / 2
     for index, (number, cell) in enumerate(zip(theme_numbers, overall, strict=True)):
         x = start + index * (box + gap)
-        fill = scale_colour(cell.score)
+        fill = hatch if cell.suppressed else scale_colour(cell.score)
+        ink = INK if cell.suppressed else text_on(fill)
         body.append(
             f'<rect x="{x:.1f}" y="76" width="{box}" height="{box}" fill="{fill}" '
             f'stroke="{INK}" stroke-width="0.75"/>'
         )
-        body.append(_text(x + box / 2, 87, number, size=9, anchor="middle", fill=text_on(fill)))
-        body.append(
-            _text(
-                x + box / 2,
-                100,
-                fmt(cell.score) if cell.score is not None else "–",
-                size=10,
-                anchor="middle",
-                fill=text_on(fill),
-                weight="700",
+        body.append(_text(x + box / 2, 86, number, size=9, anchor="middle", fill=ink))
+        if cell.suppressed:
+            body.extend(_lines(x + box / 2, 97, hidden, 6, 7))
+        else:
+            score = fmt(cell.score) if cell.score is not None else "–"
+            body.append(
+                _text(x + box / 2, 100, score, size=10, anchor="middle", fill=ink, weight="700")
             )
-        )
-        parts.append(f"theme {number} overall: {_say(cell)}")
+        parts.append(f"theme {number} overall: {_say(cell, hidden)}")
     body.append(
         f'<rect x="14" y="{base}" width="{WIDTH - 28}" height="10" fill="{INK}" '
         f'stroke="{INK}" stroke-width="1"/>'
@@ -380,24 +471,8 @@ def facade(
             _text(x + pillar_width / 2, top - 4, f"Pillar {pillar.label}", size=10, anchor="middle")
         )
         for t, cell in enumerate(pillar.cells):
-            y = top + t * cell_height
-            fill = scale_colour(cell.score)
-            body.append(
-                f'<rect x="{x:.1f}" y="{y}" width="{pillar_width}" height="{cell_height}" '
-                f'fill="{fill}" stroke="{INK}" stroke-width="0.75"/>'
-            )
-            body.append(
-                _text(
-                    x + pillar_width / 2,
-                    y + cell_height / 2 + 4,
-                    fmt(cell.score) if cell.score is not None else "–",
-                    size=11,
-                    anchor="middle",
-                    fill=text_on(fill),
-                    weight="700",
-                )
-            )
-            parts.append(f"pillar {pillar.label}, theme {theme_numbers[t]}: {_say(cell)}")
+            cell_at(x, top + t * cell_height, pillar_width, cell_height, cell, 11)
+            parts.append(f"pillar {pillar.label}, theme {theme_numbers[t]}: {_say(cell, hidden)}")
     # Steps, each wider than the one above.
     y = top + themes * cell_height + 6
     step_height = 28
@@ -410,24 +485,8 @@ def facade(
         y += 14
         cell_width = width / themes
         for t, cell in enumerate(step.cells):
-            x = inset + t * cell_width
-            fill = scale_colour(cell.score)
-            body.append(
-                f'<rect x="{x:.1f}" y="{y}" width="{cell_width:.1f}" height="{step_height}" '
-                f'fill="{fill}" stroke="{INK}" stroke-width="0.75"/>'
-            )
-            body.append(
-                _text(
-                    x + cell_width / 2,
-                    y + step_height / 2 + 4,
-                    fmt(cell.score) if cell.score is not None else "–",
-                    size=11,
-                    anchor="middle",
-                    fill=text_on(fill),
-                    weight="700",
-                )
-            )
-            parts.append(f"step {step.label}, theme {theme_numbers[t]}: {_say(cell)}")
+            cell_at(inset + t * cell_width, y, cell_width, step_height, cell, 11)
+            parts.append(f"step {step.label}, theme {theme_numbers[t]}: {_say(cell, hidden)}")
         y += step_height + 4
     desc = (
         "A temple front: the tympanum holds the five themes' overall scores; five pillars "
@@ -437,5 +496,7 @@ def facade(
     return _svg(y + 4, title, desc, body, "chart-facade")
 
 
-def _say(cell: Cell) -> str:
+def _say(cell: Cell, hidden: str = "hidden") -> str:
+    if cell.suppressed:
+        return hidden
     return f"{fmt(cell.score)} (n {cell.n})" if cell.score is not None else "no data"

@@ -12,6 +12,7 @@ from wtforms.validators import Optional, ValidationError
 
 from ..models import ORG_KIND_LABELS, SIZE_BAND_LABELS
 from ..services.aggregation import NO_SIZE, Filters, country_name
+from ..services.disclosure import Audience
 
 
 class FilterForm(Form):
@@ -44,8 +45,9 @@ class FilterForm(Form):
     date_from = DateField(_l("Submitted from"), validators=[Optional()])
     date_to = DateField(_l("Submitted until"), validators=[Optional()])
 
-    def __init__(self, formdata: Any, countries: list[str]) -> None:
+    def __init__(self, formdata: Any, countries: list[str], audience: Audience) -> None:
         super().__init__(formdata)
+        self.audience = audience
         self.country.choices = [SelectChoice("", _l("All countries"))] + [
             SelectChoice(code, country_name(code)) for code in countries
         ]
@@ -55,12 +57,14 @@ class FilterForm(Form):
             raise ValidationError(_l("The end date is before the start date: swap them."))
 
     def filters(self) -> Filters:
-        """The filters from the fields that are valid (call ``validate`` first)."""
+        """The filters from the fields that are valid (call ``validate`` first), for the
+        form's audience."""
 
         def ok(field: Any) -> bool:
             return not field.errors
 
         return Filters(
+            self.audience,
             include_submitted=ok(self.state) and self.state.data == "submitted",
             kinds=(self.kind.data,) if ok(self.kind) and self.kind.data else (),
             countries=(self.country.data,) if ok(self.country) and self.country.data else (),

@@ -20,6 +20,7 @@ from ..services.aggregation import (
     ThemeInfo,
     ThemeScore,
 )
+from ..services.disclosure import Audience
 from ..services.evidence import FeedRow
 from . import charts
 
@@ -27,27 +28,37 @@ from . import charts
 FIXED_GROUPS = ("action", "perspective", "pillar")
 
 
+def hidden_label(audience: Audience) -> str:
+    """What a suppressed cell says instead of its figures: "fewer than 3"."""
+    return _("fewer than %(n)s", n=audience.min_orgs)
+
+
 def bar_row(label: str, stat: Stat) -> charts.BarRow:
-    return charts.BarRow(label, stat.score, stat.n, stat.ci_low, stat.ci_high)
+    return charts.BarRow(label, stat.score, stat.n, stat.ci_low, stat.ci_high, stat.suppressed)
 
 
-def theme_bars(scores: Sequence[ThemeScore], title: str) -> Markup:
+def theme_bars(scores: Sequence[ThemeScore], title: str, audience: Audience) -> Markup:
     return charts.score_bars(
-        [bar_row(f"{s.theme.position}. {s.theme.title}", s.stat) for s in scores], title
+        [bar_row(f"{s.theme.position}. {s.theme.title}", s.stat) for s in scores],
+        title,
+        hidden=hidden_label(audience),
     )
 
 
 def breakdown_rows(bd: Breakdown, theme_key: str) -> list[tuple[Any, Stat]]:
-    """The groups to show for one theme: all framework groups, other groups with data."""
+    """The groups to show for one theme: all framework groups, other groups with data
+    (hidden or not)."""
     rows = bd.for_theme(theme_key)
     if bd.by in FIXED_GROUPS:
         return rows
-    return [(group, stat) for group, stat in rows if stat.n]
+    return [(group, stat) for group, stat in rows if stat.n or stat.suppressed]
 
 
-def breakdown_bars(bd: Breakdown, theme_key: str, title: str) -> Markup:
+def breakdown_bars(bd: Breakdown, theme_key: str, title: str, audience: Audience) -> Markup:
     return charts.score_bars(
-        [bar_row(group.label, stat) for group, stat in breakdown_rows(bd, theme_key)], title
+        [bar_row(group.label, stat) for group, stat in breakdown_rows(bd, theme_key)],
+        title,
+        hidden=hidden_label(audience),
     )
 
 
@@ -59,7 +70,7 @@ def in_sentence(label: str) -> str:
 
 
 def theme_breakdowns(
-    breakdowns: dict[str, Breakdown], theme: ThemeInfo
+    breakdowns: dict[str, Breakdown], theme: ThemeInfo, audience: Audience
 ) -> list[tuple[str, str, list[tuple[Any, Stat]], Markup]]:
     """Per dimension: its key, its label as used inside a phrase (translated), the rows to
     show and their chart."""
@@ -68,27 +79,37 @@ def theme_breakdowns(
         label = in_sentence(_(DIMENSION_LABELS[by]))
         title = _("%(theme)s by %(dimension)s", theme=theme.title, dimension=label)
         sections.append(
-            (by, label, breakdown_rows(bd, theme.key), breakdown_bars(bd, theme.key, title))
+            (
+                by,
+                label,
+                breakdown_rows(bd, theme.key),
+                breakdown_bars(bd, theme.key, title, audience),
+            )
         )
     return sections
 
 
-def perspective_heatmap(bd: Breakdown, title: str) -> Markup:
+def perspective_heatmap(bd: Breakdown, title: str, audience: Audience) -> Markup:
     """Themes (rows) by perspectives (columns)."""
     return charts.heatmap(
         [f"{t.position}. {t.title}" for t in bd.themes],
         [g.label for g in bd.groups],
         [[_cell(bd.cell(g.key, t.key)) for g in bd.groups] for t in bd.themes],
         title,
+        hidden=hidden_label(audience),
     )
 
 
 def _cell(stat: Stat) -> charts.Cell:
-    return charts.Cell(stat.score, stat.n)
+    return charts.Cell(stat.score, stat.n, stat.suppressed)
 
 
 def facade(
-    scores: Sequence[ThemeScore], bd: Breakdown, kinds: dict[str, str], title: str
+    scores: Sequence[ThemeScore],
+    bd: Breakdown,
+    kinds: dict[str, str],
+    title: str,
+    audience: Audience,
 ) -> Markup:
     """The Greek facade: ``kinds`` maps pillar keys to "pillar" or "step"."""
     themes: list[ThemeInfo] = bd.themes
@@ -102,11 +123,22 @@ def facade(
     pillars = [column(g) for g in bd.groups if kinds.get(g.key) == "pillar"]
     # Steps are drawn top-down: step b (governance) rests on step a (funding).
     steps = [column(g) for g in bd.groups if kinds.get(g.key) == "step"][::-1]
-    return charts.facade(numbers, [_cell(s.stat) for s in scores], pillars, steps, title)
+    return charts.facade(
+        numbers,
+        [_cell(s.stat) for s in scores],
+        pillars,
+        steps,
+        title,
+        hidden=hidden_label(audience),
+    )
 
 
-def histogram(bins: Sequence[Bin], title: str) -> Markup:
-    return charts.histogram([(b.label, b.count) for b in bins], title)
+def histogram(bins: Sequence[Bin], title: str, audience: Audience) -> Markup:
+    return charts.histogram(
+        [(b.label, None if b.suppressed else b.count) for b in bins],
+        title,
+        hidden=hidden_label(audience),
+    )
 
 
 def display_value(
@@ -137,8 +169,14 @@ class ActionFeeds:
     rows: list[FeedRow]
 
     @property
+    def summed(self) -> bool:
+        """Whether the action's totals may be shown: not under disclosure control (they
+        would give hidden questions' figures away)."""
+        return all(r.share is not None for r in self.rows)
+
+    @property
     def share(self) -> float:
-        return sum(r.share for r in self.rows)
+        return sum(r.share or 0.0 for r in self.rows)
 
     @property
     def answers(self) -> int:
@@ -161,8 +199,10 @@ def feeds_by_action(feeds: Sequence[FeedRow], titles: dict[int, str]) -> list[Ac
     return [groups[n] for n in sorted(groups)]
 
 
-def stat_detail(stat: Stat) -> str:
+def stat_detail(stat: Stat, audience: Audience) -> str:
     """'95% interval 51.0 to 74.0 · n = 24' (the score itself shown apart)."""
+    if stat.suppressed:
+        return _("organisations: too few to show their figures")
     if stat.score is None:
         return _("no data")
     if stat.ci_low is None:
@@ -175,8 +215,10 @@ def stat_detail(stat: Stat) -> str:
     )
 
 
-def stat_sentence(stat: Stat) -> str:
+def stat_sentence(stat: Stat, audience: Audience) -> str:
     """'62.5 (95% interval 51.0 to 74.0, n = 24)' for a score and its uncertainty."""
+    if stat.suppressed:
+        return hidden_label(audience)
     if stat.score is None:
         return _("no data")
     if stat.ci_low is None:

@@ -1,9 +1,11 @@
 """Results pages: overview, perspectives heatmap, the Greek facade, a theme and the
 evidence behind it, the answers to one question, the recommendation report (and CSV).
 
-Read only. Admins and coordinators see everything; action leaders see the overall
-picture (aggregates over all actions) and the detail of their own actions (per-action
-figures, questions, answers and quotes): ``authz.results_action_scope``."""
+Read only. Every figure is for the reader's audience (``authz.results_audience``):
+admins and coordinators see every action's responses, nothing hidden; action leaders see
+results computed from the responses to the actions they lead only, with cells of fewer
+than ``DISCLOSURE_MIN_ORGS`` organisations hidden. The audience travels inside the
+filters, which the aggregation service cannot be called without."""
 
 from __future__ import annotations
 
@@ -22,7 +24,8 @@ from ..extensions import db
 from ..models import Action, Pillar, Question, Questionnaire, QuestionnaireVersion, Role
 from ..requests import page_number
 from ..services import aggregation, evidence, results_export
-from ..services.report import build_report, only_actions
+from ..services.disclosure import FULL_ACCESS, Audience
+from ..services.report import build_report
 from ..services.results_cache import ReadOnlyView, ResultCache
 from . import bp, presenters
 from .forms import FilterForm
@@ -44,10 +47,13 @@ def _read_only_transaction() -> None:
 
 @bp.context_processor
 def _helpers() -> dict:
+    audience = _audience() if current_user.is_authenticated else FULL_ACCESS
     return {
         "fmt": presenters.charts.fmt,
-        "stat_sentence": presenters.stat_sentence,
-        "stat_detail": presenters.stat_detail,
+        "stat_sentence": lambda stat: presenters.stat_sentence(stat, audience),
+        "stat_detail": lambda stat: presenters.stat_detail(stat, audience),
+        "audience": audience,
+        "hidden_label": presenters.hidden_label(audience),
     }
 
 
@@ -70,16 +76,19 @@ def _lang() -> str:
     return str(get_locale() or "en")
 
 
+def _audience() -> Audience:
+    """The reader's audience, decided once per request (``authz.results_audience``)."""
+    if "results_audience" not in g:
+        g.results_audience = authz.results_audience(current_user)
+    return g.results_audience
+
+
 def _filter_form() -> FilterForm:
-    form = FilterForm(
-        request.args, evidence.countries_with_responses(db.session, cache=results_cache())
-    )
+    audience = _audience()
+    countries = evidence.countries_with_responses(db.session, audience, cache=results_cache())
+    form = FilterForm(request.args, countries, audience)
     form.validate()
     return form
-
-
-def _scope() -> set[int] | None:
-    return authz.results_action_scope(current_user)
 
 
 @bp.route("/")
@@ -95,8 +104,10 @@ def overview():
         args=form.query_args(),
         scores=scores,
         counted=evidence.counted_responses(db.session, filters, cache=cache),
-        counts=evidence.response_counts(db.session, _scope(), _lang(), cache=cache),
-        chart=presenters.theme_bars(scores, _("Theme scores, 0 to 100, with 95% intervals")),
+        counts=evidence.response_counts(db.session, filters.audience, _lang(), cache=cache),
+        chart=presenters.theme_bars(
+            scores, _("Theme scores, 0 to 100, with 95% intervals"), filters.audience
+        ),
     )
 
 
@@ -112,7 +123,7 @@ def perspectives():
         form=form,
         args=form.query_args(),
         bd=bd,
-        chart=presenters.perspective_heatmap(bd, _("Theme scores by perspective")),
+        chart=presenters.perspective_heatmap(bd, _("Theme scores by perspective"), _audience()),
         legend=presenters.charts.scale_legend(_("Colour scale")),
     )
 
@@ -126,7 +137,12 @@ def pillars():
     )
     bd = breakdowns["pillar"]
     kinds = dict(db.session.execute(select(Pillar.key, Pillar.kind)).all())
-    actions = db.session.scalars(select(Action).order_by(Action.number)).all()
+    scope = _audience().actions  # list the actions whose responses count
+    actions = [
+        action
+        for action in db.session.scalars(select(Action).order_by(Action.number))
+        if scope is None or action.number in scope
+    ]
     return render_template(
         "results/pillars.html",
         form=form,
@@ -135,7 +151,7 @@ def pillars():
         scores=scores,
         actions_by_pillar={g.key: [a for a in actions if a.pillar.key == g.key] for g in bd.groups},
         chart=presenters.facade(
-            scores, bd, kinds, _("The Greek facade: themes by pillar and step")
+            scores, bd, kinds, _("The Greek facade: themes by pillar and step"), _audience()
         ),
         legend=presenters.charts.scale_legend(_("Colour scale")),
     )
@@ -149,16 +165,14 @@ def theme(key: str):
         abort(404)
     form = _filter_form()
     filters = form.filters()
-    scope = _scope()
     cache = results_cache()
     scores, breakdowns = aggregation.figures(
         db.session, filters, aggregation.DIMENSIONS, _lang(), theme_ids=[info.id], cache=cache
     )
-    breakdowns["action"] = only_actions(breakdowns["action"], scope)
     page = page_number()
     total_quotes, quotes = evidence.quotes(
         db.session,
-        filters.restricted_to(scope),
+        filters,
         key,
         _lang(),
         limit=QUOTES_PER_PAGE,
@@ -174,20 +188,19 @@ def theme(key: str):
         theme=info,
         stat=stat,
         feeds=presenters.feeds_by_action(
-            evidence.provenance(
-                db.session, filters.restricted_to(scope), info.id, _lang(), cache=cache
-            ),
+            evidence.provenance(db.session, filters, info.id, _lang(), cache=cache),
             {a.number: a.text("short_title", _lang()) for a in db.session.scalars(select(Action))},
         ),
         themes=aggregation.themes(db.session, _lang()),
         bins=bins,
-        histogram=presenters.histogram(bins, _("How the responses' scores are spread")),
-        breakdowns=presenters.theme_breakdowns(breakdowns, info),
+        histogram=presenters.histogram(
+            bins, _("How the responses' scores are spread"), filters.audience
+        ),
+        breakdowns=presenters.theme_breakdowns(breakdowns, info, filters.audience),
         quotes=quotes,
         total_quotes=total_quotes,
         page=page,
         pages=max(1, -(-total_quotes // QUOTES_PER_PAGE)),
-        scoped=scope is not None,
     )
 
 
@@ -262,15 +275,16 @@ def question(question_id: int):
 @role_required(*READERS)
 def report():
     form = _filter_form()
-    result = build_report(db.session, form.filters(), _scope(), _lang(), cache=results_cache())
+    result = build_report(db.session, form.filters(), _lang(), cache=results_cache())
     return render_template(
         "results/report.html",
         form=form,
         args=form.query_args(),
         report=result,
         generated=datetime.now(UTC),
-        chart=presenters.theme_bars(result.scores, _("Theme scores, 0 to 100, with 95% intervals")),
-        scoped=_scope() is not None,
+        chart=presenters.theme_bars(
+            result.scores, _("Theme scores, 0 to 100, with 95% intervals"), _audience()
+        ),
     )
 
 
@@ -278,7 +292,7 @@ def report():
 @role_required(*READERS)
 def report_csv():
     form = _filter_form()
-    result = build_report(db.session, form.filters(), _scope(), _lang(), cache=results_cache())
+    result = build_report(db.session, form.filters(), _lang(), cache=results_cache())
     body = results_export.to_csv(
         results_export.figure_rows(result.scores, [result.by_action, result.by_perspective])
     )

@@ -8,13 +8,18 @@ responses (and the actions, organisations... the filters and breakdowns need), t
 deviation, portable on SQLite and PostgreSQL). ``response_scores`` selects the counted
 scores for any filters; ``grouped_scores_query`` groups them by any dimensions in one
 statement. Services take a SQLAlchemy session (or connection) and never commit.
+
+Every figure is for an audience (``Filters.audience``, required: ``authz.results_audience``
+decides it): its scope is a WHERE condition of every query (``filter_conditions``), and
+the cells it may not see are hidden before any figure leaves this module
+(``app.services.disclosure``).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -49,7 +54,9 @@ from ..models import (
     SizeBand,
     Theme,
 )
+from . import disclosure
 from .days import within_days
+from .disclosure import Audience, Count
 from .scoring import T_SCORES
 
 Z_95 = 1.959963984540054  # two-sided 95 % quantile of the normal distribution
@@ -83,8 +90,11 @@ T_VERSIONS = QuestionnaireVersion.__table__
 
 @dataclass(frozen=True)
 class Filters:
-    """Which responses count. Empty tuples mean "all"; dates are inclusive UTC days."""
+    """Which responses count, for whom. ``audience`` is required: whose responses may
+    count at all (its scope) and which cells must be hidden. Empty tuples mean "all";
+    dates are inclusive UTC days."""
 
+    audience: Audience
     include_submitted: bool = False  # accepted only by default
     actions: tuple[int, ...] = ()
     perspectives: tuple[str, ...] = ()
@@ -101,13 +111,15 @@ class Filters:
             return (ResponseState.ACCEPTED.value, ResponseState.SUBMITTED.value)
         return (ResponseState.ACCEPTED.value,)
 
-    def restricted_to(self, actions: Iterable[int] | None) -> Filters:
-        """These filters within ``actions`` (None: no restriction)."""
-        if actions is None:
-            return self
-        allowed = tuple(sorted(set(actions)))
-        wanted = tuple(n for n in self.actions if n in allowed) if self.actions else allowed
-        return replace(self, actions=wanted or (-1,))  # (-1,): nothing at all
+    def counted_actions(self) -> tuple[int, ...] | None:
+        """The actions whose responses count: those asked for (``actions``) within the
+        audience's scope; None: every action."""
+        scope = self.audience.actions
+        if scope is None:
+            return self.actions or None
+        if not self.actions:
+            return tuple(sorted(scope))
+        return tuple(n for n in self.actions if n in scope)
 
 
 class ResponseFrom:
@@ -160,11 +172,13 @@ def _dimension(by: str) -> tuple[str, ColumnElement[Any]]:
 
 
 def filter_conditions(filters: Filters, joins: ResponseFrom) -> list[ColumnElement[bool]]:
-    """WHERE conditions on responses for ``filters``; adds the joins they need."""
+    """WHERE conditions on responses for ``filters`` (the audience's scope first); adds
+    the joins they need."""
     where: list[ColumnElement[bool]] = [T_RESPONSES.c.state.in_(filters.states)]
-    if filters.actions:
+    actions = filters.counted_actions()
+    if actions is not None:
         joins.need("action")
-        where.append(T_ACTIONS.c.number.in_(filters.actions))
+        where.append(T_ACTIONS.c.number.in_(actions))
     if filters.perspectives:
         joins.need("perspective")
         where.append(T_PERSPECTIVES.c.key.in_(filters.perspectives))
@@ -191,23 +205,25 @@ OVERALL = "overall"  # the "dimension" of the ungrouped figures
 
 
 def _counted(
-    filters: Filters, theme_ids: Sequence[int] | None, by: str | None = None
-) -> tuple[FromClause, list[ColumnElement[bool]], ColumnElement[Any] | None]:
-    """FROM stored scores JOIN responses (+ the joins the filters and ``by`` need), the
-    WHERE conditions of ``filters``, and the column ``by`` groups on (None: no grouping)."""
+    filters: Filters, theme_ids: Sequence[int] | None, by: Sequence[str] = ()
+) -> tuple[FromClause, list[ColumnElement[bool]], list[ColumnElement[Any]]]:
+    """FROM stored scores JOIN responses (+ the joins the filters and the dimensions
+    ``by`` need), the WHERE conditions of ``filters``, and the columns ``by`` group on."""
     joins = ResponseFrom(T_SCORES.join(T_RESPONSES, T_RESPONSES.c.id == T_SCORES.c.response_id))
     where = filter_conditions(filters, joins)
     if theme_ids is not None:
         where.append(T_SCORES.c.theme_id.in_(list(theme_ids)) if theme_ids else false())
-    column = None
-    if by is not None:
-        join, column = _dimension(by)
+    columns = []
+    for dimension in by:
+        join, column = _dimension(dimension)
         joins.need(join)
-    return joins.clause, where, column
+        columns.append(column)
+    return joins.clause, where, columns
 
 
 def response_scores(filters: Filters, theme_ids: Sequence[int] | None = None) -> Select[Any]:
-    """SELECT response_id, theme_id, s: each counted response's theme scores s(r, t).
+    """SELECT response_id, theme_id, s, organisation_id: each counted response's theme
+    scores s(r, t).
 
     One row per response and theme where s(r, t) is defined (at least one valued answer
     weighted to t), read from the stored scores.
@@ -218,6 +234,7 @@ def response_scores(filters: Filters, theme_ids: Sequence[int] | None = None) ->
             T_SCORES.c.response_id.label("response_id"),
             T_SCORES.c.theme_id.label("theme_id"),
             T_SCORES.c.score.label("s"),
+            T_RESPONSES.c.organisation_id.label("organisation_id"),
         )
         .select_from(clause)
         .where(*where)
@@ -250,9 +267,9 @@ def grouped_scores_query(
     dimensions: Sequence[str | None] = (None,),
     theme_ids: Sequence[int] | None = None,
 ) -> CompoundSelect[Any] | Select[Any]:
-    """SELECT dim, theme_id, grp, n, mean, variance for each dimension asked (None: the
-    overall figures), in one statement: the counted stored scores s(r, t) grouped by theme
-    and group, the groupings joined with UNION ALL.
+    """SELECT dim, theme_id, grp, n, mean, variance [, orgs] for each dimension asked
+    (None: the overall figures), in one statement: the counted stored scores s(r, t)
+    grouped by theme and group, the groupings joined with UNION ALL.
 
     With a dimension of ``BY_QUESTIONNAIRE`` asked, the scores are summed once per theme
     and questionnaire (count, sum, sum of squares: a CTE), and the overall figures and
@@ -260,10 +277,15 @@ def grouped_scores_query(
     questionnaire). Other dimensions group the scores directly. The variance comes from
     the sum and the sum of squares (portable SQL; the square root is taken in Python, as
     SQLite may lack SQRT).
+
+    When the audience hides small cells, every grouping also counts its distinct
+    organisations (``orgs``), which partial sums cannot give: see ``_with_organisations``.
     """
     for by in dimensions:
         if by is not None and by not in DIMENSIONS:
             raise ValueError(f"unknown breakdown {by!r}: use one of {', '.join(DIMENSIONS)}")
+    if filters.audience.suppresses:
+        return _with_organisations(filters, dimensions, theme_ids)
     s = T_SCORES.c.score
     shared = None
     if any(by in BY_QUESTIONNAIRE for by in dimensions):
@@ -303,7 +325,8 @@ def grouped_scores_query(
                 ).group_by(shared.c.theme_id, column)
             )
             continue
-        clause, where, column = _counted(filters, theme_ids, by)
+        clause, where, columns = _counted(filters, theme_ids, [by] if by else [])
+        column = columns[0] if columns else None
         if column is None:
             group, grouping = literal("", String()), [T_SCORES.c.theme_id]
         else:
@@ -313,6 +336,48 @@ def grouped_scores_query(
             .select_from(clause)
             .where(*where)
             .group_by(*grouping)
+        )
+    return parts[0] if len(parts) == 1 else union_all(*parts)
+
+
+def _with_organisations(
+    filters: Filters, dimensions: Sequence[str | None], theme_ids: Sequence[int] | None
+) -> CompoundSelect[Any] | Select[Any]:
+    """``grouped_scores_query`` with ``orgs``, the distinct organisations behind each
+    group's scores (what disclosure control counts: an organisation answering several
+    actions gives several responses). The counted scores, with their organisation and
+    every group asked, are read once into a CTE (the audience's scope: a fraction of the
+    data; a CTE used more than once is materialised by SQLite and PostgreSQL), which each
+    grouping reads."""
+    asked = list(dict.fromkeys(by for by in dimensions if by is not None))
+    clause, where, groups = _counted(filters, theme_ids, asked)
+    counted = (
+        select(
+            T_SCORES.c.theme_id.label("theme_id"),
+            T_SCORES.c.score.label("s"),
+            T_RESPONSES.c.organisation_id.label("org"),
+            *[cast(c, String()).label(f"by_{by}") for by, c in zip(asked, groups, strict=True)],
+        )
+        .select_from(clause)
+        .where(*where)
+        .cte("counted")
+    )
+    s = counted.c.s
+    figures = (
+        *_moments(func.count(s), func.sum(s), func.sum(s * s)),
+        func.count(counted.c.org.distinct()).label("orgs"),
+    )
+    parts = []
+    for by in dimensions:
+        group = literal("", String()) if by is None else counted.c[f"by_{by}"]
+        grouping = [counted.c.theme_id] + ([] if by is None else [group])
+        parts.append(
+            select(
+                literal(by or OVERALL, String()).label("dim"),
+                counted.c.theme_id,
+                group.label("grp"),
+                *figures,
+            ).group_by(*grouping)
         )
     return parts[0] if len(parts) == 1 else union_all(*parts)
 
@@ -338,7 +403,8 @@ def run(session: Any, stmt: Any, cache: Any = None) -> list[Any]:
 class Stat:
     """A group's theme score on the 0..100 scale: mean of s(r, t), n, sd and 95 % CI.
 
-    ``score`` is None when n == 0; ``sd`` and the interval are None when n < 2.
+    ``score`` is None when n == 0; ``sd`` and the interval are None when n < 2. A
+    suppressed cell (disclosure control) carries no figure at all: n 0, the rest None.
     """
 
     n: int = 0
@@ -346,6 +412,13 @@ class Stat:
     sd: float | None = None
     ci_low: float | None = None
     ci_high: float | None = None
+    suppressed: bool = False
+
+    @classmethod
+    def hidden(cls) -> Stat:
+        """A suppressed cell: its figures are dropped here, so nothing downstream can
+        show them."""
+        return cls(suppressed=True)
 
     @classmethod
     def from_moments(cls, n: int, mean: float | None, variance: float | None) -> Stat:
@@ -365,15 +438,18 @@ class Stat:
         )
 
     def as_dict(self, digits: int = 1) -> dict[str, Any]:
+        """score, n, sd, ci_low, ci_high and suppressed (then every figure is None)."""
+
         def rounded(value: float | None) -> float | None:
             return None if value is None else round(value, digits)
 
         return {
             "score": rounded(self.score),
-            "n": self.n,
+            "n": None if self.suppressed else self.n,
             "sd": rounded(self.sd),
             "ci_low": rounded(self.ci_low),
             "ci_high": rounded(self.ci_high),
+            "suppressed": self.suppressed,
         }
 
 
@@ -412,7 +488,8 @@ class Breakdown:
         return [(g, self.cell(g.key, theme)) for g in self.groups]
 
     def ranked(self, theme: str, min_n: int = 2) -> list[tuple[Group, Stat]]:
-        """The groups with at least ``min_n`` responses, best score first."""
+        """The groups with at least ``min_n`` responses, best score first (suppressed
+        cells have no score: never ranked)."""
         rows = [(g, s) for g, s in self.for_theme(theme) if s.n >= min_n and s.score is not None]
         return sorted(rows, key=lambda row: (-(row[1].score or 0.0), row[0].key))
 
@@ -467,15 +544,22 @@ def figures(
     theme_ids: Sequence[int] | None = None,
     cache: Any = None,
 ) -> tuple[list[ThemeScore], dict[str, Breakdown]]:
-    """The overall theme scores and the breakdowns by ``dimensions``, in one query."""
+    """The overall theme scores and the breakdowns by ``dimensions``, in one query, with
+    the cells the audience may not see hidden (``hidden_cells``)."""
     infos = themes(session, lang)
     key_of = {t.id: t.key for t in infos}
-    asked: list[str | None] = ([None] if overall else []) + list(dimensions)
-    stmt = grouped_scores_query(filters, asked, theme_ids)
+    audience = filters.audience
+    # A breakdown's cells add up to the overall figures: suppression needs them.
+    asked: list[str | None] = ([None] if overall or audience.suppresses else []) + list(dimensions)
+    rows = run(session, grouped_scores_query(filters, asked, theme_ids), cache)
+    hidden = hidden_cells(rows, audience.min_orgs) if audience.suppresses else set()
     totals: dict[int, Stat] = {}
     cells: dict[str, dict[tuple[str, str], Stat]] = {d: {} for d in dimensions}
-    for row in run(session, stmt, cache):
-        stat = Stat.from_moments(row.n, row.mean, row.variance)
+    for row in rows:
+        if (row.dim, row.grp, row.theme_id) in hidden:
+            stat = Stat.hidden()
+        else:
+            stat = Stat.from_moments(row.n, row.mean, row.variance)
         if row.dim == OVERALL:
             totals[row.theme_id] = stat
         else:
@@ -487,6 +571,26 @@ def figures(
         groups = list_groups(session, by, lang, present, filters)
         result[by] = Breakdown(by=by, groups=groups, themes=infos, cells=cells[by])
     return scores, result
+
+
+def hidden_cells(rows: Iterable[Any], min_orgs: int) -> set[tuple[str, str, int]]:
+    """The (dim, grp, theme_id) cells of ``grouped_scores_query`` rows (with ``orgs``) to
+    hide: per theme, each dimension's groups add up to the overall figures, one line
+    each (``disclosure.suppress``)."""
+    per_theme: dict[int, dict[tuple[str, str, int], Count]] = {}
+    for row in rows:
+        key = (row.dim, row.grp, row.theme_id)
+        per_theme.setdefault(row.theme_id, {})[key] = Count(int(row.n), int(row.orgs))
+    hidden: set[tuple[str, str, int]] = set()
+    for theme_id, cells in per_theme.items():
+        by_dim: dict[str, list[tuple[str, str, int]]] = {}
+        for key in cells:
+            if key[0] != OVERALL:
+                by_dim.setdefault(key[0], []).append(key)
+        total = (OVERALL, "", theme_id)
+        lines = [(total, parts) for parts in by_dim.values()]
+        hidden |= disclosure.suppress(cells, lines, min_orgs)
+    return hidden
 
 
 def group_key(value: Any) -> str:
@@ -512,7 +616,8 @@ def list_groups(
     present = set(present)
     if by == "action":
         actions = session.scalars(select(Action).order_by(Action.number)).all()
-        wanted = set(filters.actions) if filters and filters.actions else None
+        counted = filters.counted_actions() if filters else None
+        wanted = None if counted is None else set(counted)
         return [
             Group(str(a.number), f"{a.number}. {a.text('short_title', lang)}", f"A{a.number}")
             for a in actions
@@ -552,7 +657,8 @@ def list_groups(
 class Bin:
     low: float  # 0..100
     high: float
-    count: int
+    count: int  # 0 when suppressed
+    suppressed: bool = False
 
     @property
     def label(self) -> str:
@@ -563,12 +669,33 @@ def distribution(
     session: Any, filters: Filters, theme_id: int, bins: int = 10, cache: Any = None
 ) -> list[Bin]:
     """Histogram of the responses' scores s(r, t): ``bins`` equal bins over 0..100, the
-    last one closed ([90, 100]). Binned in SQL with a CASE (portable, no FLOOR)."""
+    last one closed ([90, 100]). Binned in SQL with a CASE (portable, no FLOOR). When the
+    audience hides small cells, the bins (which add up to the theme's n) go through
+    disclosure control like any breakdown."""
     scores = response_scores(filters, theme_ids=[theme_id]).cte("counted_scores")
     index = case(
         *[(scores.c.s < (k + 1) / bins, k) for k in range(bins - 1)],
         else_=bins - 1,
     ).label("bin")
-    counts = {k: n for k, n in run(session, select(index, func.count()).group_by(index), cache)}
+    suppresses = filters.audience.suppresses
+    if not suppresses:
+        rows = run(session, select(index, func.count()).group_by(index), cache)
+        counts = {k: int(n) for k, n in rows}
+        hidden: set[int] = set()
+    else:
+        orgs = func.count(scores.c.organisation_id.distinct())
+        stmt = union_all(
+            select(index, func.count(), orgs).group_by(index),
+            select(literal(-1), func.count(), orgs),  # the total the bins add up to
+        )
+        rows = run(session, stmt, cache)
+        counts = {k: int(n) for k, n, _ in rows}
+        cells = {k: Count(int(n), int(o)) for k, n, o in rows}
+        hidden = disclosure.suppress(cells, [(-1, list(range(bins)))], filters.audience.min_orgs)
     width = 100 / bins
-    return [Bin(k * width, (k + 1) * width, int(counts.get(k, 0))) for k in range(bins)]
+    return [
+        Bin(k * width, (k + 1) * width, 0, True)
+        if k in hidden
+        else Bin(k * width, (k + 1) * width, counts.get(k, 0))
+        for k in range(bins)
+    ]

@@ -1,10 +1,15 @@
 """The evidence behind a theme score: which questions feed it (provenance), the
 anonymous answers to a question, quotes, and response counts. Same filters as
-``app.services.aggregation`` (whose FROM-clause builder these queries reuse)."""
+``app.services.aggregation`` (whose FROM-clause builder these queries reuse), so the
+same audience scope: only the responses to the actions the reader may see.
+
+Disclosure control (small cells hidden) applies to the figures about groups of
+organisations (``aggregation``). What is here is question-level detail of the actions
+in scope, shown only to those who may read those responses one by one (admins,
+coordinators, the actions' leaders): it is not suppressed (docs/scoring.md)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,6 +30,7 @@ from .aggregation import (
     group_key,
     run,
 )
+from .disclosure import Audience
 from .i18n import pick
 from .scoring import T_ANSWERS, T_WEIGHTS, valued, weighted_answers
 
@@ -44,9 +50,12 @@ class FeedRow:
     item_label: str
     qtype: str
     weight: float
-    n: int  # valued answers counted
+    n: int  # valued answers counted (0 when suppressed)
     mean: float | None  # 0..100
-    share: float  # this row's part of the theme's total weight over counted answers, 0..1
+    # This row's part of the theme's total weight over counted answers, 0..1; None for
+    # an audience with disclosure control (a share gives n away from the others).
+    share: float | None
+    suppressed: bool = False  # answered by too few organisations for the audience
 
 
 def provenance(
@@ -55,7 +64,12 @@ def provenance(
     """Which actions and questions feed a theme: weights, mean values and n. In SQL: the
     counted valued answers weighted to the theme (the same join and values as the
     theme scores, ``scoring.weighted_answers``), GROUP BY question and item, then
-    theme_weights LEFT JOIN those per-question figures (so unanswered questions show)."""
+    theme_weights LEFT JOIN those per-question figures (so unanswered questions show).
+
+    For an audience with disclosure control, a question answered by too few
+    organisations shows no figure, and no share of weight is given (shares add up to
+    100 %, so they would give hidden answers away): with no total shown, nothing else
+    can be worked out."""
     joins = ResponseFrom(
         weighted_answers().join(T_RESPONSES, T_RESPONSES.c.id == T_ANSWERS.c.response_id)
     )
@@ -70,6 +84,7 @@ def provenance(
             T_ANSWERS.c.item,
             func.count(T_ANSWERS.c.score).label("n"),
             func.avg(T_ANSWERS.c.score).label("mean"),
+            func.count(T_RESPONSES.c.organisation_id.distinct()).label("orgs"),
         )
         .select_from(joins.clause)
         .where(*where)
@@ -92,6 +107,7 @@ def provenance(
             T_VERSIONS.c.status,
             func.coalesce(counted.c.n, 0).label("n"),
             counted.c.mean,
+            func.coalesce(counted.c.orgs, 0).label("orgs"),
         )
         .select_from(
             weights.outerjoin(
@@ -104,11 +120,13 @@ def provenance(
         )
         .where(T_WEIGHTS.c.theme_id == theme_id)
     )
-    if filters.actions:
-        stmt = stmt.where(T_ACTIONS.c.number.in_(filters.actions))
+    actions = filters.counted_actions()  # the questions of the actions in scope only
+    if actions is not None:
+        stmt = stmt.where(T_ACTIONS.c.number.in_(actions))
     rows = [r for r in run(session, stmt, cache) if r.n or r.status == "published"]
     specs = _question_specs(session, {r.question_id for r in rows})
     mass = sum(r.weight * r.n for r in rows) or 1.0
+    min_orgs = filters.audience.min_orgs if filters.audience.suppresses else 0
     result = []
     for r in rows:
         code, position, spec = specs[r.question_id]
@@ -116,6 +134,7 @@ def provenance(
         if r.item:
             item = next((i for i in spec.get("items", []) if i["code"] == r.item), None)
             item_label = _text(item["label"], lang) if item else r.item
+        hidden = 0 < r.orgs < min_orgs
         result.append(
             FeedRow(
                 question_id=r.question_id,
@@ -127,9 +146,10 @@ def provenance(
                 item_label=item_label,
                 qtype=spec.get("type", ""),
                 weight=float(r.weight),
-                n=int(r.n),
-                mean=None if r.mean is None else 100 * float(r.mean),
-                share=r.weight * r.n / mass,
+                n=0 if hidden else int(r.n),
+                mean=None if hidden or r.mean is None else 100 * float(r.mean),
+                share=None if min_orgs else r.weight * r.n / mass,
+                suppressed=hidden,
             )
         )
     order = {r.question_id: specs[r.question_id][1] for r in rows}
@@ -388,9 +408,10 @@ class CountRow:
 
 
 def response_counts(
-    session: Any, actions: Iterable[int] | None = None, lang: str = "en", cache: Any = None
+    session: Any, audience: Audience, lang: str = "en", cache: Any = None
 ) -> list[CountRow]:
-    """Responses per action and state (every state), for ``actions`` (None: all)."""
+    """Responses per action and state (every state), for the actions in the audience's
+    scope."""
     stmt = (
         select(T_ACTIONS.c.number, T_RESPONSES.c.state, func.count())
         .select_from(
@@ -404,7 +425,7 @@ def response_counts(
     counts: dict[int, dict[str, int]] = {}
     for number, state, count in run(session, stmt, cache):
         counts.setdefault(number, {})[group_key(state)] = int(count)
-    wanted = None if actions is None else set(actions)
+    wanted = audience.actions
     rows = []
     for action in session.scalars(select(Action).order_by(Action.number)):
         if wanted is not None and action.number not in wanted:
@@ -414,11 +435,21 @@ def response_counts(
     return rows
 
 
-def countries_with_responses(session: Any, cache: Any = None) -> list[str]:
-    """Countries of organisations that gave at least one response (for filter choices)."""
+def countries_with_responses(session: Any, audience: Audience, cache: Any = None) -> list[str]:
+    """Countries of organisations that gave at least one response to an action in the
+    audience's scope (for filter choices)."""
+    responding = select(T_RESPONSES.c.organisation_id)
+    if audience.actions is not None:
+        responding = responding.join(
+            T_QUESTIONNAIRES, T_QUESTIONNAIRES.c.id == T_RESPONSES.c.questionnaire_id
+        ).where(
+            T_QUESTIONNAIRES.c.action_id.in_(
+                select(T_ACTIONS.c.id).where(T_ACTIONS.c.number.in_(sorted(audience.actions)))
+            )
+        )
     stmt = (
         select(T_ORGANISATIONS.c.country)
-        .where(T_ORGANISATIONS.c.id.in_(select(T_RESPONSES.c.organisation_id).distinct()))
+        .where(T_ORGANISATIONS.c.id.in_(responding.distinct()))
         .distinct()
         .order_by(T_ORGANISATIONS.c.country)
     )

@@ -3,8 +3,7 @@ the strongest and weakest actions and perspectives, and a few quotes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from .aggregation import Breakdown, Filters, Group, Stat, ThemeInfo, ThemeScore, figures
@@ -40,31 +39,12 @@ def _ends(ranked: list[tuple[Group, Stat]], size: int) -> tuple[list, list]:
     return ranked[:k], ranked[-k:][::-1]
 
 
-def only_actions(bd: Breakdown, actions: Iterable[int] | None) -> Breakdown:
-    """The breakdown by action limited to ``actions`` (None: all)."""
-    if actions is None:
-        return bd
-    keep = {str(n) for n in actions}
-    return replace(
-        bd,
-        groups=[g for g in bd.groups if g.key in keep],
-        cells={k: v for k, v in bd.cells.items() if k[0] in keep},
-    )
-
-
-def build_report(
-    session: Any,
-    filters: Filters,
-    actions: Iterable[int] | None = None,
-    lang: str = "en",
-    cache: Any = None,
-) -> Report:
-    """The report's figures. ``actions``: the actions whose detail may be shown (None:
-    all); the theme scores and perspectives always cover every action."""
+def build_report(session: Any, filters: Filters, lang: str = "en", cache: Any = None) -> Report:
+    """The report's figures, for the filters' audience: the responses in its scope only,
+    the cells it may not see hidden (never ranked)."""
     scores, breakdowns = figures(session, filters, ("action", "perspective"), lang, cache=cache)
-    by_action = only_actions(breakdowns["action"], actions)
+    by_action = breakdowns["action"]
     by_perspective = breakdowns["perspective"]
-    quote_filters = filters.restricted_to(actions)
     themes = []
     for item in scores:
         key = item.theme.key
@@ -78,7 +58,7 @@ def build_report(
                 weakest_actions=weakest,
                 strongest_perspective=best[0] if best else None,
                 weakest_perspective=worst[0] if worst else None,
-                quotes=selected_quotes(session, quote_filters, key, lang, cache=cache),
+                quotes=selected_quotes(session, filters, key, lang, cache=cache),
             )
         )
     return Report(themes, scores, by_action, by_perspective)

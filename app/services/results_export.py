@@ -21,6 +21,7 @@ CSV_HEADER = [
     "sd",
     "ci_low",
     "ci_high",
+    "suppressed",  # true: the figures are hidden (disclosure control) and left empty
 ]
 
 
@@ -31,9 +32,8 @@ def to_csv(rows: Iterable[Sequence[Any]]) -> str:
 
 def _stat_cells(stat: Stat) -> list[Any]:
     figures = stat.as_dict()
-    return [
-        "" if figures[k] is None else figures[k] for k in ("score", "n", "sd", "ci_low", "ci_high")
-    ]
+    values = ["" if figures[k] is None else figures[k] for k in CSV_HEADER[5:-1]]
+    return [*values, "true" if stat.suppressed else "false"]
 
 
 def figure_rows(scores: Sequence[ThemeScore], breakdowns: Sequence[Breakdown]) -> list[list[Any]]:
@@ -53,8 +53,9 @@ def figure_rows(scores: Sequence[ThemeScore], breakdowns: Sequence[Breakdown]) -
 def figures_json(
     scores: Sequence[ThemeScore], breakdowns: Sequence[Breakdown]
 ) -> list[dict[str, Any]]:
-    """One object per theme: key, title, score, n, sd, ci_low, ci_high, and per breakdown
-    (``by_action``, ``by_country``, ...) a list of the same per group."""
+    """One object per theme: key, title, score, n, sd, ci_low, ci_high, suppressed, and
+    per breakdown (``by_action``, ``by_country``, ...) a list of the same per group. A
+    suppressed cell has every figure null."""
     result = []
     for item in scores:
         entry: dict[str, Any] = {"key": item.theme.key, "title": item.theme.title}
@@ -72,12 +73,17 @@ def _fmt(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
 
 
-def figures_table(scores: Sequence[ThemeScore], breakdowns: Sequence[Breakdown]) -> str:
-    """A plain-text table for the terminal."""
+def figures_table(
+    scores: Sequence[ThemeScore], breakdowns: Sequence[Breakdown], hidden: str = "hidden"
+) -> str:
+    """A plain-text table for the terminal; ``hidden`` stands for a suppressed cell's
+    figures (e.g. "fewer than 3")."""
     head = f"{'':<46} {'score':>6} {'n':>7} {'sd':>6}  {'95% CI':<13}"
     lines = [head, "-" * len(head)]
 
     def line(label: str, stat: Stat) -> str:
+        if stat.suppressed:
+            return f"{label[:46]:<46} {hidden}"
         ci = f"{_fmt(stat.ci_low)}–{_fmt(stat.ci_high)}" if stat.ci_low is not None else "–"
         return f"{label[:46]:<46} {_fmt(stat.score):>6} {stat.n:>7} {_fmt(stat.sd):>6}  {ci:<13}"
 
@@ -86,6 +92,6 @@ def figures_table(scores: Sequence[ThemeScore], breakdowns: Sequence[Breakdown])
         for bd in breakdowns:
             lines.append(f"  by {DIMENSION_LABELS[bd.by].lower()}:")
             for group, stat in bd.for_theme(item.theme.key):
-                if stat.n:
+                if stat.n or stat.suppressed:
                     lines.append(line(f"    {group.label}", stat))
     return "\n".join(lines)
