@@ -30,7 +30,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
-from app import create_app
+from app import background, create_app
 from app.extensions import db as _db
 from app.extensions import limiter
 from app.models import Action, Organisation, OrgKind, Role, SizeBand, User, utcnow
@@ -96,6 +96,7 @@ def app(tmp_path) -> Iterator[Flask]:
         _db.session.commit()
         limiter.reset()
         yield app
+        assert background.wait(), "background work still running at the end of the test"
         _db.session.remove()
         _db.engine.dispose()
 

@@ -105,8 +105,15 @@ def test_production_config_refuses_without_secret_and_database(monkeypatch):
 def test_production_config_starts_when_configured(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/prod.db")
-    app = create_app(ProductionConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/prod.db")
+    monkeypatch.setenv("PUBLIC_URL", "https://tympanum.example.eu/")
+    app = create_app(
+        ProductionConfig,
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/prod.db",
+        PUBLIC_URL="https://tympanum.example.eu/",  # the class read the environment at import
+    )
     assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["PUBLIC_URL"] == "https://tympanum.example.eu"
+    assert app.config["TRUSTED_HOSTS"] == ["tympanum.example.eu"]  # no loopback names
 
 
 def test_sqlite_pragmas(tmp_path):

@@ -2,8 +2,10 @@
 
 Routes are discovered from the URL map, so a new form is fuzzed without anyone having to
 remember it. Values: very long strings, every Unicode plane, NUL bytes, wrong types,
-unknown and duplicated fields, missing fields. HOSTILE_EXAMPLES sets the number of
-generated requests in all (2,000 by default; .ci/run sets 10,000 for each database).
+unknown and duplicated fields, missing fields; and headers naming another host (Host,
+X-Forwarded-Host, Forwarded), which must never end up in a page or a redirect.
+HOSTILE_EXAMPLES sets the number of generated requests in all (2,000 by default;
+.ci/run sets 10,000 for each database).
 """
 
 from __future__ import annotations
@@ -16,10 +18,27 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
+from werkzeug.routing import IntegerConverter
 
 TOTAL_EXAMPLES = int(os.environ.get("HOSTILE_EXAMPLES", "2000"))
 _NAME_RE = re.compile(r'name="([^"]+)"')
-SKIP = {"static", "auth.logout"}
+# Logging out (one session or all) would leave the rest of a run anonymous.
+SKIP = {"static", "auth.logout", "account.end_session", "account.end_all_sessions"}
+EVIL = "evil.example"
+# Mostly none: the other hostile values need the request to reach the views.
+hostile_headers = st.sampled_from(
+    [
+        {},
+        {},
+        {},
+        {},
+        {"Host": EVIL},
+        {"Host": f"localhost.{EVIL}"},
+        {"X-Forwarded-Host": EVIL},
+        {"Forwarded": f"host={EVIL};proto=https"},
+        {"X-Forwarded-Host": EVIL, "X-Forwarded-Proto": "https", "X-Forwarded-Port": "443"},
+    ]
+)
 
 hostile_text = st.one_of(
     st.text(st.characters(exclude_categories=("Cs",)), max_size=40),
@@ -88,6 +107,7 @@ def fuzz(app, client, data, methods, token):
     rules = list(routes(app, methods))
     rule = data.draw(st.sampled_from(rules))
     url = build_url(rule, data)
+    headers = data.draw(hostile_headers)
     if "POST" in rule.methods and "POST" in methods:
         names = fields_of(client, url) or ["field"]
         chosen = data.draw(
@@ -95,7 +115,7 @@ def fuzz(app, client, data, methods, token):
         )
         form = [(name, data.draw(hostile_text)) for name in chosen]  # duplicates allowed
         form.append(("csrf_token", token))
-        response = client.post(url, data=MultiDict(form))
+        response = client.post(url, data=MultiDict(form), headers=headers)
     else:
         query = data.draw(
             st.dictionaries(
@@ -104,8 +124,17 @@ def fuzz(app, client, data, methods, token):
                 max_size=4,
             )
         )
-        response = client.get(url, query_string=query)
+        response = client.get(url, query_string=query, headers=headers)
     assert response.status_code < 500, (rule.rule, url, response.status_code)
+    assert_no_foreign_host(response, (rule.rule, url, headers))
+    if "Host" in headers:
+        assert response.status_code == 400, (rule.rule, url, headers, response.status_code)
+
+
+def assert_no_foreign_host(response, where) -> None:
+    """A host the client named is never written into a link, a redirect or a page."""
+    assert EVIL not in response.headers.get("Location", ""), where
+    assert EVIL.encode() not in response.get_data(), where
 
 
 def _examples(share: float) -> int:
@@ -155,3 +184,51 @@ def test_any_page_number_shows_a_page(client, login_as, url, page):
     login_as("admin")
     response = client.get(url, query_string={"page": page})
     assert response.status_code == 200, (url, page, response.status_code)
+
+
+def example_url(rule) -> str:
+    """``rule`` with every argument filled in (ids 1, other values "x")."""
+    url = rule.rule
+    for name, converter in rule._converters.items():
+        value = "1" if isinstance(converter, IntegerConverter) else "x"
+        url = re.sub(rf"<(?:[a-z]+:)?{name}>", value, url)
+    return url
+
+
+@pytest.mark.parametrize("host", [EVIL, f"{EVIL}:443", f"localhost.{EVIL}", ""])
+def test_every_route_refuses_a_foreign_host(app, client, host):
+    """Reset-link poisoning (security issue 14): a request naming a host the site does not
+    answer to gets the 400 page on every route, whatever its method, and nothing it
+    names comes back."""
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            url = example_url(rule)
+            response = client.open(url, method=method, headers={"Host": host})
+            assert response.status_code == 400, (method, url, response.status_code)
+            if host:
+                assert_no_foreign_host(response, (method, url))
+
+
+def test_no_route_follows_x_forwarded_host_behind_a_proxy(app, users, login_as):
+    """Behind a trusted proxy (TRUSTED_PROXIES=1) X-Forwarded-Host is the client's, passed
+    on: no page or redirect, logged in or not, may point at the host it names."""
+    from app import create_app
+    from config import TestingConfig
+    from tests.conftest import Client, login
+
+    behind = create_app(
+        TestingConfig,
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+        TRUSTED_PROXIES=1,
+    )
+    behind.test_client_class = Client
+    forged = {"X-Forwarded-Host": EVIL, "X-Forwarded-Proto": "https", "X-Forwarded-Port": "443"}
+    for who in (None, "admin"):
+        client = behind.test_client()
+        if who:
+            assert login(client, users[who].email).status_code == 302
+        for rule in routes(behind, {"GET"}):
+            url = example_url(rule)
+            response = client.get(url, headers=forged)
+            assert response.status_code < 500, (url, response.status_code)
+            assert_no_foreign_host(response, (who, url))
