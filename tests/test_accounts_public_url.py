@@ -10,12 +10,14 @@ e-mail is built from PUBLIC_URL, whatever host the request named.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 
-from app import create_app
+from app import background, create_app
+from app.extensions import db
 from app.urls import external_url, normalise_public_url, trusted_hosts
 from config import TestingConfig
 from tests.conftest import Client, login
@@ -86,7 +88,7 @@ def test_a_trusted_alias_still_gets_links_on_the_public_url(app, client, users, 
 
 
 @pytest.fixture
-def proxied(app, mail_server) -> Flask:
+def proxied(app, mail_server) -> Iterator[Flask]:
     """The app as production runs it: behind one proxy, PUBLIC_URL on https, cookies
     secure, only the public host trusted (same database as ``app``)."""
     behind = create_app(
@@ -100,7 +102,10 @@ def proxied(app, mail_server) -> Flask:
         MAIL_PORT=app.config["MAIL_PORT"],
     )
     behind.test_client_class = Client
-    return behind
+    yield behind
+    assert background.wait()  # its work uses its pool too
+    with behind.app_context():
+        db.engine.dispose()  # its own pool: close it, or PostgreSQL connections leak
 
 
 def _through_proxy(forwarded_host: str, referer_host: str) -> dict[str, str]:

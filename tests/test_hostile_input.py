@@ -213,6 +213,7 @@ def test_no_route_follows_x_forwarded_host_behind_a_proxy(app, users, login_as):
     """Behind a trusted proxy (TRUSTED_PROXIES=1) X-Forwarded-Host is the client's, passed
     on: no page or redirect, logged in or not, may point at the host it names."""
     from app import create_app
+    from app.extensions import db
     from config import TestingConfig
     from tests.conftest import Client, login
 
@@ -223,12 +224,16 @@ def test_no_route_follows_x_forwarded_host_behind_a_proxy(app, users, login_as):
     )
     behind.test_client_class = Client
     forged = {"X-Forwarded-Host": EVIL, "X-Forwarded-Proto": "https", "X-Forwarded-Port": "443"}
-    for who in (None, "admin"):
-        client = behind.test_client()
-        if who:
-            assert login(client, users[who].email).status_code == 302
-        for rule in routes(behind, {"GET"}):
-            url = example_url(rule)
-            response = client.get(url, headers=forged)
-            assert response.status_code < 500, (url, response.status_code)
-            assert_no_foreign_host(response, (who, url))
+    try:
+        for who in (None, "admin"):
+            client = behind.test_client()
+            if who:
+                assert login(client, users[who].email).status_code == 302
+            for rule in routes(behind, {"GET"}):
+                url = example_url(rule)
+                response = client.get(url, headers=forged)
+                assert response.status_code < 500, (url, response.status_code)
+                assert_no_foreign_host(response, (who, url))
+    finally:
+        with behind.app_context():
+            db.engine.dispose()  # its own pool: close it, or PostgreSQL connections leak

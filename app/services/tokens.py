@@ -44,6 +44,9 @@ def issue(
     if purpose not in PURPOSES:
         raise ValueError(f"unknown token purpose {purpose!r}")
     now = now or utcnow()
+    # One issue at a time per user (PostgreSQL; SQLite writes one at a time anyway): two
+    # requests at once would each void the links before them and leave two alive.
+    session.execute(select(User.id).where(User.id == user.id).with_for_update())
     void(session, user, purpose, now)
     raw = secrets.token_urlsafe(32)
     session.add(
