@@ -6,6 +6,7 @@
 - ``client``: a test client whose ``post_form`` adds the CSRF token the way a browser does.
   Each request runs in its own app context (fresh ``g`` and database session, as in
   production); the test's own session is committed first, so the request sees its data.
+  POST answers are read and closed at once, which starts their background work.
 - ``db``: the SQLAlchemy handle, inside the app context.
 - ``users``: one account per role (see ``PEOPLE``), all with the password ``PASSWORD``,
   who have accepted the current privacy notice (so pages open without the consent step).
@@ -53,7 +54,14 @@ class Client(FlaskClient):
     def open(self, *args, **kwargs):
         _db.session.commit()  # end the test's transaction: the request is "another process"
         with self.application.app_context():
-            return super().open(*args, **kwargs)
+            response = super().open(*args, **kwargs)
+        if response.request.method == "POST":
+            # Read and close it, as a server does once it has sent it: that starts the
+            # work the request left for after its answer (app.background). GET answers
+            # stay open, so that downloads can be read as a stream.
+            response.get_data()
+            response.close()
+        return response
 
     def csrf_token(self, page: str = "/login") -> str:
         for url in (page, "/login", "/"):

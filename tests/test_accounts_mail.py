@@ -202,3 +202,19 @@ def test_background_work_of_a_failed_request_is_dropped(app, mail_server):
 
     assert app.test_client().get("/test-queue-then-fail").status_code == 500
     assert background.wait() and sent == []
+
+
+def test_background_work_starts_once_the_answer_is_closed(app):
+    """Not while the answer is still being sent: the server closes it when it has sent it."""
+    started = threading.Event()
+
+    @app.route("/test-queue")
+    def queue():
+        background.later(started.set)
+        return "queued"
+
+    response = app.test_client().get("/test-queue")
+    assert response.get_data(as_text=True) == "queued"
+    assert not started.wait(0.2)
+    response.close()
+    assert started.wait(5)
