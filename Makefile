@@ -63,7 +63,7 @@ run: install
 	$(FLASK) seed
 	$(FLASK) demo accounts
 	@echo "Serving Tympanum on http://$(HOST):$(PORT) (Ctrl-C to stop)"
-	$(FLASK) run --host $(HOST) --port $(PORT) --no-debugger --no-reload
+	HOST=$(HOST) PORT=$(PORT) $(FLASK) run --host $(HOST) --port $(PORT) --no-debugger --no-reload
 
 serve: install
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app

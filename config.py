@@ -27,8 +27,23 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _list(name: str) -> list[str] | None:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return None
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
 def default_database_url() -> str:
     return f"sqlite:///{INSTANCE_DIR / 'tympanum.db'}"
+
+
+def served_address() -> str:
+    """Where `make run` / `flask run` serves (HOST, PORT): development's public URL."""
+    host = os.environ.get("HOST", "127.0.0.1")
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 - a wildcard bind is reached on loopback
+        host = "127.0.0.1"
+    return f"http://{host}:{os.environ.get('PORT', '5000')}"
 
 
 class Config:
@@ -82,6 +97,13 @@ class Config:
 
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
+    # The address people use: every link in every e-mail, and every absolute URL, is built
+    # from it, never from the Host a request names. Production refuses to start without it.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL") or served_address()
+    # The host names requests may name (others get a 400 page): by default PUBLIC_URL's
+    # host, and outside production the loopback names too (``app.urls.trusted_hosts``).
+    TRUSTED_HOSTS = _list("TRUSTED_HOSTS")
+    TRUST_LOOPBACK_HOSTS = True
     # How long aggregated results may be reused while the data is unchanged (0: never).
     RESULTS_CACHE_SECONDS = _int("RESULTS_CACHE_SECONDS", 600)
     # Disclosure control: the fewest organisations a results cell shown to a leader may
@@ -102,6 +124,8 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105
     MAIL_SERVER = ""
+    PUBLIC_URL = "http://localhost"
+    TRUSTED_HOSTS = None
     WTF_CSRF_ENABLED = True
     SERVER_NAME = None
     LOG_LEVEL = "WARNING"
@@ -110,10 +134,12 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    TRUST_LOOPBACK_HOSTS = False
 
     @classmethod
     def check(cls) -> None:
-        """Refuse to start with the development secret or without a database URL."""
+        """Refuse to start with the development secret, without a database URL or without
+        the public address."""
         problems = []
         if not os.environ.get("SECRET_KEY") or os.environ["SECRET_KEY"] == DEV_SECRET:
             problems.append(
@@ -126,6 +152,11 @@ class ProductionConfig(Config):
             problems.append(
                 "DATABASE_URL is not set: set it to the PostgreSQL URL, e.g. "
                 "postgresql+psycopg://tympanum@db.example.org/tympanum"
+            )
+        if not os.environ.get("PUBLIC_URL"):
+            problems.append(
+                "PUBLIC_URL is not set: set it to the address people use, e.g. "
+                "https://tympanum.example.eu (every link in e-mails is built from it)"
             )
         problems += rate_limit_problems()
         if problems:

@@ -11,12 +11,11 @@ from typing import Any
 from flask import Flask, g, request, session
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config, ProductionConfig, config_from_env
 
+from . import background
 from .database import configure_engine, engine_options
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .services.i18n import N_
@@ -49,9 +48,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
         **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
     }
     _ensure_sqlite_directory(app.config["SQLALCHEMY_DATABASE_URI"])
-    if app.config.get("TRUSTED_PROXIES"):
-        n = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    _configure_public_address(app)
 
     from .logging_setup import configure_logging
 
@@ -75,6 +72,22 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
 
     register_cli(app)
     return app
+
+
+def _configure_public_address(app: Flask) -> None:
+    """PUBLIC_URL checked; only its host (or TRUSTED_HOSTS) may be named by requests;
+    proxies are trusted for the client's address and scheme, never for the host."""
+    from .urls import normalise_public_url, trusted_hosts
+
+    try:
+        app.config["PUBLIC_URL"] = normalise_public_url(app.config["PUBLIC_URL"])
+    except ValueError as error:
+        raise RuntimeError(str(error)) from None
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
+    if app.config.get("TRUSTED_PROXIES"):
+        n = app.config["TRUSTED_PROXIES"]
+        # No x_host: X-Forwarded-Host is the client's to choose (nginx passes it on).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0)  # type: ignore[method-assign]
 
 
 def _ensure_sqlite_directory(url: str) -> None:
@@ -180,6 +193,7 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     _install_fast_gettext(app)
+    background.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = N_("Please log in to see this page.")
@@ -187,25 +201,9 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
-    from . import models
+    from .auth.login_sessions import load_user
 
-    # Built once: every page loads its user.
-    user_with_organisation = (
-        select(models.User)
-        .options(joinedload(models.User.organisation))
-        .where(models.User.id == bindparam("id"))
-    )
-
-    @login_manager.user_loader
-    def load_user(user_id: str) -> models.User | None:
-        try:
-            raw_id, token = user_id.split(":", 1)
-            user = db.session.scalar(user_with_organisation, {"id": int(raw_id)})
-        except ValueError:
-            return None
-        if user is None or user.session_token != token or not user.active:
-            return None
-        return user
+    login_manager.user_loader(load_user)
 
     from .labels import ROLE_LABELS, label
 

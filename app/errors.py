@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from .extensions import db
 
@@ -94,14 +95,22 @@ def _text(value: object) -> str:
         return str(getattr(value, "_args", [value])[0])
 
 
-def _plain_page(status: int, title: str, message: str) -> str:
+def _plain_page(
+    status: int,
+    title: str,
+    message: str,
+    home: tuple[str, str] = ("/", "Home"),
+    lang: str = "en",
+) -> str:
     request_id = escape(g.get("request_id", ""))
+    href, text = home
     return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f'<!doctype html><html lang="{escape(lang)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)} - Tympanum</title></head><body>"
         f"<main><p>Error {status}</p><h1>{escape(title)}</h1><p>{escape(message)}</p>"
-        f'<p>Request id: <code>{request_id}</code></p><p><a href="/">Home</a></p></main>'
+        f"<p>Request id: <code>{request_id}</code></p>"
+        f'<p><a href="{escape(href)}">{escape(text)}</a></p></main>'
         "</body></html>"
     )
 
@@ -121,6 +130,10 @@ def register_error_handlers(app: Flask) -> None:
                 "Reload the page and send it again."
             ),
         )
+
+    @app.errorhandler(SecurityError)
+    def _untrusted_host(error: SecurityError):  # type: ignore[no-untyped-def]
+        return untrusted_host_page()
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):  # type: ignore[no-untyped-def]
@@ -167,6 +180,27 @@ def register_error_handlers(app: Flask) -> None:
         log.exception("unhandled error on %s %s", request.method, request.path)
         _safe_rollback()
         return render_error(500)
+
+
+def untrusted_host_page():  # type: ignore[no-untyped-def]
+    """The 400 page for a request naming a host that is not in TRUSTED_HOSTS: a plain page
+    without the site's layout (its styles and links would be asked of that host, and
+    refused too), with one link, to PUBLIC_URL. Nothing the request named is repeated."""
+    public = current_app.config["PUBLIC_URL"]
+    message = _l("This site does not answer to that address. Its address is %(url)s.", url=public)
+    if wants_json():
+        return render_error(400, message)
+    page = _plain_page(
+        400, _text(MESSAGES[400][0]), _text(message), home=(public + "/", public), lang=_lang()
+    )
+    return page, 400
+
+
+def _lang() -> str:
+    try:
+        return str(get_locale() or "en")
+    except Exception:  # noqa: BLE001 - the language comes from an account that may be unreadable
+        return "en"
 
 
 def _safe_rollback() -> None:

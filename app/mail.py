@@ -1,8 +1,10 @@
 """Plain-text e-mail over SMTP; without a mail server, messages are logged instead.
 
-``send_mail`` never raises: it returns True when the SMTP server took the message and
-False otherwise (mail not configured, or the server failed), so the caller can show the
-link to the person who asked for it instead.
+``send_mail`` is the one function every message goes through (so that a transactional
+outbox can take its place). It never raises: it returns True when the SMTP server took
+the message and False otherwise (mail not configured, or the server failed), so the
+caller can show the link to the person who asked for it instead. Links in messages are
+built with ``app.urls.external_url`` (on PUBLIC_URL), never from the request.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-import threading
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from typing import Any
@@ -54,15 +55,9 @@ def build_message(config: Any, to: str, subject: str, body: str) -> EmailMessage
 
 
 def send_mail(to: str, subject: str, body: str) -> bool:
-    """Send one plain-text message; True if the SMTP server accepted it."""
+    """Send one plain-text message; True if the SMTP server accepted it. To keep a page's
+    answer time from depending on it, call it from ``app.background.later``."""
     return _send(current_app.config, to, subject, body)
-
-
-def send_mail_in_background(to: str, subject: str, body: str) -> None:
-    """Send without making the request wait, so that how long a page takes does not
-    reveal whether a message was sent (the forgotten-password page)."""
-    config = dict(current_app.config)
-    threading.Thread(target=_send, args=(config, to, subject, body), daemon=True).start()
 
 
 def _send(config: Any, to: str, subject: str, body: str) -> bool:

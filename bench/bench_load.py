@@ -74,7 +74,6 @@ def prepare_people(url: str, count: int) -> list[str]:
                 role=Role.RESPONDENT,
                 organisation=org,
                 password_hash=password_hash,
-                session_token=f"tok{index}",
                 privacy_version=app.config["PRIVACY_NOTICE_VERSION"],
                 privacy_accepted_at=utcnow(),
             )

@@ -45,6 +45,7 @@ def server_env(database_url: str, port: int, workers: int = 2) -> dict[str, str]
             "GUNICORN_MAX_REQUESTS": "0",
             "HOST": "127.0.0.1",
             "PORT": str(port),
+            "PUBLIC_URL": f"http://127.0.0.1:{port}",
             "LOG_LEVEL": "WARNING",
         }
     )

@@ -7,6 +7,7 @@
 - ``client``: a test client whose ``post_form`` adds the CSRF token the way a browser does.
   Each request runs in its own app context (fresh ``g`` and database session, as in
   production); the test's own session is committed first, so the request sees its data.
+  POST answers are read and closed at once, which starts their background work.
 - ``db``: the SQLAlchemy handle, inside the app context.
 - ``users``: one account per role (see ``PEOPLE``), all with the password ``PASSWORD``,
   who have accepted the current privacy notice (so pages open without the consent step).
@@ -31,7 +32,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
-from app import create_app
+from app import background, create_app
 from app.extensions import db as _db
 from app.extensions import limiter
 from app.models import Action, Organisation, OrgKind, Role, SizeBand, User, utcnow
@@ -77,7 +78,14 @@ class Client(FlaskClient):
     def open(self, *args, **kwargs):
         _db.session.commit()  # end the test's transaction: the request is "another process"
         with self.application.app_context():
-            return super().open(*args, **kwargs)
+            response = super().open(*args, **kwargs)
+        if response.request.method == "POST":
+            # Read and close it, as a server does once it has sent it: that starts the
+            # work the request left for after its answer (app.background). GET answers
+            # stay open, so that downloads can be read as a stream.
+            response.get_data()
+            response.close()
+        return response
 
     def csrf_token(self, page: str = "/login") -> str:
         for url in (page, "/login", "/"):
@@ -127,6 +135,7 @@ def app(tmp_path, app_overrides: dict) -> Iterator[Flask]:
         _db.session.commit()
         limiter.reset()
         yield app
+        assert background.wait(), "background work still running at the end of the test"
         _db.session.remove()
         _db.engine.dispose()
 

@@ -15,7 +15,7 @@ by seven people, with the outcome each one must get.
 Requests: GET as is; POST with a valid CSRF token (what is tested is authorisation, not
 CSRF) and an empty or minimal body; API rows (/api/v1/...) with the role's Bearer token
 (anonymous: none). Expected outcomes: a status code, or ``LOGIN`` (302 to the login page);
-a plain 302 is a redirect anywhere else. Rows run in order, the logout last (``RUN_LAST``).
+a plain 302 is a redirect anywhere else. Rows run in order, the logouts last (``RUN_LAST``).
 
 Adding a blueprint: add its rows, and to ``world`` any object its URLs need
 (``question_a1`` and ``question_a2``, a question of each questionnaire, are there for the
@@ -34,7 +34,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.definitions.validate import validate_text
 from app.models import Organisation, OrgKind, Response, ResponseState, Role
-from app.services import accounts, api_tokens, audit
+from app.services import accounts, api_tokens, audit, user_sessions
 from app.services import questionnaires as qservice
 from app.services import users as user_service
 from tests.conftest import action, login
@@ -43,7 +43,8 @@ from tests.review_helpers import example_text, make_response, publish_example
 ROLES = ("anonymous", "respondent_a", "respondent_b", "leader1", "leader2", "coordinator", "admin")
 LOGIN = "login"  # 302 to /login
 GET, POST = "GET", "POST"
-RUN_LAST = {"auth.logout"}  # ends the session: every other row runs before it
+# End the session: every other row runs before them, in this order.
+RUN_LAST = ("account.end_all_sessions", "auth.logout")
 
 Expected = int | str
 
@@ -97,6 +98,8 @@ ROWS: list[Row] = [
     row(LOGIN, 200,   200,   200,   200,   200,   200,   GET,  "/account/data.json",                        "account.personal_data"),
     row(LOGIN, 200,   200,   200,   200,   200,   200,   POST, "/account/password",                         "account.change_password"),  # form errors
     row(LOGIN, 200,   200,   200,   200,   200,   200,   POST, "/account/profile",                          "account.update_profile"),  # form errors
+    row(LOGIN, 302,   302,   302,   302,   302,   302,   POST, "/account/sessions/{victim_session}/end",    "account.end_session"),  # not theirs: nothing ends
+    row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, POST, "/account/sessions/end-all",                 "account.end_all_sessions"),
     row(LOGIN, 200,   200,   200,   200,   200,   200,   GET,  "/privacy",                                  "account.privacy"),
     row(LOGIN, 200,   200,   200,   200,   200,   200,   POST, "/privacy",                                  "account.privacy"),  # box not ticked
     row(200,   200,   200,   200,   200,   200,   200,   GET,  "/privacy-notice",                           "account.privacy_notice"),
@@ -330,6 +333,7 @@ def world(db, users, orgs) -> World:
         db.session, victim, issued_by=admin, lifetime=timedelta(hours=1)
     )
     audit.record(db.session, "matrix.setup", user=admin, obj=victim)
+    victim_session, _secret = user_sessions.start(db.session, victim, lifetime=timedelta(hours=1))
     bearer, spare = {}, {}
     for name, user in [*users.items(), ("victim", victim)]:
         bearer[name] = api_tokens.create_token(db.session, user, "matrix")[1]
@@ -342,6 +346,7 @@ def world(db, users, orgs) -> World:
             "org_c": org_c.id,
             "victim": victim.id,
             "victim_api_token": spare["victim"],
+            "victim_session": victim_session.id,
             "invite_token": invite_token,
             "reset_token": reset_token,
             "question_a1": first.versions[0].questions[0].id,
@@ -439,9 +444,13 @@ def test_access_matrix(client, db, users, world, role):
     csrf = client.csrf_token("/account" if role != "anonymous" else "/login")
     hidden = {world.references[key] for key in world.references.keys() - MAY_SEE[role]}
     mismatches, leaks = [], []
-    for r in sorted(ROWS, key=lambda r: r.endpoint in RUN_LAST):
+    for r in sorted(
+        ROWS, key=lambda r: RUN_LAST.index(r.endpoint) if r.endpoint in RUN_LAST else -1
+    ):
         url = r.url.format_map(world.for_role(role))
         response = _send(client, r, url, role, world, csrf)
+        if r.endpoint in RUN_LAST:  # the session, and its CSRF token, may have ended
+            csrf = client.csrf_token("/login")
         expected = r.expected[role]
         if _outcome(response) != expected:
             mismatches.append(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app.models import OneTimeToken, Role, utcnow
-from app.services import accounts, tokens
+from app.services import accounts, tokens, user_sessions
 from app.services import users as user_service
 from app.services.tokens import TokenError
 from tests.conftest import PASSWORD, login
@@ -169,7 +170,7 @@ def test_an_invited_account_cannot_log_in_before_accepting(client, db, orgs):
 
 def test_reset_link_of_a_deactivated_account_does_not_work(client, db, users):
     raw = issue(db, users["respondent_a"], tokens.RESET)
-    user_service.deactivate(users["respondent_a"])
+    user_service.deactivate(db.session, users["respondent_a"])
     db.session.commit()
     assert client.get(f"/password/reset/{raw}").status_code == 404
     response = client.post_form(
@@ -181,12 +182,13 @@ def test_reset_link_of_a_deactivated_account_does_not_work(client, db, users):
     assert not users["respondent_a"].check_password(NEW_PASSWORD)
 
 
-def test_reset_password_sets_the_password_and_rotates_the_session(db, users):
+def test_reset_password_sets_the_password_and_ends_every_session(db, users):
     user = users["respondent_a"]
-    before = user.session_token
+    user_sessions.start(db.session, user, lifetime=timedelta(hours=1))
     raw = issue(db, user, tokens.RESET)
     accounts.reset_password(db.session, raw, NEW_PASSWORD)
-    assert user.check_password(NEW_PASSWORD) and user.session_token != before
+    assert user.check_password(NEW_PASSWORD)
+    assert user_sessions.sessions_of(db.session, user) == []
 
 
 def test_token_pages_are_rate_limited(app, client, db, users):
@@ -213,3 +215,84 @@ def test_cli_deactivation_voids_pending_links(client, runner, db, orgs):
     result = runner.invoke(args=["users", "deactivate", "pending@example.org"])
     assert result.exit_code == 0, result.output
     assert client.get(f"/invite/{raw}").status_code == 404
+
+
+# A reset link dies with every change of the password it would change (security issue 14,
+# item 2): an old link from a mailbox must not set a new password and log its holder in.
+
+
+def assert_reset_link_dead(client, db, user, raw) -> None:
+    assert client.get(f"/password/reset/{raw}").status_code in (404, 410)
+    attempt = client.post_form(
+        f"/password/reset/{raw}",
+        {"password": "the attacker's passphrase", "password_again": "the attacker's passphrase"},
+        page="/login",
+    )
+    assert attempt.status_code in (404, 410)
+    db.session.expire_all()
+    assert not user.check_password("the attacker's passphrase")
+    assert client.get("/account").status_code == 302  # not logged in by the link
+
+
+def test_changing_the_password_voids_older_reset_links(client, login_as, db, users):
+    user = users["respondent_a"]
+    raw = issue(db, user, tokens.RESET)
+    login_as("respondent_a")
+    changed = client.post_form(
+        "/account/password",
+        {"current_password": PASSWORD, "password": NEW_PASSWORD, "password_again": NEW_PASSWORD},
+        page="/account",
+    )
+    assert changed.status_code == 302
+    client.post_form("/logout", page="/")
+    assert client.get(f"/password/reset/{raw}").status_code == 410  # shown as expired
+    assert_reset_link_dead(client, db, user, raw)
+    assert user.check_password(NEW_PASSWORD)
+
+
+def test_a_newer_reset_request_voids_the_older_link(client, db, users, mail_server):
+    """Two requests in a row: their links are made at the same time, after the answers;
+    one of them (the one made last) is alive, never both."""
+    for _ in range(2):
+        client.post_form("/password/forgot", {"email": "respondent_a@example.org"})
+    bodies = [m.get_content() for m in mail_server.wait_for(2)]
+    links = [re.search(r"/password/reset/(\S+)", body).group(1) for body in bodies]
+    alive = [raw for raw in links if client.get(f"/password/reset/{raw}").status_code == 200]
+    assert len(set(links)) == 2 and len(alive) == 1
+    (older,) = set(links) - set(alive)
+    assert_reset_link_dead(client, db, users["respondent_a"], older)
+
+
+def test_deactivation_voids_reset_links_for_good(client, login_as, db, users):
+    user = users["respondent_a"]
+    raw = issue(db, user, tokens.RESET)
+    login_as("admin")
+    url = f"/admin/users/{user.id}"
+    client.post_form(f"{url}/deactivate", {}, page=url)
+    client.post_form(f"{url}/reactivate", {}, page=url)
+    client.post_form("/logout", page="/")
+    db.session.expire_all()
+    assert user.active
+    assert_reset_link_dead(client, db, user, raw)
+
+
+def test_erasure_voids_reset_links(client, db, users):
+    user = users["respondent_a"]
+    raw = issue(db, user, tokens.RESET)
+    accounts.erase_user(db.session, user, users["admin"])
+    db.session.commit()
+    assert_reset_link_dead(client, db, user, raw)
+
+
+def test_using_a_reset_link_voids_the_others(db, users):
+    """Two live links at once cannot be made through the site (a new one voids the older),
+    but rows from before, or made by hand, die too when one of them is used."""
+    user = users["respondent_a"]
+    first = issue(db, user, tokens.RESET)
+    second = tokens.token_hash(issue(db, user, tokens.RESET))
+    token_row(db, first).expires_at = utcnow() + timedelta(hours=1)  # alive again
+    db.session.commit()
+    accounts.reset_password(db.session, first, NEW_PASSWORD)
+    db.session.commit()
+    row = db.session.scalar(select(OneTimeToken).where(OneTimeToken.token_hash == second))
+    assert row.expires_at <= utcnow()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
-from app import mail
+from app import background, mail
 from app.models import AuditEntry, User
 from tests.conftest import free_port, login
 
@@ -158,3 +159,62 @@ def test_invitation_when_the_mail_server_fails_shows_the_link(
     ).get_data(as_text=True)
     assert "The e-mail could not be sent" in html
     assert re.search(r">http://localhost/invite/[\w-]+</textarea>", html)
+
+
+def test_the_forgotten_password_answer_does_the_same_work_for_any_address(
+    client, db, users, mail_server
+):
+    """Reset timing (security issue 14): the answer took longer for an address with an
+    account (the link was made, stored and audited while the person waited). Now the
+    request runs the same statements whichever the address; the lookup, the link and the
+    e-mail come after the answer. bench/bench_reset_timing.py measures the times."""
+    request_thread = threading.get_ident()  # the test client runs the app on this thread
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        if threading.get_ident() == request_thread:
+            statements.append(statement)
+
+    answers = {}
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        for email in ("respondent_a@example.org", "nobody@example.org"):
+            token = client.csrf_token("/password/forgot")
+            statements.clear()
+            response = client.post("/password/forgot", data={"email": email, "csrf_token": token})
+            answers[email] = (response.status_code, response.headers["Location"], [*statements])
+            assert background.wait()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert answers["respondent_a@example.org"] == answers["nobody@example.org"]
+    (message,) = mail_server.wait_for(1)
+    assert message["To"] == "respondent_a@example.org"
+
+
+def test_background_work_of_a_failed_request_is_dropped(app, mail_server):
+    """Work queued by a request that then fails (its transaction rolled back) never runs."""
+    sent = []
+
+    @app.route("/test-queue-then-fail")
+    def queue_then_fail():
+        background.later(lambda: sent.append(mail.send_mail("x@example.org", "S", "B")))
+        raise RuntimeError("the request fails after queueing")
+
+    assert app.test_client().get("/test-queue-then-fail").status_code == 500
+    assert background.wait() and sent == []
+
+
+def test_background_work_starts_once_the_answer_is_closed(app):
+    """Not while the answer is still being sent: the server closes it when it has sent it."""
+    started = threading.Event()
+
+    @app.route("/test-queue")
+    def queue():
+        background.later(started.set)
+        return "queued"
+
+    response = app.test_client().get("/test-queue")
+    assert response.get_data(as_text=True) == "queued"
+    assert not started.wait(0.2)
+    response.close()
+    assert started.wait(5)

@@ -120,6 +120,33 @@ def test_inactive_users_tokens_stop_working(client, db, users, token_for):
     assert client.get("/api/v1/me", headers=bearer(secret)).status_code == 401
 
 
+def test_deactivation_revokes_tokens_for_good(client, login_as, db, users, token_for):
+    """Security issue 14, item 4: a token refused while its account is inactive came back
+    when the account was reactivated. Deactivating revokes it."""
+    secret = token_for("coordinator")
+    assert client.get("/api/v1/me", headers=bearer(secret)).status_code == 200
+    login_as("admin")
+    url = f"/admin/users/{users['coordinator'].id}"
+    assert client.post_form(f"{url}/deactivate", {}, page=url).status_code == 302
+    assert client.post_form(f"{url}/reactivate", {}, page=url).status_code == 302
+    db.session.expire_all()
+    assert users["coordinator"].active
+    assert client.get("/api/v1/me", headers=bearer(secret)).status_code == 401
+    token = db.session.scalar(select(ApiToken))
+    assert token.revoked_at is not None
+    login_as("coordinator")
+    assert "revoked" in client.get("/api-tokens").get_data(as_text=True)
+
+
+def test_cli_deactivation_revokes_tokens(client, runner, db, users, token_for):
+    secret = token_for("leader2")
+    result = runner.invoke(args=["users", "deactivate", "leader2@example.org"])
+    assert result.exit_code == 0, result.output
+    users["leader2"].active = True  # as a later reactivation would
+    db.session.commit()
+    assert client.get("/api/v1/me", headers=bearer(secret)).status_code == 401
+
+
 def test_session_cookie_is_ignored(login_as, data):
     client = login_as("admin")  # logged in: the session cookie is set
     assert client.get("/").status_code == 200

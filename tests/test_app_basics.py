@@ -107,8 +107,15 @@ def test_production_config_starts_when_configured(monkeypatch, tmp_path):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/prod.db")
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://cache.internal:6379/0")  # not contacted
     monkeypatch.delenv("RATELIMIT_ENABLED", raising=False)
-    app = create_app(ProductionConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/prod.db")
+    monkeypatch.setenv("PUBLIC_URL", "https://tympanum.example.eu/")
+    app = create_app(
+        ProductionConfig,
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/prod.db",
+        PUBLIC_URL="https://tympanum.example.eu/",  # the class read the environment at import
+    )
     assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["PUBLIC_URL"] == "https://tympanum.example.eu"
+    assert app.config["TRUSTED_HOSTS"] == ["tympanum.example.eu"]  # no loopback names
 
 
 def test_sqlite_pragmas(tmp_path):

@@ -113,7 +113,7 @@ def test_deactivation_ends_open_sessions(client, login_as, users, db):
     from app.services.users import deactivate
 
     login_as("respondent_a")
-    deactivate(users["respondent_a"])
+    deactivate(db.session, users["respondent_a"])
     db.session.commit()
     assert client.get("/").status_code == 302
 

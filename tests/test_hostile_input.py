@@ -4,8 +4,10 @@ Routes are discovered from the URL map and forms from the pages, so a new form i
 without anyone having to remember it. Values (``tests/hostile.py``): very long strings,
 every Unicode plane, NUL bytes, wrong types, days at both ends of the calendar and just
 past them, unknown, duplicated and missing fields, JSON bodies of every shape with a
-valid CSRF header, and hostile YAML in file fields. HOSTILE_EXAMPLES sets the number of
-generated requests in all (2,000 by default; .ci/run sets 10,000 for each database).
+valid CSRF header, hostile YAML in file fields; and headers naming another host (Host,
+X-Forwarded-Host, Forwarded), which must never end up in a page or a redirect.
+HOSTILE_EXAMPLES sets the number of generated requests in all (2,000 by default; .ci/run
+sets 10,000 for each database).
 
 Attack classes once found by hand get a fuzzer of their own below (dates, JSON bodies);
 the spreadsheet and YAML classes are fuzzed in tests/test_hostile_values.py.
@@ -33,7 +35,23 @@ _NAME_RE = re.compile(r'name="([^"]+)"')
 _FORM_RE = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S)
 _FILE_RE = re.compile(r'<input\b[^>]*\btype="file"[^>]*>')
 _DATE_NAME = re.compile(r"date|submitted_|since|until|deadline")
-SKIP = {"static", "auth.logout"}
+# Logging out (one session or all) would leave the rest of a run anonymous.
+SKIP = {"static", "auth.logout", "account.end_session", "account.end_all_sessions"}
+EVIL = "evil.example"
+# Mostly none: the other hostile values need the request to reach the views.
+hostile_headers = st.sampled_from(
+    [
+        {},
+        {},
+        {},
+        {},
+        {"Host": EVIL},
+        {"Host": f"localhost.{EVIL}"},
+        {"X-Forwarded-Host": EVIL},
+        {"Forwarded": f"host={EVIL};proto=https"},
+        {"X-Forwarded-Host": EVIL, "X-Forwarded-Proto": "https", "X-Forwarded-Port": "443"},
+    ]
+)
 QUERY_NAMES = ["q", "page", "next", "lang", "state", "sort", "action", "x", "format", "layout"]
 QUERY_NAMES += ["date_from", "date_to", "submitted_from", "submitted_to"]
 FUZZ = settings(deadline=None, suppress_health_check=list(HealthCheck), database=None)
@@ -90,13 +108,14 @@ def fuzz(app, client, data, methods, token):
     rules = list(routes(app, methods))
     rule = data.draw(st.sampled_from(rules))
     url = build_url(rule, data)
+    headers = data.draw(hostile_headers)
     if "POST" in rule.methods and "POST" in methods:
         page = page_of(client, url)
         names = page.names or ["field"]
         if data.draw(st.integers(0, 4)) == 0:  # a JSON body, with a valid CSRF header
             body = data.draw(json_body(names))
-            headers = {"X-CSRFToken": token, "Content-Type": "application/json"}
-            response = client.post(url, data=body, headers=headers)
+            json_headers = {**headers, "X-CSRFToken": token, "Content-Type": "application/json"}
+            response = client.post(url, data=body, headers=json_headers)
         else:
             chosen = data.draw(
                 st.lists(st.sampled_from(names + ["unknown", "csrf_token__x"]), max_size=8)
@@ -108,14 +127,23 @@ def fuzz(app, client, data, methods, token):
                     (name, (io.BytesIO(content), data.draw(st.sampled_from(["a.yaml", "a"]))))
                 )
             form.append(("csrf_token", token))
-            response = client.post(url, data=MultiDict(form))
+            response = client.post(url, data=MultiDict(form), headers=headers)
     else:
         own = [name for _action, names in page_of(client, url).get_forms for name in names]
         query = data.draw(
             st.dictionaries(st.sampled_from(QUERY_NAMES + own), hostile_text, max_size=4)
         )
-        response = client.get(url, query_string=query)
+        response = client.get(url, query_string=query, headers=headers)
     assert response.status_code < 500, (rule.rule, url, response.status_code)
+    assert_no_foreign_host(response, (rule.rule, url, headers))
+    if "Host" in headers:
+        assert response.status_code == 400, (rule.rule, url, headers, response.status_code)
+
+
+def assert_no_foreign_host(response, where) -> None:
+    """A host the client named is never written into a link, a redirect or a page."""
+    assert EVIL not in response.headers.get("Location", ""), where
+    assert EVIL.encode() not in response.get_data(), where
 
 
 def _examples(share: float) -> int:
@@ -228,3 +256,56 @@ def test_any_page_number_shows_a_page(client, login_as, url, page):
     login_as("admin")
     response = client.get(url, query_string={"page": page})
     assert response.status_code == 200, (url, page, response.status_code)
+
+
+def example_url(rule) -> str:
+    """``rule`` with every argument filled in (ids 1, other values "x")."""
+    url = rule.rule
+    for name, converter in rule._converters.items():
+        value = "1" if isinstance(converter, IntegerConverter) else "x"
+        url = re.sub(rf"<(?:[a-z]+:)?{name}>", value, url)
+    return url
+
+
+@pytest.mark.parametrize("host", [EVIL, f"{EVIL}:443", f"localhost.{EVIL}", ""])
+def test_every_route_refuses_a_foreign_host(app, client, host):
+    """Reset-link poisoning (security issue 14): a request naming a host the site does not
+    answer to gets the 400 page on every route, whatever its method, and nothing it
+    names comes back."""
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            url = example_url(rule)
+            response = client.open(url, method=method, headers={"Host": host})
+            assert response.status_code == 400, (method, url, response.status_code)
+            if host:
+                assert_no_foreign_host(response, (method, url))
+
+
+def test_no_route_follows_x_forwarded_host_behind_a_proxy(app, users, login_as):
+    """Behind a trusted proxy (TRUSTED_PROXIES=1) X-Forwarded-Host is the client's, passed
+    on: no page or redirect, logged in or not, may point at the host it names."""
+    from app import create_app
+    from app.extensions import db
+    from config import TestingConfig
+    from tests.conftest import Client, login
+
+    behind = create_app(
+        TestingConfig,
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+        TRUSTED_PROXIES=1,
+    )
+    behind.test_client_class = Client
+    forged = {"X-Forwarded-Host": EVIL, "X-Forwarded-Proto": "https", "X-Forwarded-Port": "443"}
+    try:
+        for who in (None, "admin"):
+            client = behind.test_client()
+            if who:
+                assert login(client, users[who].email).status_code == 302
+            for rule in routes(behind, {"GET"}):
+                url = example_url(rule)
+                response = client.get(url, headers=forged)
+                assert response.status_code < 500, (url, response.status_code)
+                assert_no_foreign_host(response, (who, url))
+    finally:
+        with behind.app_context():
+            db.engine.dispose()  # its own pool: close it, or PostgreSQL connections leak

@@ -71,3 +71,43 @@ def test_the_scores_revision_backfills_them_from_the_answers(empty_app):
     assert sorted(db.session.execute(select(ResponseThemeScore.__table__)).all()) == sorted(rows)
     assert scoring.stale_scores(db.session) == 0
     db.session.close()
+
+
+def test_the_sessions_revision_keeps_what_points_at_users(empty_app):
+    """Dropping users.session_token must leave the rows that point at users alone. Done
+    as a batch copy on SQLite, the old users table is dropped with foreign keys on, and
+    that deletes API tokens and led actions and blanks audit authors."""
+    upgrade(revision="scores_1")
+    seed_framework(db.session)
+    db.session.commit()
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO users (id, email, display_name, role, active, session_token,"
+                " created_at) VALUES (7, 'l@example.org', 'L', 'leader', true, 'abc',"
+                " CURRENT_TIMESTAMP)"
+            )
+        )
+        conn.execute(
+            text("INSERT INTO leader_actions (user_id, action_id) SELECT 7, MIN(id) FROM actions")
+        )
+        conn.execute(
+            text(
+                "INSERT INTO api_tokens (user_id, name, prefix, token_hash, created_at)"
+                " VALUES (7, 'R', 'tymp_abc', 'h', CURRENT_TIMESTAMP)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO audit_entries (created_at, event, user_id, actor, object_type,"
+                " object_id, ip, details) VALUES (CURRENT_TIMESTAMP, 'login.success', 7,"
+                " 'l@example.org', '', '', '', '{}')"
+            )
+        )
+    db.session.close()
+    upgrade()
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM leader_actions")).scalar() == 1
+        assert conn.execute(text("SELECT count(*) FROM api_tokens")).scalar() == 1
+        assert conn.execute(text("SELECT user_id FROM audit_entries")).scalar() == 7
+        assert "session_token" not in {c["name"] for c in inspect(conn).get_columns("users")}

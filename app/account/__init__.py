@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("account", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import routes, sessions  # noqa: E402,F401

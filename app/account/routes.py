@@ -1,4 +1,5 @@
-"""My account (details, language, password, personal data) and privacy consent."""
+"""My account (details, language, password, sessions, personal data) and privacy
+consent."""
 
 from __future__ import annotations
 
@@ -16,12 +17,13 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 
+from ..auth.login_sessions import current_session
 from ..database import writes_on_get
 from ..extensions import db
 from ..models import User
-from ..services import accounts, audit, users
+from ..services import accounts, audit, user_sessions, users
 from ..services.accounts import UserError
 from ..urls import is_safe_next
 from . import bp
@@ -118,11 +120,15 @@ def _render_account(profile_form=None, password_form=None):  # type: ignore[no-u
         profile_form = ProfileForm(
             formdata=None, display_name=current_user.display_name, locale=current_user.locale or ""
         )
+    this_browser = current_session()
     return render_template(
         "account/index.html",
         profile_form=profile_form,
         password_form=password_form or ChangePasswordForm(formdata=None),
         retention_months=current_app.config["RETENTION_MONTHS"],
+        sessions=user_sessions.sessions_of(db.session, _me()),
+        this_session_id=this_browser.id if this_browser is not None else None,
+        session_hours=round(current_app.permanent_session_lifetime.total_seconds() / 3600),
     )
 
 
@@ -170,6 +176,7 @@ def change_password():
                 _me(),
                 form.current_password.data or "",
                 form.password.data or "",
+                keep=current_session(),  # this browser stays logged in
                 ip=_ip(),
             )
         except UserError as error:
@@ -177,7 +184,6 @@ def change_password():
             form.current_password.errors = [str(error)]
         else:
             db.session.commit()
-            login_user(_me())  # the session token rotated: this session stays logged in
             flash(
                 _("Your password has been changed. Other sessions have been logged out."), "success"
             )

@@ -11,12 +11,14 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import authz, mail
+from ..auth.reset import reset_lifetime, reset_message
 from ..authz import role_required
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import Action, Organisation, Role, User, normalise_email
 from ..services import accounts, login_locks, user_admin
 from ..services.accounts import UserError
+from ..urls import external_url
 from . import bp
 from .people_forms import ConfirmEraseForm, InviteForm
 
@@ -98,10 +100,10 @@ def _invitation_sent(user: User, raw: str, chosen: list[Action], days: int):  # 
     else:
         listed = []
     if raw:
-        link = url_for("auth.accept_invitation", token=raw, _external=True)
+        link = external_url("auth.accept_invitation", token=raw)
         template = "invitation"
     else:
-        link = url_for("main.index", _external=True)
+        link = external_url("main.index")
         template = "actions_added"
     subject, body = mail.compose(
         template, user.locale, user=user, inviter=_me(), link=link, days=days, actions=listed
@@ -137,25 +139,23 @@ def send_reset(user_id: int):
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
-    hours = current_app.config["RESET_HOURS"]
     try:
         raw = accounts.issue_password_reset(
-            db.session, user, issued_by=_me(), lifetime=timedelta(hours=hours), ip=_ip()
+            db.session, user, issued_by=_me(), lifetime=reset_lifetime(), ip=_ip()
         )
     except UserError as error:
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("admin.user_account", user_id=user.id))
     db.session.commit()
-    link = url_for("auth.reset_password", token=raw, _external=True)
-    subject, body = mail.compose("password_reset", user.locale, user=user, link=link, hours=hours)
+    subject, body = reset_message(user, raw)
     delivery = _delivery(user.email, subject, body)
     return render_template(
         "admin/people/link_result.html",
         kind="reset",
         user=user,
-        link=None if delivery["sent"] else link,
-        hours=hours,
+        link=None if delivery["sent"] else external_url("auth.reset_password", token=raw),
+        hours=current_app.config["RESET_HOURS"],
         **delivery,
     )
 

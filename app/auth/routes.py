@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
-from .. import mail
+from .. import background
 from ..extensions import db, limiter
 from ..forms import EmptyForm
-from ..models import User, utcnow
-from ..services import accounts, audit, users
+from ..models import utcnow
+from ..services import accounts, audit, user_sessions, users
 from ..services.accounts import TokenError, UserError
 from ..services.i18n import N_
 from ..urls import is_safe_next
 from . import bp, throttle
 from .forms import AcceptInvitationForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
+from .login_sessions import current_session, forget_session, start_session
+from .reset import send_reset_link
 
 GENERIC_LOGIN_ERROR = N_("Incorrect e-mail address or password, or the account is not active.")
 
@@ -28,15 +28,6 @@ def _token_limit() -> str:
 
 def _ip() -> str:
     return request.remote_addr or ""
-
-
-def start_session(user: User) -> None:
-    """Log ``user`` in on a fresh session (no fixation), keeping the chosen language."""
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
-    login_user(user)
 
 
 def link_problem(error: TokenError, purpose: str):  # type: ignore[no-untyped-def]
@@ -94,12 +85,16 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    """Log out this browser: its session ends on the server, so a copy of the cookie
+    gets the login page too. Other browsers stay logged in."""
     form = EmptyForm()
     if form.validate_on_submit():
+        row = current_session()
+        if row is not None:
+            user_sessions.end(db.session, row)
         audit.record(db.session, "logout", user=current_user, ip=_ip())
         db.session.commit()
-        logout_user()
-        session.clear()
+        forget_session()
         flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -130,8 +125,8 @@ def accept_invitation(token: str):
             db.session.rollback()
             form.password.errors = [str(error)]
         else:
-            db.session.commit()
             start_session(user)
+            db.session.commit()
             flash(_("Welcome, %(name)s: your account is ready.", name=user.display_name), "success")
             return redirect(url_for("main.index"))
     return render_template("auth/accept_invitation.html", form=form, invited=invited)
@@ -142,19 +137,9 @@ def accept_invitation(token: str):
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        hours = current_app.config["RESET_HOURS"]
-        result = accounts.request_password_reset(
-            db.session, form.email.data or "", lifetime=timedelta(hours=hours), ip=_ip()
-        )
-        db.session.commit()
-        if result is not None:
-            user, raw = result
-            link = url_for("auth.reset_password", token=raw, _external=True)
-            subject, body = mail.compose(
-                "password_reset", user.locale, user=user, link=link, hours=hours
-            )
-            # In the background: the answer takes as long whether or not an account exists.
-            mail.send_mail_in_background(user.email, subject, body)
+        # The same answer, in the same time, whether or not the address has an account:
+        # the lookup, the link and the e-mail all happen after the answer has gone.
+        background.later(send_reset_link, form.email.data or "", _ip())
         return redirect(url_for("auth.forgot_password_sent"))
     return render_template("auth/forgot_password.html", form=form)
 
@@ -184,8 +169,8 @@ def reset_password(token: str):
             db.session.rollback()
             form.password.errors = [str(error)]
         else:
-            db.session.commit()
             start_session(user)
+            db.session.commit()
             flash(_("Your password has been changed; you are logged in."), "success")
             return redirect(url_for("main.index"))
     return render_template("auth/reset_password.html", form=form, user=user)

@@ -14,7 +14,7 @@ from ..models import (
     Role,
     User,
 )
-from ..services import audit, tokens, users
+from ..services import audit, users
 from . import Group, fail
 
 
@@ -91,12 +91,11 @@ def users_list() -> None:
 @users_group.command("deactivate")
 @click.argument("email")
 def users_deactivate(email: str) -> None:
-    """Deactivate an account and end its sessions."""
+    """Deactivate an account: its sessions, links and API tokens end."""
     user = users.get_by_email(db.session, email)
     if user is None:
         fail(f"No account for {email}.")
-    users.deactivate(user)
-    tokens.revoke_all(db.session, user)  # pending invitation or reset links stop working
+    users.deactivate(db.session, user)  # sessions, links and API tokens end
     audit.record(db.session, "user.deactivated", actor="cli", obj=user)
     db.session.commit()
     click.echo(f"Deactivated {user.email}.")

@@ -32,6 +32,7 @@ from .response import (
     ResponseThemeScore,
     ReviewComment,
 )
+from .sessions import UserSession
 from .stash import FormStash
 
 __all__ = [
@@ -63,6 +64,7 @@ __all__ = [
     "ThemeWeight",
     "UTCDateTime",
     "User",
+    "UserSession",
     "VersionStatus",
     "leader_actions",
     "normalise_email",

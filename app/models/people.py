@@ -121,8 +121,6 @@ class User(UserMixin, db.Model):
         ForeignKey("organisations.id", ondelete="RESTRICT")
     )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Bumped on deactivation and password change: invalidates sessions elsewhere.
-    session_token: Mapped[str] = mapped_column(String(64), default="")
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     privacy_version: Mapped[str | None] = mapped_column(String(40))
@@ -147,10 +145,6 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
-
-    def get_id(self) -> str:
-        # The session token is part of the id, so changing it logs the user out everywhere.
-        return f"{self.id}:{self.session_token}"
 
     @property
     def led_action_numbers(self) -> set[int]:

@@ -37,6 +37,7 @@ from ..services import questionnaires as service
 from ..services import reminders as reminder_service
 from ..services import responses as response_service
 from ..services.questionnaires import Diff
+from ..urls import external_url
 from . import bp
 from .describe import describe_condition
 from .forms import DeadlineForm, PublishForm, UploadForm
@@ -358,7 +359,7 @@ def reminders(number: int):
             db.session,
             questionnaire,
             user=current_user,
-            link=url_for("main.index", _external=True),
+            link=external_url("main.index"),
             ip=_ip(),
         )
     except service.QuestionnaireError as error:

@@ -19,7 +19,7 @@ from ..requests import page_number
 from ..services import notifications
 from ..services import review as review_service
 from ..services.responses import ResponseError
-from ..urls import is_safe_next
+from ..urls import external_url, is_safe_next
 from . import bp, present
 from .forms import (
     BulkAcceptForm,
@@ -188,7 +188,7 @@ def _notify(response: Response, decision: review_service.Decision | None = None)
         response.review_note,
         comments,
         present.question_labels(response),
-        url_for("main.index", _external=True),
+        external_url("main.index"),
     )
     for person in notifications.respondents_of(db.session, response.organisation):
         notifications.notify(person.email, subject, body)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from .. import authz
-from ..models import Action, Organisation, Role, User, normalise_email, utcnow
+from ..models import Action, Organisation, Role, User, UserSession, normalise_email, utcnow
 from . import audit, login_locks, tokens, users
 from .gdpr import (
     ERASED_NAME,
@@ -185,7 +185,7 @@ def accept_invitation(
     if problem := users.password_problem(password):
         raise UserError(problem)  # before using the link up: the person can try again
     user = tokens.consume(session, raw, tokens.INVITE)
-    users.set_password(user, password)
+    users.set_password(session, user, password)
     user.active = True
     if display_name.strip():
         user.display_name = display_name.strip()[:120]
@@ -237,24 +237,34 @@ def check_reset(session: Session, raw: str) -> User:
 
 
 def reset_password(session: Session, raw: str, password: str, *, ip: str = "") -> User:
-    """Set a new password through a reset link; every other session of the user ends,
-    and a lock on logins after failed attempts is lifted."""
+    """Set a new password through a reset link: every session of the user ends (the
+    caller starts a new one), every other reset link stops working, and a lock on
+    logins after failed attempts is lifted."""
     if problem := users.password_problem(password):
         raise UserError(problem)
     check_reset(session, raw)
     user = tokens.consume(session, raw, tokens.RESET)
-    users.set_password(user, password)  # rotates the session token
+    users.set_password(session, user, password)
     user.last_login_at = utcnow()
     audit.record(session, "password_reset.done", user=user, obj=user, ip=ip)
     login_locks.clear_quietly(user.email)
     return user
 
 
-def change_password(session: Session, user: User, current: str, new: str, *, ip: str = "") -> None:
-    """Change a password knowing the current one; other sessions end."""
+def change_password(
+    session: Session,
+    user: User,
+    current: str,
+    new: str,
+    *,
+    keep: UserSession | None = None,
+    ip: str = "",
+) -> None:
+    """Change a password knowing the current one: the sessions but ``keep`` (the one
+    making the change) end, and so do unused reset links."""
     if not user.check_password(current):
         raise UserError("The current password is not correct.")
-    users.set_password(user, new)
+    users.set_password(session, user, new, keep=keep)
     audit.record(session, "password.changed", user=user, obj=user, ip=ip)
 
 

@@ -7,7 +7,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..models import ApiToken, User, utcnow
@@ -80,3 +80,15 @@ def revoke(token: ApiToken, now: datetime | None = None) -> bool:
         return False
     token.revoked_at = now or utcnow()
     return True
+
+
+def revoke_all(session: Session, user: User, now: datetime | None = None) -> int:
+    """Revoke every live token of ``user`` (deactivation, erasure): reactivating the
+    account does not bring them back. Returns how many were revoked."""
+    result = session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

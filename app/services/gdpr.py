@@ -8,7 +8,6 @@ nor in the audit log, identifies the person any more.
 from __future__ import annotations
 
 import calendar
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -26,9 +25,10 @@ from ..models import (
     ReviewComment,
     Role,
     User,
+    UserSession,
     utcnow,
 )
-from . import audit, tokens
+from . import audit, users
 from .users import UserError
 
 ERASED_NAME = "Erased user"
@@ -77,6 +77,9 @@ def personal_data(session: Session, user: User, now: datetime | None = None) -> 
     ).all()
     api_tokens = session.scalars(
         select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)
+    ).all()
+    logins = session.scalars(
+        select(UserSession).where(UserSession.user_id == user.id).order_by(UserSession.id)
     ).all()
     return {
         "format": "tympanum-personal-data/1",
@@ -164,6 +167,15 @@ def personal_data(session: Session, user: User, now: datetime | None = None) -> 
             }
             for t in api_tokens
         ],
+        "sessions": [
+            {
+                "device": s.device,
+                "created_at": _iso(s.created_at),
+                "last_seen_at": _iso(s.last_seen_at),
+                "expires_at": _iso(s.expires_at),
+            }
+            for s in logins
+        ],
     }
 
 
@@ -234,18 +246,10 @@ def erase_user(
     ).all()
     for entry in mentioning:
         entry.details = _scrub(entry.details, email, pseudonym)
-    tokens.revoke_all(session, user)
-    session.execute(
-        update(ApiToken)
-        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=now)
-        .execution_options(synchronize_session="fetch")
-    )
+    users.deactivate(session, user, now=now)  # sessions, links and API tokens end
     user.email = erased_email(user.id)
     user.display_name = ERASED_NAME
     user.password_hash = None
-    user.active = False
-    user.session_token = secrets.token_hex(8)  # ends every open session
     user.locale = None
     user.last_login_at = None
     user.led_actions = []

@@ -44,17 +44,10 @@ def issue(
     if purpose not in PURPOSES:
         raise ValueError(f"unknown token purpose {purpose!r}")
     now = now or utcnow()
-    session.execute(
-        update(OneTimeToken)
-        .where(
-            OneTimeToken.user_id == user.id,
-            OneTimeToken.purpose == purpose,
-            OneTimeToken.used_at.is_(None),
-            OneTimeToken.expires_at > now,
-        )
-        .values(expires_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    # One issue at a time per user (PostgreSQL; SQLite writes one at a time anyway): two
+    # requests at once would each void the links before them and leave two alive.
+    session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    void(session, user, purpose, now)
     raw = secrets.token_urlsafe(32)
     session.add(
         OneTimeToken(
@@ -68,6 +61,23 @@ def issue(
     )
     session.flush()
     return raw
+
+
+def void(session: Session, user: User, purpose: str, now: datetime | None = None) -> None:
+    """End ``user``'s unused links of ``purpose`` now (they show as expired): on a newer
+    link, and on every password change or reset, so an older link cannot set it again."""
+    now = now or utcnow()
+    session.execute(
+        update(OneTimeToken)
+        .where(
+            OneTimeToken.user_id == user.id,
+            OneTimeToken.purpose == purpose,
+            OneTimeToken.used_at.is_(None),
+            OneTimeToken.expires_at > now,
+        )
+        .values(expires_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _find(session: Session, raw: str, purpose: str, now: datetime | None) -> OneTimeToken:

@@ -3,8 +3,6 @@ active. Each rule says what to do instead; each change is audited."""
 
 from __future__ import annotations
 
-import secrets
-
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -107,11 +105,9 @@ def set_active(
             {"active": "You cannot deactivate your own account: ask another administrator."}
         )
     if active:
-        user.active = True
-        user.session_token = secrets.token_hex(8)
+        user.active = True  # with no session, link or API token: deactivation ended them
     else:
-        users.deactivate(user)
-        tokens.revoke_all(session, user)  # pending invitation or reset links stop working
+        users.deactivate(session, user)
     event = "user.reactivated" if active else "user.deactivated"
     audit.record(session, event, user=by, obj=user, ip=ip)
     return True

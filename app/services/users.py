@@ -1,16 +1,18 @@
-"""Accounts: create, authenticate, deactivate."""
+"""Accounts: create, authenticate, set a password, deactivate."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Action, Organisation, Role, User, normalise_email
+from ..models import Action, Organisation, Role, User, UserSession, normalise_email
 from ..models.people import password_method
 from ..passwords import hash_password, verify_password
+from . import api_tokens, tokens, user_sessions
 
 MIN_PASSWORD_LENGTH = 10
 # Real hashes of a random password, one per hashing method: failed logins for unknown
@@ -75,7 +77,6 @@ def create_user(
         display_name=display_name or email.split("@")[0],
         role=role,
         organisation=organisation,
-        session_token=secrets.token_hex(8),
     )
     session.add(user)  # before touching relationships: autoflush must find it in the session
     if role == Role.LEADER:
@@ -111,13 +112,22 @@ def _dummy_hash() -> str:
     return _DUMMY_HASHES[method]
 
 
-def deactivate(user: User) -> None:
+def deactivate(session: Session, user: User, now: datetime | None = None) -> None:
+    """Deactivate ``user`` and close every way in: sessions end, unused invitation and
+    reset links are deleted, API tokens are revoked (reactivation brings none back)."""
     user.active = False
-    user.session_token = secrets.token_hex(8)  # ends every open session
+    user_sessions.end_all(session, user)
+    tokens.revoke_all(session, user)
+    api_tokens.revoke_all(session, user, now)
 
 
-def set_password(user: User, password: str) -> None:
+def set_password(
+    session: Session, user: User, password: str, *, keep: UserSession | None = None
+) -> None:
+    """Set a new password, and end what the old one had opened: every session of the
+    account but ``keep`` (the one making the change) and every unused reset link."""
     if problem := password_problem(password):
         raise UserError(problem)
     user.set_password(password)
-    user.session_token = secrets.token_hex(8)
+    user_sessions.end_all(session, user, keep=keep)
+    tokens.void(session, user, tokens.RESET)
