@@ -7,7 +7,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import Action, Organisation, Role, User
-from . import audit, login_locks, tokens, users
+from . import audit, login_locks, users
 
 
 class AccessInvalid(ValueError):
