@@ -303,6 +303,7 @@ def test_limits_hold_across_worker_processes(
 def production_env(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/prod.db")
+    monkeypatch.setenv("PUBLIC_URL", "https://tympanum.example.eu")
     for name in ("RATELIMIT_STORAGE_URI", "RATELIMIT_SINGLE_PROCESS", "RATELIMIT_ENABLED"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GUNICORN_WORKERS", "4")
