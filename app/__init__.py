@@ -18,7 +18,7 @@ from config import Config, ProductionConfig, config_from_env
 from . import background
 from .database import configure_engine, engine_options
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
-from .services.i18n import N_
+from .i18n import N_
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import Action, Perspective, Pillar, Theme, User
-from app.services.framework import load_framework_file, seed_framework
+from app.services.questionnaires.framework import load_framework_file, seed_framework
 
 
 def counts(db):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from ..cli import Group, fail
 from ..extensions import db
 from ..models import Organisation
-from ..services import organisation_import
+from ..services.people import organisation_import
 
 
 @click.group("organisations", cls=Group)

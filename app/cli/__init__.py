@@ -13,8 +13,8 @@ import click
 from flask import Flask
 from sqlalchemy.exc import OperationalError
 
+from ..days import parse_day
 from ..extensions import db
-from ..services.days import parse_day
 
 
 class CommandError(click.ClickException):

@@ -8,6 +8,7 @@ import time
 import click
 from sqlalchemy import func, select
 
+from ..demo import responses as demo
 from ..extensions import db
 from ..models import (
     Action,
@@ -18,7 +19,8 @@ from ..models import (
     SizeBand,
     User,
 )
-from ..services import audit, demo, users
+from ..services import audit
+from ..services.people import accounts
 from . import Group, fail
 
 
@@ -66,7 +68,7 @@ def demo_accounts() -> None:
     lines = []
     for email, name, role, org, numbers in specs:
         password = secrets.token_urlsafe(9)
-        users.create_user(
+        accounts.create_user(
             db.session,
             email,
             role=role,

@@ -16,7 +16,7 @@ from ..models import (
     Questionnaire,
 )
 from ..services import audit
-from ..services import questionnaires as questionnaire_service
+from ..services.questionnaires import versions as questionnaire_service
 from . import Group, fail
 
 

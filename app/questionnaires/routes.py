@@ -33,10 +33,10 @@ from ..models import (
     Theme,
 )
 from ..services import audit
-from ..services import questionnaires as service
-from ..services import reminders as reminder_service
-from ..services import responses as response_service
-from ..services.questionnaires import Diff
+from ..services.questionnaires import versions as service
+from ..services.questionnaires.versions import Diff
+from ..services.responding import reminders as reminder_service
+from ..services.responding import responses as response_service
 from ..urls import external_url
 from . import bp
 from .describe import describe_condition

@@ -1,7 +1,7 @@
 """Never lose a page of answers to an expired session or an expired security token.
 
 A POST to a questionnaire page that cannot be processed (nobody logged in any more, or
-the CSRF check failed) keeps the posted answers server-side (``services.stash``) under a
+the CSRF check failed) keeps the posted answers server-side (``services.responding.stash``) under a
 random token held in an HttpOnly cookie, then sends the person to log in again (or back
 to the page). The section page restores the kept answers when they come back. Only
 same-origin posts are kept, so another site cannot plant answers in someone's browser.
@@ -22,9 +22,9 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from ..definitions.model import Definition, definition_of
 from ..extensions import db, login_manager
 from ..models import Role, User
-from ..services import responses as response_service
-from ..services import stash as stash_service
-from ..services.questionnaires import published_version, questionnaire_for_action
+from ..services.questionnaires.versions import published_version, questionnaire_for_action
+from ..services.responding import responses as response_service
+from ..services.responding import stash as stash_service
 from .forms import as_int
 
 COOKIE = "tympanum_stash"

@@ -22,9 +22,9 @@ from ..extensions import db
 from ..forms import EmptyForm
 from ..models import ResponseState
 from ..services import audit
-from ..services import respondent as service
-from ..services import responses as response_service
-from ..services import stash as stash_service
+from ..services.responding import pages, progress
+from ..services.responding import responses as response_service
+from ..services.responding import stash as stash_service
 from . import bp
 from .forms import PageForm, SubmitForm, as_int
 from .lost import apply_cookie, remember_token, respondent_page, stash_token
@@ -169,7 +169,7 @@ def _respond_i18n() -> dict[str, str]:
 @respondent_page
 def home():
     organisation = current_user.organisation
-    rows = service.organisation_questionnaires(db.session, organisation) if organisation else []
+    rows = progress.organisation_questionnaires(db.session, organisation) if organisation else []
     stash = _own_stash()
     return render_template("respond/home.html", rows=rows, stash=stash)
 
@@ -179,7 +179,7 @@ def home():
 def overview(action: int):
     ctx = load_context(action, current_user)
     values, other = ctx.stored
-    statuses = service.section_statuses(ctx.defn, values, other)
+    statuses = progress.section_statuses(ctx.defn, values, other)
     general, by_code = ctx.comments()
     stash = _own_stash(action)
     return render_template(
@@ -188,18 +188,18 @@ def overview(action: int):
         statuses=statuses,
         values=values,
         other=other,
-        status=service.status_from(
+        status=progress.status_from(
             ctx.action, ctx.questionnaire, ctx.version, ctx.response, values, other
         ),
         general_comments=general,
         comments_by_code=by_code,
-        review_event=service.last_review(ctx.response) if ctx.response else None,
+        review_event=progress.last_review(ctx.response) if ctx.response else None,
         stash=stash,
         first_todo=_first_todo(statuses),
     )
 
 
-def _first_todo(statuses: list[service.SectionStatus]) -> str | None:
+def _first_todo(statuses: list[progress.SectionStatus]) -> str | None:
     for status in statuses:
         if status.state != "done":
             return status.code
@@ -229,7 +229,7 @@ class PageState:
     lock: int
     digests: dict[str, str]
     errors: dict[str, Any] = field(default_factory=dict)
-    outcome: service.PageSave | None = None
+    outcome: pages.PageSave | None = None
     restored: bool = False
     saved_with_errors: bool = False
 
@@ -264,20 +264,20 @@ def section(action: int, section: str):
         values=values,
         other=other,
         lock=ctx.response.lock_version if ctx.response else 0,
-        digests=service.page_digests(codes, values, other),
+        digests=pages.page_digests(codes, values, other),
     )
     stash = _own_stash(action)
     if stash is not None and stash.section_code == section:
         kept = MultiDict([(k, v) for k, vs in stash.payload.items() for v in vs])
         parsed = codec.parse_form(ctx.defn, kept, codes)
         page.raw, page.errors, page.restored = parsed.raw, parsed.errors, True
-        page.values, page.other = service.merge_page(values, other, parsed)
+        page.values, page.other = pages.merge_page(values, other, parsed)
         page.lock = stash.lock_version or 0
-        page.digests = service.decode_digests(kept.get("base")) or page.digests
+        page.digests = pages.decode_digests(kept.get("base")) or page.digests
     return _render_section(ctx, sec, page)
 
 
-def _save(ctx: Context, sec: dict[str, Any], form: PageForm) -> tuple[Any, service.PageSave]:
+def _save(ctx: Context, sec: dict[str, Any], form: PageForm) -> tuple[Any, pages.PageSave]:
     codes = _codes(sec)
     parsed = codec.parse_form(ctx.defn, request.form, codes)
     theirs = [c for c in codes if request.form.get(f"resolve__{c}") == "theirs"]
@@ -285,13 +285,13 @@ def _save(ctx: Context, sec: dict[str, Any], form: PageForm) -> tuple[Any, servi
     expected = as_int(form.lock_version.data)
     if created and expected == 0:
         expected = response.lock_version
-    outcome = service.save_page(
+    outcome = pages.save_page(
         db.session,
         response,
         parsed,
         user=current_user,
         expected_lock=expected,
-        base=service.decode_digests(form.base.data),
+        base=pages.decode_digests(form.base.data),
         take_theirs=theirs,
     )
     if outcome.saved:
@@ -315,7 +315,7 @@ def _post_section(ctx: Context, sec: dict[str, Any]):
     parsed, outcome = _save(ctx, sec, form)
     db.session.commit()
     if not outcome.saved or parsed.errors:
-        values, other = service.merge_page(outcome.values, outcome.other, parsed)
+        values, other = pages.merge_page(outcome.values, outcome.other, parsed)
         raw = dict(parsed.raw)
         if outcome.merged_theirs:  # show the colleague's answers this page did not change
             theirs = set(outcome.merged_theirs)
@@ -348,9 +348,9 @@ def _post_section(ctx: Context, sec: dict[str, Any]):
     return redirect(_next_url(ctx, sec, outcome))
 
 
-def _next_url(ctx: Context, sec: dict[str, Any], outcome: service.PageSave) -> str:
+def _next_url(ctx: Context, sec: dict[str, Any], outcome: pages.PageSave) -> str:
     action = ctx.action.number
-    visible = [s.code for s in service.section_statuses(ctx.defn, outcome.values, outcome.other)]
+    visible = [s.code for s in progress.section_statuses(ctx.defn, outcome.values, outcome.other)]
     order = [s["code"] for s in ctx.defn.sections]
     here = order.index(sec["code"])
     goto = request.form.get("goto", "")
@@ -381,7 +381,7 @@ def _next_url(ctx: Context, sec: dict[str, Any], outcome: service.PageSave) -> s
 
 def _render_section(ctx: Context, sec: dict[str, Any], page: PageState, status: int = 200):
     shown = codec.visible_codes(ctx.defn, page.values)
-    statuses = service.section_statuses(ctx.defn, page.values, page.other)
+    statuses = progress.section_statuses(ctx.defn, page.values, page.other)
     visible = [s.code for s in statuses]
     number = visible.index(sec["code"]) + 1 if sec["code"] in visible else 1
     general, by_code = ctx.comments()
@@ -403,7 +403,7 @@ def _render_section(ctx: Context, sec: dict[str, Any], page: PageState, status: 
     form = PageForm(
         formdata=None,  # the page's new state, never the posted one
         lock_version=str(page.lock),
-        base=service.encode_digests(page.digests),
+        base=pages.encode_digests(page.digests),
         section=sec["code"],
     )
     html = render_template(
@@ -424,7 +424,7 @@ def _render_section(ctx: Context, sec: dict[str, Any], page: PageState, status: 
         differences=differences,
         conflict=outcome.conflict if outcome is not None and not outcome.saved else None,
         general_comments=general,
-        review_event=service.last_review(ctx.response) if ctx.response else None,
+        review_event=progress.last_review(ctx.response) if ctx.response else None,
         countries=codec.country_choices(page_lang()),
     )
     return html, status
@@ -471,7 +471,7 @@ def autosave(action: int):
         return jsonify(ok=False, conflict=True, message=message), 409
     # The page still shows its old values for answers a colleague changed meanwhile: keep
     # their old base, so that the next autosave does not take them for changes.
-    base = service.decode_digests(form.base.data)
+    base = pages.decode_digests(form.base.data)
     digests = {
         code: base.get(code, digest) if code in outcome.merged_theirs else digest
         for code, digest in outcome.digests.items()
@@ -480,7 +480,7 @@ def autosave(action: int):
         ok=True,
         csrf_token=generate_csrf(),  # a fresh token: a page left open keeps saving
         lock_version=outcome.lock,
-        base=service.encode_digests(digests),
+        base=pages.encode_digests(digests),
         saved_at=saved_at.isoformat() if saved_at else None,
         errors=len(parsed.errors),
         merged=bool(outcome.merged_theirs),
@@ -515,7 +515,7 @@ def review(action: int):
     if not ctx.editable:
         return redirect(url_for(".overview", action=action))
     values, other = ctx.stored
-    statuses = service.section_statuses(ctx.defn, values, other)
+    statuses = progress.section_statuses(ctx.defn, values, other)
     problems = {
         code: translate(message) for code, message in codec.missing(ctx.defn, values, other).items()
     }
@@ -533,7 +533,7 @@ def review(action: int):
         form=form,
         general_comments=general,
         comments_by_code=by_code,
-        review_event=service.last_review(ctx.response) if ctx.response else None,
+        review_event=progress.last_review(ctx.response) if ctx.response else None,
         field_anchor=field_anchor,
     )
 
@@ -608,7 +608,7 @@ def receipt(action: int):
     return render_template(
         "respond/receipt.html",
         ctx=ctx,
-        statuses=service.section_statuses(ctx.defn, values, other),
+        statuses=progress.section_statuses(ctx.defn, values, other),
         values=values,
         other=other,
     )

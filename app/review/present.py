@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from ..definitions import answers as answer_codec
 from ..definitions.model import text
 from ..models import ORG_KIND_LABELS, SIZE_BAND_LABELS, Organisation, Response, ReviewComment
-from ..services.responses import definition_of, stored_values
-from ..services.review import comments_by_question
+from ..services.responding.responses import definition_of, stored_values
+from ..services.responding.review import comments_by_question
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """The review queue and the review page: admins and action leaders decide, coordinators
-read. Decisions go through ``app.services.review``; respondents are told by e-mail."""
+read. Decisions go through ``app.services.responding.review``; respondents are told by e-mail."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from ..extensions import db
 from ..loaders import get_response_or_404
 from ..models import ORG_KIND_LABELS, Action, Organisation, Response, ResponseState, Role
 from ..requests import page_number
-from ..services import notifications
-from ..services import review as review_service
-from ..services.responses import ResponseError
+from ..services.responding import notifications
+from ..services.responding import review as review_service
+from ..services.responding.responses import ResponseError
 from ..urls import external_url, is_safe_next
 from . import bp, present
 from .forms import (
