@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..extensions import db
-from . import Command, fail
+from .base import Command, fail
 
 
 @click.command("backup", cls=Command)

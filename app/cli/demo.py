@@ -21,7 +21,7 @@ from ..models import (
 )
 from ..services import audit
 from ..services.people import accounts
-from . import Group, fail
+from .base import Group, fail
 
 
 @click.group("demo", cls=Group)

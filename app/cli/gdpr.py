@@ -14,7 +14,7 @@ from ..models import (
 )
 from ..services import audit
 from ..services.people import accounts, gdpr
-from . import Group, fail
+from .base import Group, fail
 
 
 @click.group("gdpr", cls=Group)

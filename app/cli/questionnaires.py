@@ -17,7 +17,7 @@ from ..models import (
 )
 from ..services import audit
 from ..services.questionnaires import versions as questionnaire_service
-from . import Group, fail
+from .base import Group, fail
 
 
 @click.group("questionnaires", cls=Group)

@@ -16,7 +16,7 @@ from ..models import (
 from ..services.exports import figures
 from ..services.people import accounts
 from ..services.results import aggregation, disclosure, scoring
-from . import DAY, Group, fail
+from .base import DAY, Group, fail
 
 
 @click.group("results", cls=Group)

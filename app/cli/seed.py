@@ -6,7 +6,7 @@ import click
 
 from ..extensions import db
 from ..services.questionnaires.framework import seed_framework
-from . import Command
+from .base import Command
 
 
 @click.command("seed", cls=Command)

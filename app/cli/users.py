@@ -16,7 +16,7 @@ from ..models import (
 )
 from ..services import audit
 from ..services.people import accounts
-from . import Group, fail
+from .base import Group, fail
 
 
 @click.group("users", cls=Group)

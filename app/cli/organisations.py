@@ -8,10 +8,10 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..cli import Group, fail
 from ..extensions import db
 from ..models import Organisation
 from ..services.people import organisation_import
+from .base import Group, fail
 
 
 @click.group("organisations", cls=Group)

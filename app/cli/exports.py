@@ -11,10 +11,10 @@ from typing import IO
 import click
 from sqlalchemy import select
 
-from ..cli import DAY, Group, fail
 from ..extensions import db
 from ..models import Action, OrgKind
 from ..services import audit, exports
+from .base import DAY, Group, fail
 
 
 @click.group("export", cls=Group)
