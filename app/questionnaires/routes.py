@@ -39,8 +39,8 @@ from ..services.responding import reminders as reminder_service
 from ..services.responding import responses as response_service
 from ..urls import external_url
 from . import bp
-from .describe import describe_condition
 from .forms import DeadlineForm, PublishForm, UploadForm
+from .presenters import describe_condition
 
 READERS = (Role.ADMIN, Role.COORDINATOR, Role.LEADER)
 

@@ -23,7 +23,6 @@ from ..services.responding import responses as response_service
 from ..services.responding import stash as stash_service
 from . import bp
 from .forms import PageForm, SubmitForm, as_int
-from .lost import apply_cookie, remember_token, respondent_page, stash_token
 from .page import (
     Context,
     ensure_response,
@@ -35,6 +34,7 @@ from .page import (
     question_views,
     translate,
 )
+from .stash import apply_cookie, remember_token, respondent_page, stash_token
 
 
 @bp.after_request

@@ -1,8 +1,9 @@
-"""Never lose a page of answers to an expired session or an expired security token.
+"""The request side of the answers' stash: never lose a page of answers to an expired
+session or an expired security token.
 
 A POST to a questionnaire page that cannot be processed (nobody logged in any more, or
-the CSRF check failed) keeps the posted answers server-side (``services.responding.stash``) under a
-random token held in an HttpOnly cookie, then sends the person to log in again (or back
+the CSRF check failed) keeps the posted answers server-side
+(``app.services.responding.stash``) under a random token held in an HttpOnly cookie, then sends the person to log in again (or back
 to the page). The section page restores the kept answers when they come back. Only
 same-origin posts are kept, so another site cannot plant answers in someone's browser.
 """

@@ -1,4 +1,5 @@
-"""Answers as people read them, in a language."""
+"""Answers as people read them, in a language: the words for yes, no and don't know,
+options' and scale points' labels, and a whole answer as text (pages and exports)."""
 
 from __future__ import annotations
 
