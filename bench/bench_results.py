@@ -179,7 +179,7 @@ def run(url: str, count: int) -> None:
         got = [
             (r.theme_id, r.n, r.mean)
             for r in session.execute(
-                aggregation.group_scores_query(aggregation.Filters(FULL_ACCESS))
+                aggregation.grouped_scores_query(aggregation.Filters(FULL_ACCESS))
             )
         ]
         assert [r[:2] for r in expected] == [r[:2] for r in computed], "stored scores stale"

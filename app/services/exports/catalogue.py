@@ -18,7 +18,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...definitions.answers import option_label, point_label, word
-from ...definitions.model import text
 from ...models import (
     Question,
     Questionnaire,
@@ -307,7 +306,3 @@ def placers(
         qid: make_placer(ref, index, labels=labels, lang=lang, indicators=indicators)
         for qid, ref in catalogue.by_id.items()
     }
-
-
-def section_title(info: QuestionColumns, lang: str) -> str:
-    return text(info.section.get("title"), lang)

@@ -382,13 +382,6 @@ def _with_organisations(
     return parts[0] if len(parts) == 1 else union_all(*parts)
 
 
-def group_scores_query(
-    filters: Filters, by: str | None = None, theme_ids: Sequence[int] | None = None
-) -> Select[Any] | CompoundSelect[Any]:
-    """One grouping (``by``, or the overall figures): see ``grouped_scores_query``."""
-    return grouped_scores_query(filters, (by,), theme_ids)
-
-
 def run(session: Any, stmt: Any, cache: Any = None) -> list[Any]:
     """Execute an aggregate statement, through ``cache`` when one is given."""
     if cache is not None:
