@@ -4,26 +4,21 @@ migrations, seeding and accounts are explicit CLI steps."""
 from __future__ import annotations
 
 import os
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, request, session
+from flask import Flask, g
 from flask_babel import gettext
-from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config, ProductionConfig, config_from_env
 
-from . import background
+from . import background, i18n
 from .database import configure_engine, engine_options
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
-from .services.i18n import N_
+from .extensions import csrf, db, limiter, login_manager, migrate
+from .i18n import LANGUAGE_NAMES, N_
 
 ROOT = Path(__file__).resolve().parent.parent
-
-# Each language named in itself, for the language switcher.
-LANGUAGE_NAMES = {"en": "English", "de": "Deutsch", "fr": "Français", "it": "Italiano"}
 
 
 def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
@@ -100,99 +95,13 @@ def _ensure_sqlite_directory(url: str) -> None:
             pass
 
 
-def select_locale() -> str:
-    """The language from ?lang=, then the session, the user's choice, the browser."""
-    from flask import current_app
-
-    languages = current_app.config["LANGUAGES"]
-    wanted = request.args.get("lang")
-    if wanted in languages:
-        session["lang"] = wanted
-        return wanted
-    if session.get("lang") in languages:
-        return session["lang"]
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
-    return request.accept_languages.best_match(languages) or "en"
-
-
-def _request_translations() -> Any:
-    """The request's message catalogue, looked up once per request: flask-babel finds it
-    again on every call (context, domain, locale), which was a tenth of a page's time
-    with fifty texts on it."""
-    from flask import has_request_context
-    from flask_babel import get_translations
-
-    if not has_request_context():
-        return get_translations()
-    environ = request.environ
-    translations = environ.get("tympanum.translations")
-    if translations is None:
-        translations = environ["tympanum.translations"] = get_translations()
-    return translations
-
-
-@lru_cache(maxsize=16)
-def _wtforms_catalogue(locale: str) -> Any:
-    from babel import support
-    from wtforms.i18n import messages_path
-
-    return support.Translations.load(messages_path(), [locale], domain="wtforms")
-
-
-class _WTFormsTranslations:
-    """WTForms' own messages ("This field is required.") in the request's language, from
-    a catalogue read once per process: Flask-WTF reads the .mo file again on every
-    request that builds a form (a tenth of an autosave's time). Flask-WTF takes it from
-    ``request.wtforms_translations``."""
-
-    def ugettext(self, string: str) -> str:
-        return _wtforms_request_catalogue().ugettext(string)
-
-    def ungettext(self, singular: str, plural: str, n: int) -> str:
-        return _wtforms_request_catalogue().ungettext(singular, plural, n)
-
-
-def _wtforms_request_catalogue() -> Any:
-    environ = request.environ
-    catalogue = environ.get("tympanum.wtforms_translations")
-    if catalogue is None:
-        from flask_babel import get_locale
-
-        catalogue = _wtforms_catalogue(str(get_locale() or "en"))
-        environ["tympanum.wtforms_translations"] = catalogue
-    return catalogue
-
-
-_WTFORMS_TRANSLATIONS = _WTFormsTranslations()
-
-
-def _install_fast_gettext(app: Flask) -> None:
-    """Templates' _() and ngettext() on the per-request catalogue (same behaviour as
-    flask-babel's: newstyle gettext, autoescaped placeholders); WTForms' messages from a
-    per-process catalogue."""
-
-    @app.before_request
-    def _wtforms_translations() -> None:
-        request.wtforms_translations = _WTFORMS_TRANSLATIONS  # type: ignore[attr-defined]
-
-    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=lambda s: _request_translations().ugettext(s),
-        ngettext=lambda s, p, n: _request_translations().ungettext(s, p, n),
-        newstyle=True,
-        pgettext=lambda c, s: _request_translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: _request_translations().unpgettext(c, s, p, n),
-    )
-
-
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     configure_engine(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
-    _install_fast_gettext(app)
+    i18n.init_app(app)  # the request's language, catalogues, the ``when`` filter
     background.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

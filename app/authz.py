@@ -20,7 +20,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import Select, bindparam, select
 
 from .models import Action, Organisation, Response, Role, User, organisation_actions
-from .services.disclosure import FULL_ACCESS, Audience, audience_for
+from .services.results.disclosure import FULL_ACCESS, Audience, audience_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 

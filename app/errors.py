@@ -120,7 +120,7 @@ def register_error_handlers(app: Flask) -> None:
     def _csrf(error: CSRFError):  # type: ignore[no-untyped-def]
         if request.blueprint == "respond" and request.method == "POST":
             # A questionnaire page: keep the answers, never lose them to an expired token.
-            from .respond.lost import lost_post
+            from .respond.stash import lost_post
 
             return lost_post("csrf")
         return render_error(

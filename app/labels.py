@@ -8,6 +8,7 @@ from enum import StrEnum
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from .i18n import N_
 from .models import (
     ORG_KIND_LABELS,
     SIZE_BAND_LABELS,
@@ -17,7 +18,6 @@ from .models import (
     SizeBand,
     VersionStatus,
 )
-from .services.i18n import N_
 
 ROLE_LABELS = {
     "admin": _l("administrator"),

@@ -46,8 +46,8 @@ def build(db_path: str) -> None:
     from app import create_app
     from app.definitions.validate import validate_text
     from app.extensions import db
-    from app.services import questionnaires
-    from app.services.framework import seed_framework
+    from app.services.questionnaires import versions
+    from app.services.questionnaires.framework import seed_framework
     from bench.export_data import definition_yaml, generate
     from config import TestingConfig
 
@@ -57,8 +57,8 @@ def build(db_path: str) -> None:
         seed_framework(db.session)
         result = validate_text(definition_yaml())
         assert result.ok, result.errors
-        outcome = questionnaires.import_definition(db.session, result)
-        version = questionnaires.publish(db.session, outcome.version.questionnaire)
+        outcome = versions.import_definition(db.session, result)
+        version = versions.publish(db.session, outcome.version.questionnaire)
         db.session.commit()
         ids = (version.questionnaire_id, version.id)
         db.engine.dispose()

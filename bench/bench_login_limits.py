@@ -19,7 +19,7 @@ import redis
 
 from app import create_app
 from app.extensions import db
-from app.services.users import create_user
+from app.services.people.accounts import create_user
 from config import TestingConfig
 
 N = int(os.environ.get("LOGIN_BENCH_N", "60"))

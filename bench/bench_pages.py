@@ -8,8 +8,8 @@ import time
 
 from app import create_app
 from app.extensions import db
-from app.services.framework import seed_framework
-from app.services.users import create_user
+from app.services.people.accounts import create_user
+from app.services.questionnaires.framework import seed_framework
 from config import TestingConfig
 
 

@@ -26,14 +26,16 @@ from sqlalchemy import select, text
 
 from app import create_app
 from app.definitions.validate import validate_file, validate_text
+from app.demo import responses as demo
 from app.extensions import db
 from app.models import Action
-from app.services import aggregation, audit, demo, seeding
-from app.services import questionnaires as qservice
-from app.services.accounts import accept_privacy
-from app.services.disclosure import FULL_ACCESS
-from app.services.framework import seed_framework
-from app.services.users import create_user
+from app.services import audit
+from app.services.people.accounts import accept_privacy, create_user
+from app.services.questionnaires import seeding
+from app.services.questionnaires import versions as qservice
+from app.services.questionnaires.framework import seed_framework
+from app.services.results import aggregation
+from app.services.results.disclosure import FULL_ACCESS
 from config import TestingConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -177,7 +179,7 @@ def run(url: str, count: int) -> None:
         got = [
             (r.theme_id, r.n, r.mean)
             for r in session.execute(
-                aggregation.group_scores_query(aggregation.Filters(FULL_ACCESS))
+                aggregation.grouped_scores_query(aggregation.Filters(FULL_ACCESS))
             )
         ]
         assert [r[:2] for r in expected] == [r[:2] for r in computed], "stored scores stale"

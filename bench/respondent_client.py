@@ -16,7 +16,7 @@ from urllib.parse import urlencode, urlsplit
 from app.definitions import answers as codec
 from app.definitions.model import Definition
 from app.definitions.validate import validate_file
-from app.services.seeding import shipped_questionnaire_files
+from app.services.questionnaires.seeding import shipped_questionnaire_files
 
 _INPUT = re.compile(r"<input[^>]*>")
 _ATTR = re.compile(r'(\w[\w-]*)="([^"]*)"')

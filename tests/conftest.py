@@ -36,8 +36,8 @@ from app import background, create_app
 from app.extensions import db as _db
 from app.extensions import limiter
 from app.models import Action, Organisation, OrgKind, Role, SizeBand, User, utcnow
-from app.services import users as user_service
-from app.services.framework import seed_framework
+from app.services.people import accounts as user_service
+from app.services.questionnaires.framework import seed_framework
 from config import TestingConfig
 
 pytest_plugins = ["tests.respond_support"]  # the respondent pages' fixtures

@@ -19,8 +19,8 @@ from app.models import (
     ResponseState,
     SizeBand,
 )
-from app.services import questionnaires as qservice
-from app.services import responses as rservice
+from app.services.questionnaires import versions as qservice
+from app.services.responding import responses as rservice
 from tests.test_definitions_validate import EXAMPLE
 
 INJECTION = '=HYPERLINK("http://evil.example/","click")'

@@ -1,6 +1,6 @@
 """The scoring model (docs/scoring.md) in plain Python, written independently of the app.
 
-The SQL in ``app.services.aggregation`` must agree with this on any questionnaire and any
+The SQL in ``app.services.results.aggregation`` must agree with this on any questionnaire and any
 answers (tests/test_results_property.py). Nothing here imports the app's scoring code:
 values are derived from the definition and the stored answer text alone.
 """

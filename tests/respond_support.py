@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from app.definitions.validate import validate_file
 from app.models import Response
-from app.services import questionnaires as qservice
-from app.services import responses as rservice
+from app.services.questionnaires import versions as qservice
+from app.services.responding import responses as rservice
 from tests.test_definitions_validate import EXAMPLE
 
 ORIGIN = {"Origin": "http://localhost"}

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from app.definitions.validate import validate_text
 from app.extensions import db
 from app.models import AuditEntry, Organisation, Questionnaire, Response, ResponseState, User
-from app.services import questionnaires as qservice
-from app.services import responses as rservice
-from app.services import review as review_service
+from app.services.questionnaires import versions as qservice
+from app.services.responding import responses as rservice
+from app.services.responding import review as review_service
 from tests.test_definitions_validate import EXAMPLE
 
 COMPLETE = {
@@ -78,7 +78,7 @@ def audit_events(event: str | None = None) -> list[AuditEntry]:
 
 def capture_mail(monkeypatch) -> list[tuple[str, str, str]]:
     """Record the e-mails sent through ``notifications.notify``, as (to, subject, body)."""
-    from app.services import notifications
+    from app.services.responding import notifications
 
     sent: list[tuple[str, str, str]] = []
 

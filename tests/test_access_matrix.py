@@ -34,9 +34,10 @@ from werkzeug.exceptions import HTTPException
 
 from app.definitions.validate import validate_text
 from app.models import Organisation, OrgKind, Response, ResponseState, Role
-from app.services import accounts, api_tokens, audit, user_sessions
-from app.services import questionnaires as qservice
-from app.services import users as user_service
+from app.services import audit
+from app.services.people import accounts as user_service
+from app.services.people import api_tokens, invitations, password_resets, user_sessions
+from app.services.questionnaires import versions as qservice
 from tests.conftest import action, login
 from tests.review_helpers import example_text, make_response, publish_example
 
@@ -319,7 +320,7 @@ def world(db, users, orgs) -> World:
         organisation=org_c,
     )
     admin = users["admin"]
-    _invited, invite_token = accounts.invite(
+    _invited, invite_token = invitations.invite(
         db.session,
         email="invited@example.org",
         display_name="Invited",
@@ -329,7 +330,7 @@ def world(db, users, orgs) -> World:
         invited_by=admin,
         lifetime=timedelta(days=1),
     )
-    reset_token = accounts.issue_password_reset(
+    reset_token = password_resets.issue_password_reset(
         db.session, victim, issued_by=admin, lifetime=timedelta(hours=1)
     )
     audit.record(db.session, "matrix.setup", user=admin, obj=victim)

@@ -25,9 +25,10 @@ from app.models import (
     VersionStatus,
     utcnow,
 )
-from app.services import accounts, audit, tokens
-from app.services.gdpr import months_before
-from app.services.users import UserError
+from app.services import audit
+from app.services.people import gdpr, link_tokens
+from app.services.people.accounts import UserError
+from app.services.people.gdpr import months_before
 from tests.conftest import action, login
 
 LONG_AGO = datetime(2019, 3, 1, tzinfo=UTC)
@@ -115,10 +116,10 @@ def test_personal_data_contents(db, users, orgs, version):
     )
     audit.record(db.session, "login.success", user=person, ip="192.0.2.1")
     audit.record(db.session, "user.deactivated", actor="cli", obj=person)
-    tokens.issue(db.session, person, tokens.RESET, None, timedelta(hours=1))
+    link_tokens.issue(db.session, person, link_tokens.RESET, None, timedelta(hours=1))
     db.session.commit()
 
-    data = accounts.personal_data(db.session, person)
+    data = gdpr.personal_data(db.session, person)
     json.dumps(data)  # serialisable as it is
     assert data["account"]["email"] == "respondent_a@example.org"
     assert data["account"]["has_password"] is True and "password_hash" not in data["account"]
@@ -133,7 +134,7 @@ def test_personal_data_contents(db, users, orgs, version):
     assert "T" in data["account"]["created_at"]  # ISO timestamps
     assert data["review_comments"] == []
 
-    leader = accounts.personal_data(db.session, reviewer)
+    leader = gdpr.personal_data(db.session, reviewer)
     assert leader["review_comments"][0]["body"] == "Please add sources."
     assert leader["led_actions"] == [{"number": 1, "title": action(1).title}]
 
@@ -176,12 +177,12 @@ def test_erase_keeps_answers_and_removes_the_email_everywhere(
     assert login(client, email).status_code == 302  # an open session, audit login.success
     login(app.test_client(), email, "wrong password!!")  # audit login.failure with the e-mail
     audit.record(db.session, "invitation.sent", user=users["admin"], obj=person, email=email)
-    tokens.issue(db.session, person, tokens.RESET, None, timedelta(hours=1))
+    link_tokens.issue(db.session, person, link_tokens.RESET, None, timedelta(hours=1))
     db.session.add(ApiToken(user_id=person.id, name="t", prefix="p", token_hash="h" * 64))
     db.session.commit()
     assert rows_mentioning(db, email) >= 4
 
-    accounts.erase_user(db.session, person, users["admin"])
+    gdpr.erase_user(db.session, person, users["admin"])
     db.session.commit()
 
     assert rows_mentioning(db, email) == 0
@@ -211,12 +212,12 @@ def test_erase_keeps_answers_and_removes_the_email_everywhere(
 
 def test_erase_refusals(db, users):
     with pytest.raises(UserError, match="your own account"):
-        accounts.erase_user(db.session, users["admin"], users["admin"])
+        gdpr.erase_user(db.session, users["admin"], users["admin"])
     with pytest.raises(UserError, match="only active administrator"):
-        accounts.erase_user(db.session, users["admin"], None)
-    accounts.erase_user(db.session, users["leader2"], users["admin"])
+        gdpr.erase_user(db.session, users["admin"], None)
+    gdpr.erase_user(db.session, users["leader2"], users["admin"])
     with pytest.raises(UserError, match="erased already"):
-        accounts.erase_user(db.session, users["leader2"], users["admin"])
+        gdpr.erase_user(db.session, users["leader2"], users["admin"])
 
 
 def test_admin_erases_through_the_confirmation_page(client, login_as, users, db):

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from app import authz
 from app.models import AuditEntry, OneTimeToken, Role, User
-from app.services import accounts
-from app.services.users import UserError
+from app.services.people import invitations
+from app.services.people.accounts import UserError
 from tests.conftest import action
 
 LINK_RE = re.compile(r'readonly spellcheck="false">http://localhost(/invite/[\w-]+)<')
@@ -111,7 +111,7 @@ def test_leader_cannot_invite_beyond_their_actions(client, login_as, db, orgs, o
 def test_the_service_enforces_the_rules_whatever_the_form(db, users, orgs):
     for role, actions in ((Role.ADMIN, []), (Role.RESPONDENT, [action(2)])):
         with pytest.raises(UserError):
-            accounts.invite(
+            invitations.invite(
                 db.session,
                 email="x@example.org",
                 display_name="X",

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from app.models import OneTimeToken, Role, utcnow
-from app.services import accounts, tokens, user_sessions
-from app.services import users as user_service
-from app.services.tokens import TokenError
+from app.services.people import accounts as user_service
+from app.services.people import gdpr, invitations, link_tokens, password_resets, user_sessions
+from app.services.people.link_tokens import TokenError
 from tests.conftest import PASSWORD, login
 
 NEW_PASSWORD = "another good passphrase"  # noqa: S105 - test value
@@ -26,14 +26,14 @@ def pending_user(db, orgs, email="pending@example.org"):
 
 
 def issue(db, user, purpose, days=1):
-    raw = tokens.issue(db.session, user, purpose, None, timedelta(days=days))
+    raw = link_tokens.issue(db.session, user, purpose, None, timedelta(days=days))
     db.session.commit()
     return raw
 
 
 def token_row(db, raw):
     return db.session.scalar(
-        select(OneTimeToken).where(OneTimeToken.token_hash == tokens.token_hash(raw))
+        select(OneTimeToken).where(OneTimeToken.token_hash == link_tokens.token_hash(raw))
     )
 
 
@@ -41,63 +41,63 @@ def token_row(db, raw):
 
 
 def test_only_the_hash_is_stored(db, users):
-    raw = issue(db, users["leader1"], tokens.RESET)
+    raw = issue(db, users["leader1"], link_tokens.RESET)
     rows = db.session.scalars(select(OneTimeToken)).all()
     assert len(rows) == 1 and rows[0].token_hash != raw and raw not in rows[0].token_hash
-    assert len(raw) >= 40 and rows[0].token_hash == tokens.token_hash(raw)
+    assert len(raw) >= 40 and rows[0].token_hash == link_tokens.token_hash(raw)
 
 
 def test_consume_once_then_used(db, users):
-    raw = issue(db, users["leader1"], tokens.RESET)
-    assert tokens.peek(db.session, raw, tokens.RESET) == users["leader1"]
-    assert tokens.peek(db.session, raw, tokens.RESET) == users["leader1"]  # peek keeps it
-    assert tokens.consume(db.session, raw, tokens.RESET) == users["leader1"]
+    raw = issue(db, users["leader1"], link_tokens.RESET)
+    assert link_tokens.peek(db.session, raw, link_tokens.RESET) == users["leader1"]
+    assert link_tokens.peek(db.session, raw, link_tokens.RESET) == users["leader1"]  # peek keeps it
+    assert link_tokens.consume(db.session, raw, link_tokens.RESET) == users["leader1"]
     with pytest.raises(TokenError) as error:
-        tokens.consume(db.session, raw, tokens.RESET)
+        link_tokens.consume(db.session, raw, link_tokens.RESET)
     assert error.value.reason == "used"
 
 
 @pytest.mark.parametrize(
     ("mangle", "purpose", "reason"),
     [
-        (lambda raw: raw[:-1] + ("A" if raw[-1] != "A" else "B"), tokens.RESET, "invalid"),
-        (lambda raw: raw, tokens.INVITE, "invalid"),  # right token, wrong purpose
-        (lambda raw: "", tokens.RESET, "invalid"),
-        (lambda raw: "x" * 500, tokens.RESET, "invalid"),
+        (lambda raw: raw[:-1] + ("A" if raw[-1] != "A" else "B"), link_tokens.RESET, "invalid"),
+        (lambda raw: raw, link_tokens.INVITE, "invalid"),  # right token, wrong purpose
+        (lambda raw: "", link_tokens.RESET, "invalid"),
+        (lambda raw: "x" * 500, link_tokens.RESET, "invalid"),
     ],
 )
 def test_unknown_tokens_are_invalid(db, users, mangle, purpose, reason):
-    raw = issue(db, users["leader1"], tokens.RESET)
+    raw = issue(db, users["leader1"], link_tokens.RESET)
     with pytest.raises(TokenError) as error:
-        tokens.consume(db.session, mangle(raw), purpose)
+        link_tokens.consume(db.session, mangle(raw), purpose)
     assert error.value.reason == reason
 
 
 def test_expired_token(db, users):
-    raw = issue(db, users["leader1"], tokens.RESET)
+    raw = issue(db, users["leader1"], link_tokens.RESET)
     token_row(db, raw).expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
     with pytest.raises(TokenError) as error:
-        tokens.peek(db.session, raw, tokens.RESET)
+        link_tokens.peek(db.session, raw, link_tokens.RESET)
     assert error.value.reason == "expired"
 
 
 def test_a_new_token_replaces_older_unused_ones(db, users):
-    first = issue(db, users["leader1"], tokens.RESET)
-    other_purpose = issue(db, users["leader1"], tokens.INVITE)
-    second = issue(db, users["leader1"], tokens.RESET)
+    first = issue(db, users["leader1"], link_tokens.RESET)
+    other_purpose = issue(db, users["leader1"], link_tokens.INVITE)
+    second = issue(db, users["leader1"], link_tokens.RESET)
     with pytest.raises(TokenError) as error:
-        tokens.peek(db.session, first, tokens.RESET)
+        link_tokens.peek(db.session, first, link_tokens.RESET)
     assert error.value.reason == "expired"
-    assert tokens.peek(db.session, second, tokens.RESET) == users["leader1"]
-    assert tokens.peek(db.session, other_purpose, tokens.INVITE) == users["leader1"]
+    assert link_tokens.peek(db.session, second, link_tokens.RESET) == users["leader1"]
+    assert link_tokens.peek(db.session, other_purpose, link_tokens.INVITE) == users["leader1"]
 
 
 # The pages
 
 
 def test_invitation_page_for_an_expired_link(client, db, orgs):
-    raw = issue(db, pending_user(db, orgs), tokens.INVITE)
+    raw = issue(db, pending_user(db, orgs), link_tokens.INVITE)
     token_row(db, raw).expires_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     response = client.get(f"/invite/{raw}")
@@ -115,8 +115,8 @@ def test_invitation_page_for_an_expired_link(client, db, orgs):
 
 def test_invitation_page_for_a_used_link(client, db, orgs):
     user = pending_user(db, orgs)
-    raw = issue(db, user, tokens.INVITE)
-    accounts.accept_invitation(db.session, raw, NEW_PASSWORD)
+    raw = issue(db, user, link_tokens.INVITE)
+    invitations.accept_invitation(db.session, raw, NEW_PASSWORD)
     db.session.commit()
     response = client.get(f"/invite/{raw}")
     html = response.get_data(as_text=True)
@@ -125,17 +125,17 @@ def test_invitation_page_for_a_used_link(client, db, orgs):
 
 
 def test_invitation_page_for_a_tampered_link(client, db, orgs):
-    raw = issue(db, pending_user(db, orgs), tokens.INVITE)
+    raw = issue(db, pending_user(db, orgs), link_tokens.INVITE)
     response = client.get(f"/invite/{raw[:-2]}xy")
     assert response.status_code == 404
     assert "This link is not valid" in response.get_data(as_text=True)
 
 
 def test_reset_link_pages(client, db, users):
-    raw = issue(db, users["respondent_a"], tokens.RESET)
+    raw = issue(db, users["respondent_a"], link_tokens.RESET)
     assert client.get(f"/password/reset/{raw}").status_code == 200
     assert client.get(f"/password/reset/{raw}x").status_code == 404
-    invite_raw = issue(db, users["respondent_a"], tokens.INVITE)
+    invite_raw = issue(db, users["respondent_a"], link_tokens.INVITE)
     assert client.get(f"/password/reset/{invite_raw}").status_code == 404  # wrong purpose
     token_row(db, raw).expires_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
@@ -146,7 +146,7 @@ def test_reset_link_pages(client, db, users):
 
 def test_weak_password_does_not_use_the_link_up(client, db, orgs):
     user = pending_user(db, orgs)
-    raw = issue(db, user, tokens.INVITE)
+    raw = issue(db, user, link_tokens.INVITE)
     response = client.post_form(
         f"/invite/{raw}", {"display_name": "P", "password": "short", "password_again": "short"}
     )
@@ -169,7 +169,7 @@ def test_an_invited_account_cannot_log_in_before_accepting(client, db, orgs):
 
 
 def test_reset_link_of_a_deactivated_account_does_not_work(client, db, users):
-    raw = issue(db, users["respondent_a"], tokens.RESET)
+    raw = issue(db, users["respondent_a"], link_tokens.RESET)
     user_service.deactivate(db.session, users["respondent_a"])
     db.session.commit()
     assert client.get(f"/password/reset/{raw}").status_code == 404
@@ -185,8 +185,8 @@ def test_reset_link_of_a_deactivated_account_does_not_work(client, db, users):
 def test_reset_password_sets_the_password_and_ends_every_session(db, users):
     user = users["respondent_a"]
     user_sessions.start(db.session, user, lifetime=timedelta(hours=1))
-    raw = issue(db, user, tokens.RESET)
-    accounts.reset_password(db.session, raw, NEW_PASSWORD)
+    raw = issue(db, user, link_tokens.RESET)
+    password_resets.reset_password(db.session, raw, NEW_PASSWORD)
     assert user.check_password(NEW_PASSWORD)
     assert user_sessions.sessions_of(db.session, user) == []
 
@@ -211,7 +211,7 @@ def test_forgot_password_posts_are_rate_limited(app, client, users):
 
 def test_cli_deactivation_voids_pending_links(client, runner, db, orgs):
     user = pending_user(db, orgs)
-    raw = issue(db, user, tokens.INVITE)
+    raw = issue(db, user, link_tokens.INVITE)
     result = runner.invoke(args=["users", "deactivate", "pending@example.org"])
     assert result.exit_code == 0, result.output
     assert client.get(f"/invite/{raw}").status_code == 404
@@ -236,7 +236,7 @@ def assert_reset_link_dead(client, db, user, raw) -> None:
 
 def test_changing_the_password_voids_older_reset_links(client, login_as, db, users):
     user = users["respondent_a"]
-    raw = issue(db, user, tokens.RESET)
+    raw = issue(db, user, link_tokens.RESET)
     login_as("respondent_a")
     changed = client.post_form(
         "/account/password",
@@ -265,7 +265,7 @@ def test_a_newer_reset_request_voids_the_older_link(client, db, users, mail_serv
 
 def test_deactivation_voids_reset_links_for_good(client, login_as, db, users):
     user = users["respondent_a"]
-    raw = issue(db, user, tokens.RESET)
+    raw = issue(db, user, link_tokens.RESET)
     login_as("admin")
     url = f"/admin/users/{user.id}"
     client.post_form(f"{url}/deactivate", {}, page=url)
@@ -278,8 +278,8 @@ def test_deactivation_voids_reset_links_for_good(client, login_as, db, users):
 
 def test_erasure_voids_reset_links(client, db, users):
     user = users["respondent_a"]
-    raw = issue(db, user, tokens.RESET)
-    accounts.erase_user(db.session, user, users["admin"])
+    raw = issue(db, user, link_tokens.RESET)
+    gdpr.erase_user(db.session, user, users["admin"])
     db.session.commit()
     assert_reset_link_dead(client, db, user, raw)
 
@@ -288,11 +288,11 @@ def test_using_a_reset_link_voids_the_others(db, users):
     """Two live links at once cannot be made through the site (a new one voids the older),
     but rows from before, or made by hand, die too when one of them is used."""
     user = users["respondent_a"]
-    first = issue(db, user, tokens.RESET)
-    second = tokens.token_hash(issue(db, user, tokens.RESET))
+    first = issue(db, user, link_tokens.RESET)
+    second = link_tokens.token_hash(issue(db, user, link_tokens.RESET))
     token_row(db, first).expires_at = utcnow() + timedelta(hours=1)  # alive again
     db.session.commit()
-    accounts.reset_password(db.session, first, NEW_PASSWORD)
+    password_resets.reset_password(db.session, first, NEW_PASSWORD)
     db.session.commit()
     row = db.session.scalar(select(OneTimeToken).where(OneTimeToken.token_hash == second))
     assert row.expires_at <= utcnow()

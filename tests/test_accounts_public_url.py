@@ -334,7 +334,7 @@ REQUEST_URL_PATTERNS = re.compile(
 )
 # Reviewed uses: the autosave's same-origin check compares a Referer with the request's
 # own (trusted) host and builds nothing from it.
-ALLOWED = {("app/respond/lost.py", "urlsplit(source).netloc == request.host")}
+ALLOWED = {("app/respond/stash.py", "urlsplit(source).netloc == request.host")}
 
 
 def test_no_code_builds_urls_from_the_request():

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from app.models import AuditEntry, UserSession, utcnow
-from app.services import accounts, tokens, user_sessions
-from app.services import users as user_service
+from app.services.people import accounts as user_service
+from app.services.people import gdpr, link_tokens, user_sessions
 from tests.conftest import PASSWORD, login
 
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
@@ -165,7 +165,7 @@ def test_deactivation_and_erasure_end_every_session(app, db, users, how):
     if how == "deactivate":
         user_service.deactivate(db.session, user)
     else:
-        accounts.erase_user(db.session, user, users["admin"])
+        gdpr.erase_user(db.session, user, users["admin"])
     db.session.commit()
     assert not is_logged_in(phone)
     rows = db.session.scalars(select(UserSession).where(UserSession.user_id == user.id)).all()
@@ -243,7 +243,7 @@ def test_the_cookie_holds_a_secret_the_database_does_not(app, db, users):
     with laptop.session_transaction() as cookie:
         secret = cookie["sid"]
     (mine,) = sessions_of(db, users["respondent_a"])
-    assert len(secret) >= 40 and mine.token_hash == tokens.token_hash(secret)
+    assert len(secret) >= 40 and mine.token_hash == link_tokens.token_hash(secret)
     assert secret not in mine.token_hash
 
 

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from app.models import AuditEntry
 from app.services import audit
-from app.services.audit_log import AuditFilters, query
-from app.services.csv_safe import SafeWriter, csv_rows, safe_cell
+from app.services.audit import AuditFilters, query
+from app.services.exports.csv_safe import SafeWriter, csv_rows, safe_cell
 
 FORMULA = "=cmd|' /C calc'!A0"
 

@@ -13,7 +13,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from app.models import AuditEntry, Organisation, OrgKind, SizeBand
-from app.services import organisation_import
+from app.services.people import organisation_import
 
 IMPORT = "/admin/organisations/import"
 

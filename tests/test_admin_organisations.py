@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import AuditEntry, Organisation, OrgKind, SizeBand
-from app.services import organisations as service
+from app.services.people import organisations as service
 from tests.conftest import make_org
 
 XSS = "<script>alert(1)</script>"

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models import AuditEntry, Role
-from app.services import user_sessions
+from app.services.people import user_sessions
 from tests.conftest import PASSWORD, login
 
 
@@ -179,7 +179,7 @@ def test_admin_cannot_deactivate_themselves(client, login_as, db, users):
 
 
 def test_admins_can_deactivate_other_admins(client, login_as, db, users):
-    from app.services import users as user_service
+    from app.services.people import accounts as user_service
 
     second = user_service.create_user(db.session, "second@example.org", role="admin")
     db.session.commit()

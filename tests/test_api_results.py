@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.services import api_tokens
+from app.services.people import api_tokens
 from tests import results_support as support
 from tests.test_results_cli import KEYS, answered  # noqa: F401 - fixture
 

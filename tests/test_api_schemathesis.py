@@ -13,7 +13,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import positive_data_acceptance
 
-from app.services import api_tokens
+from app.services.people import api_tokens
 from tests.export_helpers import golden_responses
 
 EXAMPLES_PER_OPERATION = 25

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models import ApiToken, AuditEntry
-from app.services import api_tokens
+from app.services.people import api_tokens
 from tests.export_helpers import bulk_responses, golden_responses
 
 SECRET_RE = re.compile(r'id="new-token">(tymp_[A-Za-z0-9_\-]+)<')
@@ -226,7 +226,7 @@ def test_refusals_are_json(client, data, token_for, who, path, status):
 
 def test_versions_and_definitions(client, db, data, token_for):
     from app.definitions.validate import validate_text
-    from app.services import questionnaires as qservice
+    from app.services.questionnaires import versions as qservice
     from tests.export_helpers import version_two_yaml  # noqa: F401 - a draft for admins
 
     qservice.import_definition(

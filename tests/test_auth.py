@@ -110,7 +110,7 @@ def test_logout_without_csrf_token_is_refused(client, login_as):
 
 
 def test_deactivation_ends_open_sessions(client, login_as, users, db):
-    from app.services.users import deactivate
+    from app.services.people.accounts import deactivate
 
     login_as("respondent_a")
     deactivate(db.session, users["respondent_a"])

@@ -21,7 +21,7 @@ from app import create_app
 from app.extensions import db as _db
 from app.extensions import limiter
 from app.models import AuditEntry
-from app.services import tokens
+from app.services.people import link_tokens
 from config import ProductionConfig, TestingConfig
 from tests import redis_support
 from tests.conftest import PASSWORD
@@ -179,7 +179,9 @@ def test_posts_without_a_password_are_not_attempts(client, users):
 def test_a_password_reset_unlocks_the_account(client, db, users):
     lock(client, "respondent_a@example.org")
     assert attempt(client, "respondent_a@example.org", PASSWORD).status_code == 429
-    raw = tokens.issue(db.session, users["respondent_a"], tokens.RESET, None, timedelta(hours=1))
+    raw = link_tokens.issue(
+        db.session, users["respondent_a"], link_tokens.RESET, None, timedelta(hours=1)
+    )
     db.session.commit()
     response = client.post_form(
         f"/password/reset/{raw}", {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD}
@@ -226,7 +228,7 @@ def test_an_administrator_unlocks_an_account_and_it_is_audited(client, db, users
 def test_the_admin_page_says_when_the_counters_cannot_be_reached(
     client, users, login_as, monkeypatch
 ):
-    from app.services import login_locks
+    from app.services.people import login_locks
 
     def unreachable(_email):
         raise login_locks.LockStoreError("connection refused")
@@ -365,7 +367,7 @@ def test_production_starts_with_redis(production_env, tmp_path):
 
 
 def test_logins_keep_working_while_redis_is_down(tmp_path, caplog):
-    from app.services import users as user_service
+    from app.services.people import accounts as user_service
 
     app = create_app(
         TestingConfig,

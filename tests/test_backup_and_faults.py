@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app import create_app
 from app.extensions import db as _db
 from app.models import Organisation, OrgKind
-from app.services.framework import seed_framework
+from app.services.questionnaires.framework import seed_framework
 from config import TestingConfig
 from tests.conftest import ON_POSTGRES, Client
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import api_tokens
+from app.services.people import api_tokens
 from tests.export_helpers import golden_responses
 from tests.respond_support import fill_all
 

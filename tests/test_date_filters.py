@@ -17,9 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
+from app.days import day_end, day_start, parse_day, within_days
 from app.models import AuditEntry
-from app.services import api_tokens, audit_log
-from app.services.days import day_end, day_start, parse_day, within_days
+from app.services import audit
+from app.services.people import api_tokens
 from tests.export_helpers import golden_responses
 
 FIRST, LAST = "0001-01-01", "9999-12-31"
@@ -82,8 +83,8 @@ def test_any_range_of_days_selects_exactly_its_timestamps(db):
     )
     @given(first=st.none() | edge_days, last=st.none() | edge_days)
     def check(first, last):
-        filters = audit_log.AuditFilters(event="edge", date_from=first, date_to=last)
-        found = {entry.object_id for entry in db.session.scalars(audit_log.query(filters))}
+        filters = audit.AuditFilters(event="edge", date_from=first, date_to=last)
+        found = {entry.object_id for entry in db.session.scalars(audit.query(filters))}
         expected = {
             m.isoformat()
             for m in EDGE_TIMES

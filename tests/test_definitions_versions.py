@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.definitions.validate import validate_file, validate_text
 from app.models import Question, QuestionOption, ThemeWeight, VersionStatus
-from app.services import questionnaires as service
+from app.services.questionnaires import versions as service
 from tests.test_definitions_validate import EXAMPLE, example
 
 

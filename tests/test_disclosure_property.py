@@ -1,4 +1,4 @@
-"""Property: disclosure control (``app.services.disclosure.suppress``) leaves nothing to
+"""Property: disclosure control (``app.services.results.disclosure.suppress``) leaves nothing to
 work out. For random responses of random organisations, grouped into one-way breakdowns
 (several dimensions sharing one total, as on the results pages) and two-way tables (rows,
 columns and margins), and random thresholds:
@@ -25,7 +25,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.services.disclosure import Count, recoverable, suppress
+from app.services.results.disclosure import Count, recoverable, suppress
 
 TOTAL = ("total",)
 

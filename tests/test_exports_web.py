@@ -172,7 +172,7 @@ def test_several_thousand_responses_arrive_in_order_and_completely(db, users):
 
 def test_reading_happens_in_chunks(db, users, monkeypatch):
     """The first rows come out before the last chunk is read from the database."""
-    from app.services.exporting import reading
+    from app.services.exports import reading
 
     questionnaire = publish_example()
     bulk_responses(questionnaire, 300)

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 
-from app.services import api_tokens
+from app.services.people import api_tokens
 from tests.export_helpers import golden_responses
 from tests.hostile import any_day, hostile_text, hostile_yaml, json_body
 

@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from app.definitions.validate import validate_text
 from app.models import Answer, Question, Response
 from app.services import exports
-from app.services.csv_safe import (
+from app.services.exports.csv_safe import (
     LOOK_ALIKES,
     QUOTES,
     TRIGGERS,
@@ -31,7 +31,7 @@ from app.services.csv_safe import (
     neutralise_row,
     safe_cell,
 )
-from app.services.exporting.writers import xlsx_cell
+from app.services.exports.writers import xlsx_cell
 from tests.conftest import action
 from tests.export_helpers import golden_responses
 from tests.hostile import formula_text, hostile_yaml, spreadsheet_may_run

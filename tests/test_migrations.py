@@ -12,8 +12,8 @@ import tests.conftest as conftest
 from app import create_app
 from app.extensions import db
 from app.models import ResponseThemeScore
-from app.services import scoring
-from app.services.framework import seed_framework
+from app.services.questionnaires.framework import seed_framework
+from app.services.results import scoring
 from config import TestingConfig
 from tests import results_support as support
 from tests.test_results_scoring import QUESTIONS

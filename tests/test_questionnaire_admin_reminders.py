@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from app.models import Role
-from app.services import reminders as service
-from app.services import users as user_service
-from app.services.questionnaires import QuestionnaireError
+from app.services.people import accounts as user_service
+from app.services.questionnaires.versions import QuestionnaireError
+from app.services.responding import reminders as service
 from tests.conftest import PASSWORD, make_org
 from tests.review_helpers import audit_events, capture_mail, make_response, publish_example
 

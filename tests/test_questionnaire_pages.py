@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.definitions.validate import validate_file
-from app.services import questionnaires as service
+from app.services.questionnaires import versions as service
 from tests.test_definitions_validate import EXAMPLE
 
 

@@ -8,7 +8,7 @@ import random
 from werkzeug.datastructures import MultiDict
 
 from app.definitions import answers as codec
-from app.services import responses as rservice
+from app.services.responding import responses as rservice
 from tests.respond_support import ORIGIN, SECTION1, response_of, section_url
 
 FIELDS = [

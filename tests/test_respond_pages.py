@@ -7,7 +7,7 @@ import datetime as dt
 import re
 
 from app.models import ResponseState, ReviewComment
-from app.services import responses as rservice
+from app.services.responding import responses as rservice
 from tests.respond_support import (
     SECTION1,
     SECTION2,

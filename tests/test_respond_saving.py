@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import FormStash
-from app.services import responses as rservice
+from app.services.responding import responses as rservice
 from tests.conftest import login
 from tests.respond_support import (
     ORIGIN,

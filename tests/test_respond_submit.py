@@ -8,7 +8,7 @@ import re
 from sqlalchemy import func, select
 
 from app.models import AuditEntry, ResponseEvent, ResponseState
-from app.services import responses as rservice
+from app.services.responding import responses as rservice
 from tests.respond_support import (
     ORIGIN,
     SECTION1,

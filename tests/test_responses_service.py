@@ -7,8 +7,8 @@ from sqlalchemy import event, func, select
 
 from app.definitions.validate import validate_file
 from app.models import Answer, ResponseEvent, ResponseState
-from app.services import questionnaires as qservice
-from app.services import responses as service
+from app.services.questionnaires import versions as qservice
+from app.services.responding import responses as service
 from tests.test_definitions_validate import EXAMPLE
 
 COMPLETE = {

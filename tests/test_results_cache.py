@@ -5,11 +5,12 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.models import Organisation, Response, ResponseState
-from app.services import aggregation as agg
-from app.services import audit, results_cache
-from app.services import responses as rservice
-from app.services.disclosure import FULL_ACCESS
-from app.services.results_cache import ReadOnlyView, ResultCache
+from app.services import audit
+from app.services.responding import responses as rservice
+from app.services.results import aggregation as agg
+from app.services.results import cache as results_cache
+from app.services.results.cache import ReadOnlyView, ResultCache
+from app.services.results.disclosure import FULL_ACCESS
 from tests import results_support as support
 from tests.test_results_scoring import LIKERT
 

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from app.results import charts
-from app.services.results_export import to_csv
+from app.services.exports.figures import to_csv
 
 SVG = "{http://www.w3.org/2000/svg}"
 

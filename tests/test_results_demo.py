@@ -12,6 +12,8 @@ from werkzeug.datastructures import MultiDict
 from app.definitions import answers as codec
 from app.definitions.model import Definition
 from app.definitions.validate import validate_file
+from app.demo import responses as demo
+from app.demo.data import MEMBER_STATES
 from app.models import (
     Answer,
     AuditEntry,
@@ -22,10 +24,8 @@ from app.models import (
     ResponseState,
     organisation_actions,
 )
-from app.services import demo
-from app.services import questionnaires as qservice
-from app.services.demo_data import MEMBER_STATES
-from app.services.responses import TRANSITIONS
+from app.services.questionnaires import versions as qservice
+from app.services.responding.responses import TRANSITIONS
 from tests import results_support as support
 from tests.test_definitions_validate import EXAMPLE
 

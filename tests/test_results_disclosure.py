@@ -25,10 +25,10 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from app.models import Action, Question, Questionnaire, QuestionnaireVersion
-from app.services import aggregation as agg
-from app.services import api_tokens
-from app.services.disclosure import FULL_ACCESS, Audience
-from app.services.results_cache import ResultCache
+from app.services.people import api_tokens
+from app.services.results import aggregation as agg
+from app.services.results.cache import ResultCache
+from app.services.results.disclosure import FULL_ACCESS, Audience
 from tests import results_support as support
 from tests.test_disclosure_property import Response, Table, peel
 from tests.test_results_pages import IDEA, LIKERT  # agree: 2 themes; idea: quotes

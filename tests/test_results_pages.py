@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models import Question, Response, ResponseState
-from app.services import responses as rservice
+from app.services.responding import responses as rservice
 from tests import results_support as support
 
 LIKERT = {

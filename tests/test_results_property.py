@@ -19,9 +19,9 @@ from sqlalchemy import select
 
 from app.definitions.model import Definition
 from app.models import Answer, Question, Response
-from app.services import aggregation as agg
-from app.services import scoring
-from app.services.disclosure import FULL_ACCESS
+from app.services.results import aggregation as agg
+from app.services.results import scoring
+from app.services.results.disclosure import FULL_ACCESS
 from tests import reference_scoring as ref
 from tests import results_support as support
 

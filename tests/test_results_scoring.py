@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from app.definitions import answers as codec
 from app.models import Answer, Question
-from app.services import aggregation as agg
-from app.services import evidence
-from app.services.disclosure import FULL_ACCESS, Audience
+from app.services.results import aggregation as agg
+from app.services.results import evidence
+from app.services.results.disclosure import FULL_ACCESS, Audience
 from tests import results_support as support
 
 Z = 1.959963984540054

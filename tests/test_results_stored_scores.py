@@ -9,12 +9,15 @@ from sqlalchemy import delete, select
 
 from app.definitions.model import Definition
 from app.definitions.validate import validate_file
+from app.demo import responses as demo
 from app.models import Answer, Question, Response, ResponseThemeScore, Theme
-from app.services import aggregation as agg
-from app.services import demo, gdpr, review, scoring
-from app.services import questionnaires as qservice
-from app.services import responses as rservice
-from app.services.disclosure import FULL_ACCESS
+from app.services.people import gdpr
+from app.services.questionnaires import versions as qservice
+from app.services.responding import responses as rservice
+from app.services.responding import review
+from app.services.results import aggregation as agg
+from app.services.results import scoring
+from app.services.results.disclosure import FULL_ACCESS
 from tests import reference_scoring as ref
 from tests import results_support as support
 from tests.test_definitions_validate import EXAMPLE

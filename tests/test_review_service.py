@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from app.models import OrgKind, Response, ResponseEvent, ResponseState, ReviewComment
-from app.services import review as service
-from app.services.responses import ResponseError
+from app.services.responding import review as service
+from app.services.responding.responses import ResponseError
 from tests.conftest import make_org
 from tests.review_helpers import audit_events, make_response, publish_example
 
@@ -163,7 +163,7 @@ def test_concurrent_decision_is_refused_not_overwritten(db, submitted, users):
 
 
 def test_resubmission_after_return_then_accept(db, submitted, users):
-    from app.services import responses
+    from app.services.responding import responses
 
     service.review(db.session, submitted, "return", user=users["leader1"], overall_comment="Fix")
     responses.submit(db.session, submitted, user=users["respondent_a"])

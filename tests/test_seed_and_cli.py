@@ -7,8 +7,8 @@ import copy
 import pytest
 from sqlalchemy import func, select
 
-from app.models import Action, Perspective, Pillar, Theme, User
-from app.services.framework import load_framework_file, seed_framework
+from app.models import Action, Organisation, Perspective, Pillar, Theme, User
+from app.services.questionnaires.framework import load_framework_file, seed_framework
 
 
 def counts(db):
@@ -149,3 +149,13 @@ def test_demo_accounts_created_once_and_printed(runner, db):
     again = runner.invoke(args=["demo", "accounts"])
     assert "no demo accounts created" in again.output
     assert db.session.scalar(select(func.count(User.id))) == 6
+
+
+def test_demo_accounts_need_the_framework(runner, db):
+    db.session.delete(db.session.scalar(select(Action).where(Action.number == 11)))
+    db.session.commit()
+    result = runner.invoke(args=["demo", "accounts"])
+    assert result.exit_code == 2, result.output
+    assert "The framework is not loaded" in result.output
+    assert db.session.scalar(select(func.count(User.id))) == 0
+    assert db.session.scalar(select(func.count(Organisation.id))) == 0

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from app.definitions.model import Definition
 from app.definitions.validate import is_scorable, validate_file, validate_text
 from app.models import Questionnaire, QuestionnaireVersion, VersionStatus
-from app.services import questionnaires as service
-from app.services.seeding import shipped_questionnaire_files
+from app.services.questionnaires import versions as service
+from app.services.questionnaires.seeding import shipped_questionnaire_files
 
 FILES = shipped_questionnaire_files()
 RESULTS = {path.name: validate_file(path) for path in FILES}

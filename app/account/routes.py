@@ -23,8 +23,9 @@ from ..auth.login_sessions import current_session
 from ..database import writes_on_get
 from ..extensions import db
 from ..models import User
-from ..services import accounts, audit, user_sessions, users
-from ..services.accounts import UserError
+from ..services import audit
+from ..services.people import accounts, gdpr, user_sessions
+from ..services.people.accounts import UserError
 from ..urls import is_safe_next
 from . import bp
 from .forms import ChangePasswordForm, PrivacyForm, ProfileForm
@@ -65,7 +66,7 @@ def _notice_html():  # type: ignore[no-untyped-def]
 
 @bp.context_processor
 def _password_rules() -> dict[str, int]:
-    return {"min_password_length": users.MIN_PASSWORD_LENGTH}
+    return {"min_password_length": accounts.MIN_PASSWORD_LENGTH}
 
 
 @bp.before_app_request
@@ -195,7 +196,7 @@ def change_password():
 @writes_on_get
 @login_required
 def personal_data():
-    data = accounts.personal_data(db.session, _me())
+    data = gdpr.personal_data(db.session, _me())
     audit.record(db.session, "personal_data.downloaded", user=_me(), obj=_me(), ip=_ip())
     db.session.commit()
     return Response(

@@ -10,7 +10,8 @@ from ..auth.login_sessions import current_session, forget_session
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import User
-from ..services import audit, user_sessions
+from ..services import audit
+from ..services.people import user_sessions
 from . import bp
 
 

@@ -19,8 +19,8 @@ from ..models import (
     Role,
     organisation_actions,
 )
-from ..services import questionnaires as questionnaire_service
-from ..services import responses as response_service
+from ..services.questionnaires import versions as questionnaire_service
+from ..services.responding import responses as response_service
 from . import bp
 
 

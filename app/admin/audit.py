@@ -10,8 +10,8 @@ from ..authz import role_required
 from ..database import writes_on_get
 from ..extensions import db
 from ..models import utcnow
-from ..services import audit, audit_log
-from ..services.csv_safe import csv_rows
+from ..services import audit
+from ..services.exports.csv_safe import csv_rows
 from . import bp
 from .forms import AuditFilterForm, options
 from .routes import READERS, client_ip, list_args, paginate, valid_filters
@@ -19,17 +19,16 @@ from .routes import READERS, client_ip, list_args, paginate, valid_filters
 PER_PAGE = 100
 
 
-def _filters() -> tuple[AuditFilterForm, audit_log.AuditFilters]:
+def _filters() -> tuple[AuditFilterForm, audit.AuditFilters]:
     form = AuditFilterForm(request.args)
     form.event.choices = options(
-        [("", _("All events"))] + [(e, e) for e in audit_log.distinct_events(db.session)]
+        [("", _("All events"))] + [(e, e) for e in audit.distinct_events(db.session)]
     )
     form.object_type.choices = options(
-        [("", _("All object types"))]
-        + [(t, t) for t in audit_log.distinct_object_types(db.session)]
+        [("", _("All object types"))] + [(t, t) for t in audit.distinct_object_types(db.session)]
     )
     values = valid_filters(form)
-    filters = audit_log.AuditFilters(
+    filters = audit.AuditFilters(
         event=values.get("event") or "",
         actor=values.get("actor") or "",
         object_type=values.get("object_type") or "",
@@ -45,14 +44,14 @@ def _filters() -> tuple[AuditFilterForm, audit_log.AuditFilters]:
 @role_required(*READERS)
 def audit_log_page():
     form, filters = _filters()
-    page = paginate(audit_log.query(filters), PER_PAGE)
+    page = paginate(audit.query(filters), PER_PAGE)
     return render_template(
         "admin/audit.html",
         form=form,
         page=page,
         args=list_args(),
         export_args=filters.as_dict(),
-        compact_json=audit_log.compact_json,
+        compact_json=audit.compact_json,
     )
 
 
@@ -68,9 +67,7 @@ def audit_export():
     db.session.commit()  # the next transaction is the export's read-only one
 
     def generate():  # type: ignore[no-untyped-def]
-        yield from csv_rows(
-            audit_log.export_rows(db.session, filters), audit_log.EXPORT_HEADER, bom=True
-        )
+        yield from csv_rows(audit.export_rows(db.session, filters), audit.EXPORT_HEADER, bom=True)
         db.session.rollback()
 
     filename = f"tympanum-audit-{utcnow():%Y%m%d-%H%M%S}.csv"

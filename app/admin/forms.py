@@ -19,9 +19,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..countries import country_groups
 from ..models import ORG_KIND_LABELS, SIZE_BAND_LABELS, Role
-from ..services.countries import country_groups
-from ..services.organisations import NAME_MAX
+from ..services.people.organisations import NAME_MAX
 
 ROLE_LABELS = {
     Role.ADMIN: _l("Administrator"),

@@ -18,10 +18,10 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import IntegrityError
 
 from ..authz import role_required
+from ..countries import country_name
 from ..extensions import db
 from ..models import ORG_KIND_LABELS, SIZE_BAND_LABELS, Role
-from ..services import organisation_import
-from ..services.countries import country_name
+from ..services.people import organisation_import
 from . import bp
 from .forms import ImportConfirmForm, ImportUploadForm
 from .routes import client_ip, current_lang

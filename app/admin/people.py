@@ -16,8 +16,8 @@ from ..authz import role_required
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import Action, Organisation, Role, User, normalise_email
-from ..services import accounts, login_locks, user_admin
-from ..services.accounts import UserError
+from ..services.people import accounts, gdpr, invitations, login_locks, password_resets
+from ..services.people.accounts import UserError
 from ..urls import external_url
 from . import bp
 from .people_forms import ConfirmEraseForm, InviteForm
@@ -70,7 +70,7 @@ def invite_user():
         )
         days = current_app.config["INVITATION_DAYS"]
         try:
-            user, raw = accounts.invite(
+            user, raw = invitations.invite(
                 db.session,
                 email=form.email.data or "",
                 display_name=form.display_name.data or "",
@@ -127,7 +127,7 @@ def user_account(user_id: int):
         "admin/people/account.html",
         user=user,
         form=EmptyForm(),
-        erased=accounts.is_erased(user),
+        erased=gdpr.is_erased(user),
         mail_configured=mail.mail_configured(),
     )
 
@@ -140,7 +140,7 @@ def send_reset(user_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        raw = accounts.issue_password_reset(
+        raw = password_resets.issue_password_reset(
             db.session, user, issued_by=_me(), lifetime=reset_lifetime(), ip=_ip()
         )
     except UserError as error:
@@ -167,7 +167,7 @@ def unlock_login(user_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        unlocked = user_admin.unlock_login(db.session, user, by=_me(), ip=_ip())
+        unlocked = accounts.unlock_login(db.session, user, by=_me(), ip=_ip())
     except login_locks.LockStoreError:
         db.session.rollback()
         flash(_("The login counters cannot be reached right now: try again in a moment."), "error")
@@ -184,7 +184,7 @@ def unlock_login(user_id: int):
 @role_required(Role.ADMIN)
 def erase_user(user_id: int):
     user = get_user_or_404(user_id)
-    if accounts.is_erased(user):
+    if gdpr.is_erased(user):
         flash(_("This account has been erased already."), "info")
         return redirect(url_for("admin.user_account", user_id=user.id))
     form = ConfirmEraseForm()
@@ -197,7 +197,7 @@ def erase_user(user_id: int):
         else:
             email = user.email
             try:
-                accounts.erase_user(db.session, user, _me(), ip=_ip())
+                gdpr.erase_user(db.session, user, _me(), ip=_ip())
             except UserError as error:
                 db.session.rollback()
                 problem = str(error)
@@ -210,5 +210,5 @@ def erase_user(user_id: int):
         user=user,
         form=form,
         problem=problem,
-        summary=accounts.erasure_summary(db.session, user),
+        summary=gdpr.erasure_summary(db.session, user),
     )

@@ -16,13 +16,13 @@ from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
 from ..authz import role_required
+from ..countries import country_name
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import ORG_KIND_LABELS, SIZE_BAND_LABELS, Action, Organisation, Role, User
 from ..requests import page_number
-from ..services import login_locks, user_admin
-from ..services import organisations as org_service
-from ..services.countries import country_name
+from ..services.people import accounts, login_locks
+from ..services.people import organisations as org_service
 from . import bp
 from .forms import (
     OrganisationFilterForm,
@@ -289,7 +289,7 @@ def users():
     form.organisation.choices = organisation_choices(_("All organisations"))
     values = valid_filters(form)
     org_id = values.get("organisation")
-    stmt = user_admin.search(
+    stmt = accounts.search(
         q=values.get("q") or "",
         role=values.get("role") or "",
         organisation_id=int(org_id) if org_id else None,
@@ -347,7 +347,7 @@ def user_update(user_id: int):
         )
         actions = org_service.actions_by_number(db.session, form.actions.data or [])
         try:
-            events = user_admin.change_access(
+            events = accounts.change_access(
                 db.session,
                 account,
                 role=form.role.data or "",
@@ -356,7 +356,7 @@ def user_update(user_id: int):
                 by=current_user,
                 ip=client_ip(),
             )
-        except user_admin.AccessInvalid as error:
+        except accounts.AccessInvalid as error:
             db.session.rollback()
             _attach(form, error.problems)
         else:
@@ -377,10 +377,8 @@ def user_set_active(user_id: int, verb: str):
         abort(400)
     active = verb == "reactivate"
     try:
-        changed = user_admin.set_active(
-            db.session, account, active, by=current_user, ip=client_ip()
-        )
-    except user_admin.AccessInvalid as error:
+        changed = accounts.set_active(db.session, account, active, by=current_user, ip=client_ip())
+    except accounts.AccessInvalid as error:
         db.session.rollback()
         flash(error.problems["active"], "error")
         return redirect(url_for(".user", user_id=account.id))

@@ -12,7 +12,7 @@ from flask_limiter.util import get_remote_address
 
 from ..extensions import db, login_manager
 from ..models import User
-from ..services import api_tokens
+from ..services.people import api_tokens
 
 API_PREFIX = "/api/"
 

@@ -19,6 +19,7 @@ from ..authz import (
     can_view_response,
     results_audience,
 )
+from ..days import parse_day
 from ..extensions import db
 from ..models import (
     Action,
@@ -32,7 +33,6 @@ from ..models import (
     VersionStatus,
 )
 from ..models import Response as ResponseRow
-from ..services.days import parse_day
 from ..services.exports import ExportOptionError, Filters, StateFilter
 from . import bp
 from .auth import api_user, authenticate_request
@@ -265,7 +265,8 @@ def response(response_id: int):
 @bp.route("/results/themes")
 def theme_results():
     """The five themes' scores, as `flask results themes --format json` prints them."""
-    from ..services import aggregation, results_export
+    from ..services.exports import figures
+    from ..services.results import aggregation
     from .openapi import RESULT_DIMENSIONS
 
     user = api_user()
@@ -297,7 +298,7 @@ def theme_results():
     db.session.rollback()
     return jsonify(
         {
-            "data": results_export.figures_json(scores, list(by.values())),
+            "data": figures.figures_json(scores, list(by.values())),
             "filters": {
                 "state": state,
                 "by": wanted,

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from ..models import Action, Organisation, QuestionnaireVersion, Response, User
-from ..services.disclosure import Audience
+from ..services.results.disclosure import Audience
 
 
 def timestamp(moment: datetime | None) -> str | None:

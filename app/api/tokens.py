@@ -8,7 +8,8 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..forms import EmptyForm
-from ..services import api_tokens, audit
+from ..services import audit
+from ..services.people import api_tokens
 from . import tokens_bp
 from .forms import TokenForm
 

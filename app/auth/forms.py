@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from ..services.users import MIN_PASSWORD_LENGTH, password_problem
+from ..services.people.accounts import MIN_PASSWORD_LENGTH, password_problem
 
 
 class LoginForm(FlaskForm):

@@ -10,7 +10,7 @@ from flask_login import current_user, login_user, logout_user
 from ..database import read_only_request
 from ..extensions import db
 from ..models import User, UserSession
-from ..services import user_sessions
+from ..services.people import user_sessions
 from ..urls import BIGGEST_ID
 
 COOKIE_KEY = "sid"  # where the session cookie holds the secret

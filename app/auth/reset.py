@@ -11,7 +11,7 @@ from flask import current_app
 from .. import mail
 from ..extensions import db
 from ..models import User
-from ..services import accounts
+from ..services.people import password_resets
 from ..urls import external_url
 
 
@@ -33,7 +33,9 @@ def reset_lifetime() -> timedelta:
 def send_reset_link(email: str, ip: str) -> None:
     """Everything the forgotten-password form asks for, in the background: look the
     address up, issue the link (voiding older ones), audit, commit, send."""
-    result = accounts.request_password_reset(db.session, email, lifetime=reset_lifetime(), ip=ip)
+    result = password_resets.request_password_reset(
+        db.session, email, lifetime=reset_lifetime(), ip=ip
+    )
     db.session.commit()
     if result is not None:
         user, raw = result

@@ -9,10 +9,12 @@ from flask_login import current_user, login_required
 from .. import background
 from ..extensions import db, limiter
 from ..forms import EmptyForm
+from ..i18n import N_
 from ..models import utcnow
-from ..services import accounts, audit, user_sessions, users
-from ..services.accounts import TokenError, UserError
-from ..services.i18n import N_
+from ..services import audit
+from ..services.people import accounts, invitations, password_resets, user_sessions
+from ..services.people.accounts import UserError
+from ..services.people.link_tokens import TokenError
 from ..urls import is_safe_next
 from . import bp, throttle
 from .forms import AcceptInvitationForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
@@ -38,7 +40,7 @@ def link_problem(error: TokenError, purpose: str):  # type: ignore[no-untyped-de
 
 @bp.context_processor
 def _password_rules() -> dict[str, int]:
-    return {"min_password_length": users.MIN_PASSWORD_LENGTH}
+    return {"min_password_length": accounts.MIN_PASSWORD_LENGTH}
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -56,10 +58,10 @@ def login():
         # query, and every save on the site would wait for each login's hash.
         db.session.rollback()
         db.session.connection(execution_options={"sqlite_deferred": True})
-        result = users.authenticate(db.session, form.email.data or "", form.password.data or "")
+        result = accounts.authenticate(db.session, form.email.data or "", form.password.data or "")
         db.session.rollback()  # ends the read; the writes below hold the lock briefly
         if result.user is not None and not result.user.active:  # deactivated meanwhile
-            result = users.LoginResult(None, "account deactivated")
+            result = accounts.LoginResult(None, "account deactivated")
         if result.user is not None:
             result.user.last_login_at = utcnow()
         if result.user is None:
@@ -67,7 +69,7 @@ def login():
             audit.record(
                 db.session,
                 "login.failure",
-                actor=users.normalise_email(form.email.data or "")[:254],
+                actor=accounts.normalise_email(form.email.data or "")[:254],
                 ip=_ip(),
                 reason=result.reason,
             )
@@ -103,7 +105,7 @@ def logout():
 @limiter.limit(_token_limit)
 def accept_invitation(token: str):
     try:
-        invited = accounts.check_invitation(db.session, token)
+        invited = invitations.check_invitation(db.session, token)
     except TokenError as error:
         return link_problem(error, "invite")
     form = AcceptInvitationForm()
@@ -111,7 +113,7 @@ def accept_invitation(token: str):
         form.display_name.data = invited.display_name
     if form.validate_on_submit():
         try:
-            user = accounts.accept_invitation(
+            user = invitations.accept_invitation(
                 db.session,
                 token,
                 form.password.data or "",
@@ -155,13 +157,15 @@ def forgot_password_sent():
 @limiter.limit(_token_limit)
 def reset_password(token: str):
     try:
-        user = accounts.check_reset(db.session, token)
+        user = password_resets.check_reset(db.session, token)
     except TokenError as error:
         return link_problem(error, "reset")
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            user = accounts.reset_password(db.session, token, form.password.data or "", ip=_ip())
+            user = password_resets.reset_password(
+                db.session, token, form.password.data or "", ip=_ip()
+            )
         except TokenError as error:
             db.session.rollback()
             return link_problem(error, "reset")

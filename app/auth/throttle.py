@@ -6,7 +6,7 @@
 - Per e-mail address typed (``LOGIN_ACCOUNT_LIMIT``): every attempt is counted before
   the password is checked, so parallel guesses from many addresses cannot slip through
   between a check and its count; a successful login clears the count
-  (``app.services.login_locks``). When it is reached, the login page says so, with the
+  (``app.services.people.login_locks``). When it is reached, the login page says so, with the
   time left and the way out (a password reset), for known and unknown addresses alike.
 
 Behind a reverse proxy (``TRUSTED_PROXIES``), the client address is the one the proxy
@@ -24,7 +24,7 @@ from flask_babel import ngettext
 from flask_limiter import RequestLimit
 
 from ..extensions import limiter
-from ..services import login_locks
+from ..services.people import login_locks
 from .forms import LoginForm
 
 _FAILED = "tympanum_login_failed"

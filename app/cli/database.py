@@ -8,14 +8,14 @@ from pathlib import Path
 import click
 
 from ..extensions import db
-from . import Command, fail
+from .base import Command, fail
 
 
 @click.command("backup", cls=Command)
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def db_backup(path: Path) -> None:
     """Back up the SQLite database to PATH while the app runs (PostgreSQL: use pg_dump)."""
-    from ..services.backup import BackupError, backup_sqlite
+    from ..backup import BackupError, backup_sqlite
 
     with click.progressbar(length=100, label="Backing up", file=sys.stderr) as bar:
         done = [0]
@@ -37,7 +37,7 @@ def db_backup(path: Path) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def db_restore(path: Path, yes: bool) -> None:
     """Replace the SQLite database's content with the backup at PATH."""
-    from ..services.backup import BackupError, restore_sqlite
+    from ..backup import BackupError, restore_sqlite
 
     if not yes:
         click.confirm(f"Replace everything in {db.engine.url.database} with {path}?", abort=True)

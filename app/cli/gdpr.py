@@ -12,8 +12,9 @@ from ..models import (
     User,
     utcnow,
 )
-from ..services import accounts, audit, users
-from . import Group, fail
+from ..services import audit
+from ..services.people import accounts, gdpr
+from .base import Group, fail
 
 
 @click.group("gdpr", cls=Group)
@@ -22,7 +23,7 @@ def gdpr_group() -> None:
 
 
 def _account(email: str) -> User:
-    user = users.get_by_email(db.session, email)
+    user = accounts.get_by_email(db.session, email)
     if user is None:
         fail(f"No account for {email}; see `flask --app wsgi users list`.")
     return user
@@ -33,7 +34,7 @@ def _account(email: str) -> User:
 def gdpr_export(email: str) -> None:
     """Print everything held about one person, as JSON."""
     user = _account(email)
-    data = accounts.personal_data(db.session, user)
+    data = gdpr.personal_data(db.session, user)
     audit.record(db.session, "personal_data.exported", actor="cli", obj=user)
     db.session.commit()
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
@@ -51,8 +52,8 @@ def gdpr_erase(email: str, yes: bool) -> None:
             abort=True,
         )
     try:
-        accounts.erase_user(db.session, user, None, actor="cli")
-    except users.UserError as error:
+        gdpr.erase_user(db.session, user, None, actor="cli")
+    except accounts.UserError as error:
         db.session.rollback()
         fail(str(error))
     db.session.commit()
@@ -69,7 +70,7 @@ def gdpr_erase(email: str, yes: bool) -> None:
 def gdpr_purge(months: int | None, dry_run: bool) -> None:
     """Pseudonymise old submitted responses and erase people inactive since."""
     months = months or current_app.config["RETENTION_MONTHS"]
-    report = accounts.purge_retention(db.session, months, utcnow(), dry_run, actor="cli")
+    report = gdpr.purge_retention(db.session, months, utcnow(), dry_run, actor="cli")
     if dry_run:
         db.session.rollback()
     else:

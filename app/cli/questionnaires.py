@@ -16,8 +16,8 @@ from ..models import (
     Questionnaire,
 )
 from ..services import audit
-from ..services import questionnaires as questionnaire_service
-from . import Group, fail
+from ..services.questionnaires import versions as questionnaire_service
+from .base import Group, fail
 
 
 @click.group("questionnaires", cls=Group)

@@ -13,8 +13,10 @@ from ..models import (
     OrgKind,
     SizeBand,
 )
-from ..services import aggregation, disclosure, results_export, scoring, users
-from . import DAY, Group, fail
+from ..services.exports import figures
+from ..services.people import accounts
+from ..services.results import aggregation, disclosure, scoring
+from .base import DAY, Group, fail
 
 
 @click.group("results", cls=Group)
@@ -94,12 +96,10 @@ def results_themes(
     db.session.rollback()
     if fmt == "json":
         click.echo(
-            json.dumps(
-                results_export.figures_json(scores, breakdowns), indent=2, ensure_ascii=False
-            )
+            json.dumps(figures.figures_json(scores, breakdowns), indent=2, ensure_ascii=False)
         )
     elif fmt == "csv":
-        click.echo(results_export.to_csv(results_export.figure_rows(scores, breakdowns)), nl=False)
+        click.echo(figures.to_csv(figures.figure_rows(scores, breakdowns)), nl=False)
     else:
         if audience.scoped:
             actions = ", ".join(str(n) for n in sorted(audience.actions or ())) or "none"
@@ -107,14 +107,14 @@ def results_themes(
         hidden = f"fewer than {audience.min_orgs}"
         if audience.suppresses:
             click.echo(f'"{hidden}": cells of fewer organisations hidden (and their complements).')
-        click.echo(results_export.figures_table(scores, breakdowns, hidden))
+        click.echo(figures.figures_table(scores, breakdowns, hidden))
 
 
 def _audience(email: str | None) -> disclosure.Audience:
     """The operator's full access, or what the account ``email`` sees (authz decides)."""
     if not email:
         return disclosure.FULL_ACCESS
-    user = users.get_by_email(db.session, email)
+    user = accounts.get_by_email(db.session, email)
     if user is None or not authz.can_see_results(user):
         db.session.rollback()  # read only: end the transaction before giving up
         if user is None:

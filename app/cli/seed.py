@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from ..extensions import db
-from ..services.framework import seed_framework
-from . import Command
+from ..services.questionnaires.framework import seed_framework
+from .base import Command
 
 
 @click.command("seed", cls=Command)
@@ -22,7 +22,7 @@ def seed_command() -> None:
         )
     else:
         click.echo("Framework: up to date.")
-    from ..services import seeding
+    from ..services.questionnaires import seeding
 
     for line in seeding.run_extra_seeds(db.session):
         click.echo(line)

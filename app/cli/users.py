@@ -14,8 +14,9 @@ from ..models import (
     Role,
     User,
 )
-from ..services import audit, users
-from . import Group, fail
+from ..services import audit
+from ..services.people import accounts
+from .base import Group, fail
 
 
 @click.group("users", cls=Group)
@@ -57,7 +58,7 @@ def users_create(
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = users.create_user(
+        user = accounts.create_user(
             db.session,
             email,
             role=role,
@@ -66,7 +67,7 @@ def users_create(
             organisation=organisation,
             actions=actions,
         )
-    except users.UserError as error:
+    except accounts.UserError as error:
         db.session.rollback()
         fail(str(error))
     audit.record(db.session, "user.created", actor="cli", obj=user, role=role)
@@ -92,10 +93,10 @@ def users_list() -> None:
 @click.argument("email")
 def users_deactivate(email: str) -> None:
     """Deactivate an account: its sessions, links and API tokens end."""
-    user = users.get_by_email(db.session, email)
+    user = accounts.get_by_email(db.session, email)
     if user is None:
         fail(f"No account for {email}.")
-    users.deactivate(db.session, user)  # sessions, links and API tokens end
+    accounts.deactivate(db.session, user)  # sessions, links and API tokens end
     audit.record(db.session, "user.deactivated", actor="cli", obj=user)
     db.session.commit()
     click.echo(f"Deactivated {user.email}.")

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from ..services.i18n import as_translations, pick
+from ..i18n import as_translations, pick
 
 TEXT_KEYS = ("title", "introduction", "intro", "label", "help", "unit")
 DEFAULT_MAX_LENGTH = {"short_text": 200, "long_text": 5000}

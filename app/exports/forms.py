@@ -8,10 +8,9 @@ from wtforms import BooleanField, DateField, Form, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
+from ..i18n import LANGUAGE_NAMES
 from ..models import ORG_KIND_LABELS
 from ..services.exports import ExportOptions, Filters
-
-LANGUAGE_NAMES = {"en": "English", "de": "Deutsch", "fr": "Français", "it": "Italiano"}
 
 
 def choices(pairs) -> list[SelectChoice]:

@@ -11,8 +11,8 @@ from sqlalchemy import Boolean, Column, Enum, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
+from ..i18n import N_
 from ..passwords import hash_password, verify_password
-from ..services.i18n import N_
 from .base import UTCDateTime, enum_values, utcnow
 from .framework import Action
 

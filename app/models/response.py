@@ -125,7 +125,7 @@ class Answer(db.Model):
 
 class ResponseThemeScore(db.Model):
     """A response's score s(r, t) on one theme, the weighted mean of its valued answers
-    (docs/scoring.md). Derived data: ``app.services.scoring`` recomputes a response's rows
+    (docs/scoring.md). Derived data: ``app.services.results.scoring`` recomputes a response's rows
     in SQL whenever its answers change, and nothing else writes them. A response without
     a valued answer weighted to a theme has no row for it (undefined, not zero)."""
 

@@ -33,14 +33,14 @@ from ..models import (
     Theme,
 )
 from ..services import audit
-from ..services import questionnaires as service
-from ..services import reminders as reminder_service
-from ..services import responses as response_service
-from ..services.questionnaires import Diff
+from ..services.questionnaires import versions as service
+from ..services.questionnaires.versions import Diff
+from ..services.responding import reminders as reminder_service
+from ..services.responding import responses as response_service
 from ..urls import external_url
 from . import bp
-from .describe import describe_condition
 from .forms import DeadlineForm, PublishForm, UploadForm
+from .presenters import describe_condition
 
 READERS = (Role.ADMIN, Role.COORDINATOR, Role.LEADER)
 

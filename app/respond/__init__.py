@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("respond", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import filters, routes  # noqa: E402,F401

@@ -27,8 +27,8 @@ from ..models import (
     Role,
     User,
 )
-from ..services import responses as response_service
-from ..services.questionnaires import published_version, questionnaire_for_action
+from ..services.questionnaires.versions import published_version, questionnaire_for_action
+from ..services.responding import responses as response_service
 
 
 def page_lang() -> str:

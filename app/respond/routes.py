@@ -3,9 +3,7 @@ one access check), read answers with the answer codec, and save through the serv
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
@@ -13,21 +11,18 @@ from flask_babel import format_time, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from ..definitions import answers as codec
-from ..definitions.model import text
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import ResponseState
 from ..services import audit
-from ..services import respondent as service
-from ..services import responses as response_service
-from ..services import stash as stash_service
+from ..services.responding import pages, progress
+from ..services.responding import responses as response_service
+from ..services.responding import stash as stash_service
 from . import bp
 from .forms import PageForm, SubmitForm, as_int
-from .lost import apply_cookie, remember_token, respondent_page, stash_token
 from .page import (
     Context,
     ensure_response,
@@ -39,127 +34,12 @@ from .page import (
     question_views,
     translate,
 )
+from .stash import apply_cookie, remember_token, respondent_page, stash_token
 
 
 @bp.after_request
 def _stash_cookie(response):  # type: ignore[no-untyped-def]
     return apply_cookie(response)
-
-
-@bp.app_template_filter("tr")
-def _tr(value: Any) -> str:
-    """A questionnaire text in the page's language (English fallback)."""
-    return text(value, page_lang())
-
-
-@bp.app_template_filter("when")
-def _when(moment: Any) -> Markup:
-    """A timestamp as <time>, in UTC; the script shows it in the reader's time zone."""
-    if moment is None:
-        return Markup("")
-    from flask_babel import format_datetime
-
-    label = format_datetime(moment, "medium") + " UTC"
-    return Markup('<time datetime="{}" data-localize>{}</time>').format(moment.isoformat(), label)
-
-
-@bp.app_template_filter("num")
-def _num(value: Any) -> str:
-    """A bound as people write it: 100, not 100.0."""
-    return codec.format_number(Decimal(str(value)))
-
-
-@bp.app_template_global("answer_word")
-def _answer_word(key: str) -> str:
-    """Yes, No, Don't know in the page's language."""
-    return codec.word(key, page_lang())
-
-
-@bp.app_template_global("answer_text")
-def _answer_text(q: dict[str, Any], value: Any, other_text: str | None = None) -> str:
-    return codec.display(q, value, other_text, page_lang())
-
-
-_CHECKED = Markup(" checked")
-_NOT_CHECKED = Markup("")
-
-
-@bp.app_template_global("checked")
-def _checked(raw: Mapping[str, Any], name: str, value: str) -> Markup:
-    """' checked' when the choice ``value`` is the one typed (or among those typed)."""
-    current = raw.get(name)
-    if isinstance(current, str):
-        return _CHECKED if current == value else _NOT_CHECKED
-    return _CHECKED if current and value in current else _NOT_CHECKED
-
-
-@bp.app_template_global("point_text")
-def _point_text(q: Mapping[str, Any], point: int) -> str:
-    """The words of a scale point: its own label, else the low or high end's."""
-    if q.get("point_labels"):
-        return _tr(q["point_labels"][point - 1])
-    labels = q.get("labels") or {}
-    if point == 1 and labels.get("low"):
-        return _tr(labels["low"])
-    if point == q.get("points") and labels.get("high"):
-        return _tr(labels["high"])
-    return ""
-
-
-@bp.app_template_global("rank_of")
-def _rank_of(q: dict[str, Any], raw: dict[str, Any], option: str) -> str:
-    """The rank shown for ``option``: as typed in its select, else from an ordered list."""
-    typed = raw.get(f"{q['code']}__rank__{option}")
-    if typed:
-        return str(typed)
-    ordered = raw.get(q["code"])
-    if isinstance(ordered, list) and option in ordered:
-        return str(ordered.index(option) + 1)
-    return ""
-
-
-@bp.app_template_global("ranked_options")
-def _ranked_options(q: dict[str, Any], raw: dict[str, Any]) -> list[dict[str, Any]]:
-    """Options in their current rank order (unranked ones last, as defined)."""
-
-    def key(pair: tuple[int, dict[str, Any]]) -> tuple[int, int]:
-        rank = _rank_of(q, raw, pair[1]["code"])
-        return (int(rank) if rank.isdigit() else 10_000, pair[0])
-
-    return [option for _index, option in sorted(enumerate(q["options"]), key=key)]
-
-
-@bp.app_template_filter("format_date_long")
-def _format_date_long(day: Any) -> str:
-    from flask_babel import format_date
-
-    return format_date(day, "long")
-
-
-@bp.app_template_global("respond_i18n")
-def _respond_i18n() -> dict[str, str]:
-    """The texts the page script shows, in the page's language."""
-    return {
-        "saving": _("Saving…"),
-        "savedAt": _("Saved at %(time)s."),
-        "savedWithErrors": _(
-            "Saved at %(time)s, except answers with a problem: press “Save draft” to see them."
-        ),
-        "merged": _(
-            "Saved at %(time)s. A colleague changed answers on this page too: reload it "
-            "to see them."
-        ),
-        "notSaved": _("Not saved: %(reason)s"),
-        "offline": _("Not saved: the server cannot be reached. Keep this page open and try again."),
-        "logIn": _("Log in again"),
-        "reload": _("Reload the page"),
-        "moveUp": _("Move up"),
-        "moveDown": _("Move down"),
-        "moved": _("%(label)s: rank %(rank)s of %(count)s."),
-        "charsLeft": _("%(count)s characters left."),
-        "charsOver": _("%(count)s characters too many."),
-        "leave": _("Your latest answers are not saved yet."),
-    }
 
 
 # --- "My questionnaires" and one questionnaire's overview ------------------------------
@@ -169,7 +49,7 @@ def _respond_i18n() -> dict[str, str]:
 @respondent_page
 def home():
     organisation = current_user.organisation
-    rows = service.organisation_questionnaires(db.session, organisation) if organisation else []
+    rows = progress.organisation_questionnaires(db.session, organisation) if organisation else []
     stash = _own_stash()
     return render_template("respond/home.html", rows=rows, stash=stash)
 
@@ -179,7 +59,7 @@ def home():
 def overview(action: int):
     ctx = load_context(action, current_user)
     values, other = ctx.stored
-    statuses = service.section_statuses(ctx.defn, values, other)
+    statuses = progress.section_statuses(ctx.defn, values, other)
     general, by_code = ctx.comments()
     stash = _own_stash(action)
     return render_template(
@@ -188,18 +68,18 @@ def overview(action: int):
         statuses=statuses,
         values=values,
         other=other,
-        status=service.status_from(
+        status=progress.status_from(
             ctx.action, ctx.questionnaire, ctx.version, ctx.response, values, other
         ),
         general_comments=general,
         comments_by_code=by_code,
-        review_event=service.last_review(ctx.response) if ctx.response else None,
+        review_event=progress.last_review(ctx.response) if ctx.response else None,
         stash=stash,
         first_todo=_first_todo(statuses),
     )
 
 
-def _first_todo(statuses: list[service.SectionStatus]) -> str | None:
+def _first_todo(statuses: list[progress.SectionStatus]) -> str | None:
     for status in statuses:
         if status.state != "done":
             return status.code
@@ -229,7 +109,7 @@ class PageState:
     lock: int
     digests: dict[str, str]
     errors: dict[str, Any] = field(default_factory=dict)
-    outcome: service.PageSave | None = None
+    outcome: pages.PageSave | None = None
     restored: bool = False
     saved_with_errors: bool = False
 
@@ -264,20 +144,20 @@ def section(action: int, section: str):
         values=values,
         other=other,
         lock=ctx.response.lock_version if ctx.response else 0,
-        digests=service.page_digests(codes, values, other),
+        digests=pages.page_digests(codes, values, other),
     )
     stash = _own_stash(action)
     if stash is not None and stash.section_code == section:
         kept = MultiDict([(k, v) for k, vs in stash.payload.items() for v in vs])
         parsed = codec.parse_form(ctx.defn, kept, codes)
         page.raw, page.errors, page.restored = parsed.raw, parsed.errors, True
-        page.values, page.other = service.merge_page(values, other, parsed)
+        page.values, page.other = pages.merge_page(values, other, parsed)
         page.lock = stash.lock_version or 0
-        page.digests = service.decode_digests(kept.get("base")) or page.digests
+        page.digests = pages.decode_digests(kept.get("base")) or page.digests
     return _render_section(ctx, sec, page)
 
 
-def _save(ctx: Context, sec: dict[str, Any], form: PageForm) -> tuple[Any, service.PageSave]:
+def _save(ctx: Context, sec: dict[str, Any], form: PageForm) -> tuple[Any, pages.PageSave]:
     codes = _codes(sec)
     parsed = codec.parse_form(ctx.defn, request.form, codes)
     theirs = [c for c in codes if request.form.get(f"resolve__{c}") == "theirs"]
@@ -285,13 +165,13 @@ def _save(ctx: Context, sec: dict[str, Any], form: PageForm) -> tuple[Any, servi
     expected = as_int(form.lock_version.data)
     if created and expected == 0:
         expected = response.lock_version
-    outcome = service.save_page(
+    outcome = pages.save_page(
         db.session,
         response,
         parsed,
         user=current_user,
         expected_lock=expected,
-        base=service.decode_digests(form.base.data),
+        base=pages.decode_digests(form.base.data),
         take_theirs=theirs,
     )
     if outcome.saved:
@@ -315,7 +195,7 @@ def _post_section(ctx: Context, sec: dict[str, Any]):
     parsed, outcome = _save(ctx, sec, form)
     db.session.commit()
     if not outcome.saved or parsed.errors:
-        values, other = service.merge_page(outcome.values, outcome.other, parsed)
+        values, other = pages.merge_page(outcome.values, outcome.other, parsed)
         raw = dict(parsed.raw)
         if outcome.merged_theirs:  # show the colleague's answers this page did not change
             theirs = set(outcome.merged_theirs)
@@ -348,9 +228,9 @@ def _post_section(ctx: Context, sec: dict[str, Any]):
     return redirect(_next_url(ctx, sec, outcome))
 
 
-def _next_url(ctx: Context, sec: dict[str, Any], outcome: service.PageSave) -> str:
+def _next_url(ctx: Context, sec: dict[str, Any], outcome: pages.PageSave) -> str:
     action = ctx.action.number
-    visible = [s.code for s in service.section_statuses(ctx.defn, outcome.values, outcome.other)]
+    visible = [s.code for s in progress.section_statuses(ctx.defn, outcome.values, outcome.other)]
     order = [s["code"] for s in ctx.defn.sections]
     here = order.index(sec["code"])
     goto = request.form.get("goto", "")
@@ -381,7 +261,7 @@ def _next_url(ctx: Context, sec: dict[str, Any], outcome: service.PageSave) -> s
 
 def _render_section(ctx: Context, sec: dict[str, Any], page: PageState, status: int = 200):
     shown = codec.visible_codes(ctx.defn, page.values)
-    statuses = service.section_statuses(ctx.defn, page.values, page.other)
+    statuses = progress.section_statuses(ctx.defn, page.values, page.other)
     visible = [s.code for s in statuses]
     number = visible.index(sec["code"]) + 1 if sec["code"] in visible else 1
     general, by_code = ctx.comments()
@@ -403,7 +283,7 @@ def _render_section(ctx: Context, sec: dict[str, Any], page: PageState, status: 
     form = PageForm(
         formdata=None,  # the page's new state, never the posted one
         lock_version=str(page.lock),
-        base=service.encode_digests(page.digests),
+        base=pages.encode_digests(page.digests),
         section=sec["code"],
     )
     html = render_template(
@@ -424,7 +304,7 @@ def _render_section(ctx: Context, sec: dict[str, Any], page: PageState, status: 
         differences=differences,
         conflict=outcome.conflict if outcome is not None and not outcome.saved else None,
         general_comments=general,
-        review_event=service.last_review(ctx.response) if ctx.response else None,
+        review_event=progress.last_review(ctx.response) if ctx.response else None,
         countries=codec.country_choices(page_lang()),
     )
     return html, status
@@ -471,7 +351,7 @@ def autosave(action: int):
         return jsonify(ok=False, conflict=True, message=message), 409
     # The page still shows its old values for answers a colleague changed meanwhile: keep
     # their old base, so that the next autosave does not take them for changes.
-    base = service.decode_digests(form.base.data)
+    base = pages.decode_digests(form.base.data)
     digests = {
         code: base.get(code, digest) if code in outcome.merged_theirs else digest
         for code, digest in outcome.digests.items()
@@ -480,7 +360,7 @@ def autosave(action: int):
         ok=True,
         csrf_token=generate_csrf(),  # a fresh token: a page left open keeps saving
         lock_version=outcome.lock,
-        base=service.encode_digests(digests),
+        base=pages.encode_digests(digests),
         saved_at=saved_at.isoformat() if saved_at else None,
         errors=len(parsed.errors),
         merged=bool(outcome.merged_theirs),
@@ -515,7 +395,7 @@ def review(action: int):
     if not ctx.editable:
         return redirect(url_for(".overview", action=action))
     values, other = ctx.stored
-    statuses = service.section_statuses(ctx.defn, values, other)
+    statuses = progress.section_statuses(ctx.defn, values, other)
     problems = {
         code: translate(message) for code, message in codec.missing(ctx.defn, values, other).items()
     }
@@ -533,7 +413,7 @@ def review(action: int):
         form=form,
         general_comments=general,
         comments_by_code=by_code,
-        review_event=service.last_review(ctx.response) if ctx.response else None,
+        review_event=progress.last_review(ctx.response) if ctx.response else None,
         field_anchor=field_anchor,
     )
 
@@ -608,7 +488,7 @@ def receipt(action: int):
     return render_template(
         "respond/receipt.html",
         ctx=ctx,
-        statuses=service.section_statuses(ctx.defn, values, other),
+        statuses=progress.section_statuses(ctx.defn, values, other),
         values=values,
         other=other,
     )

@@ -11,8 +11,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
 from ..models import ORG_KIND_LABELS, SIZE_BAND_LABELS
-from ..services.aggregation import NO_SIZE, Filters, country_name
-from ..services.disclosure import Audience
+from ..services.results.aggregation import NO_SIZE, Filters, country_name
+from ..services.results.disclosure import Audience
 
 
 class FilterForm(Form):

@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from ..definitions import answers as codec
 from ..definitions.model import text
-from ..services.aggregation import (
+from ..services.results.aggregation import (
     DIMENSION_LABELS,
     Bin,
     Breakdown,
@@ -20,8 +20,8 @@ from ..services.aggregation import (
     ThemeInfo,
     ThemeScore,
 )
-from ..services.disclosure import Audience
-from ..services.evidence import FeedRow
+from ..services.results.disclosure import Audience
+from ..services.results.evidence import FeedRow
 from . import charts
 
 # Dimensions whose groups are the framework's (all shown, even without data).

@@ -23,10 +23,11 @@ from ..definitions.model import text
 from ..extensions import db
 from ..models import Action, Pillar, Question, Questionnaire, QuestionnaireVersion, Role
 from ..requests import page_number
-from ..services import aggregation, evidence, results_export
-from ..services.disclosure import FULL_ACCESS, Audience
-from ..services.report import build_report
-from ..services.results_cache import ReadOnlyView, ResultCache
+from ..services.exports import figures
+from ..services.results import aggregation, evidence
+from ..services.results.cache import ReadOnlyView, ResultCache
+from ..services.results.disclosure import FULL_ACCESS, Audience
+from ..services.results.report import build_report
 from . import bp, presenters
 from .forms import FilterForm
 
@@ -293,8 +294,8 @@ def report():
 def report_csv():
     form = _filter_form()
     result = build_report(db.session, form.filters(), _lang(), cache=results_cache())
-    body = results_export.to_csv(
-        results_export.figure_rows(result.scores, [result.by_action, result.by_perspective])
+    body = figures.to_csv(
+        figures.figure_rows(result.scores, [result.by_action, result.by_perspective])
     )
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
     return Response(

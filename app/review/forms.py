@@ -18,7 +18,7 @@ from wtforms import (
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 
 from ..models import ORG_KIND_LABELS, OrgKind, ResponseState
-from ..services.review import DECISIONS, MAX_COMMENT_LENGTH, SORTS, QueueFilters
+from ..services.responding.review import DECISIONS, MAX_COMMENT_LENGTH, SORTS, QueueFilters
 
 STATE_ALL = "all"
 FILTER_FIELDS = (

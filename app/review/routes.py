@@ -1,5 +1,5 @@
 """The review queue and the review page: admins and action leaders decide, coordinators
-read. Decisions go through ``app.services.review``; respondents are told by e-mail."""
+read. Decisions go through ``app.services.responding.review``; respondents are told by e-mail."""
 
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ from ..extensions import db
 from ..loaders import get_response_or_404
 from ..models import ORG_KIND_LABELS, Action, Organisation, Response, ResponseState, Role
 from ..requests import page_number
-from ..services import notifications
-from ..services import review as review_service
-from ..services.responses import ResponseError
+from ..services.responding import notifications
+from ..services.responding import review as review_service
+from ..services.responding.responses import ResponseError
 from ..urls import external_url, is_safe_next
-from . import bp, present
+from . import bp, presenters
 from .forms import (
     BulkAcceptForm,
     QueueFilterForm,
@@ -125,7 +125,7 @@ def show(response_id: int):
     can_decide = authz.can_review_response(current_user, response)
     if request.method == "POST" and not can_decide:
         abort(403)
-    data = present.submission(db.session, response, _lang())
+    data = presenters.submission(db.session, response, _lang())
     form = review_form(data.codes)
     if request.method == "GET":
         form.lock_version.data = str(response.lock_version)
@@ -169,7 +169,7 @@ def show(response_id: int):
         "review/show.html",
         response=response,
         submission=data,
-        organisation=present.organisation_facts(response.organisation),
+        organisation=presenters.organisation_facts(response.organisation),
         form=form,
         field_name=question_field_name,
         errors=errors,
@@ -187,7 +187,7 @@ def _notify(response: Response, decision: review_service.Decision | None = None)
         ResponseState(event.to_state),
         response.review_note,
         comments,
-        present.question_labels(response),
+        presenters.question_labels(response),
         external_url("main.index"),
     )
     for person in notifications.respondents_of(db.session, response.organisation):

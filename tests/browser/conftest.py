@@ -25,9 +25,9 @@ from app import create_app
 from app.definitions.validate import validate_file
 from app.extensions import db as _db
 from app.models import utcnow
-from app.services import questionnaires as qservice
-from app.services import users as user_service
-from app.services.framework import seed_framework
+from app.services.people import accounts as user_service
+from app.services.questionnaires import versions as qservice
+from app.services.questionnaires.framework import seed_framework
 from config import TestingConfig
 from tests.conftest import PASSWORD, PEOPLE, action, make_org
 from tests.test_definitions_validate import EXAMPLE

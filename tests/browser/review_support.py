@@ -22,7 +22,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
-from app.services.framework import seed_framework
+from app.services.questionnaires.framework import seed_framework
 from config import TestingConfig
 from tests.conftest import PASSWORD
 

@@ -20,8 +20,8 @@ from app.models import (
     SizeBand,
     utcnow,
 )
-from app.services import responses as response_service
-from app.services import users as user_service
+from app.services.people import accounts as user_service
+from app.services.responding import responses as response_service
 from tests.browser.review_support import (  # noqa: F401 - fixtures used by name
     live_app,
     live_server,

@@ -2,7 +2,7 @@
 scores. The single place that knows how each question type is answered, in parts:
 ``forms`` (form values to canonical values and back), ``conditions`` (what is shown, what
 submission still needs), ``rows`` (canonical values to stored rows with scores, and
-back), ``display`` (answers as people read them) and ``common`` (what they share).
+back), ``labels`` (answers as people read them) and ``common`` (what they share).
 
 Python values per type (``values[code]``):
 single_choice str (option code or "other") | multiple_choice list[str] in option order |
@@ -27,8 +27,8 @@ from .common import (
     country_name,
 )
 from .conditions import condition_holds, missing, visible_codes, visible_sections
-from .display import display, option_label, point_label, word
 from .forms import canonical_number, format_number, parse_form, to_form
+from .labels import display, option_label, point_label, word
 from .rows import from_rows, merge, point_score, score, to_rows
 
 __all__ = [

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ...services.i18n import N_
+from ...i18n import N_
 from ..model import Definition
 from .common import FormLike, Msg, Parsed, clean_text, country_codes
 

@@ -1,0 +1,202 @@
+"""Data for the demo response generator: the 27 EU Member States with real city names
+(and their size band by inhabitants), regions, and phrases for plausible text answers.
+Pure data; ``app.demo.responses`` uses it."""
+
+from __future__ import annotations
+
+S, M, L, X = "small", "medium", "large", "metropolitan"
+
+# code -> (name, population in millions, cities [(name, size band)], regions)
+MEMBER_STATES: dict[str, tuple[str, float, list[tuple[str, str]], list[str]]] = {
+    "AT": ("Austria", 9.1, [("Wien", X), ("Graz", L), ("Linz", M), ("Salzburg", M),
+                            ("Innsbruck", M), ("Villach", M), ("Krems an der Donau", S),
+                            ("Hallstatt", S)],
+           ["Steiermark", "Tirol", "Oberösterreich"]),
+    "BE": ("Belgium", 11.8, [("Brussels", X), ("Antwerpen", L), ("Gent", L), ("Liège", M),
+                             ("Brugge", M), ("Leuven", M), ("Mechelen", M), ("Namur", M),
+                             ("Ieper", S), ("Dinant", S)],
+           ["Vlaanderen", "Wallonie"]),
+    "BG": ("Bulgaria", 6.4, [("Sofia", X), ("Plovdiv", L), ("Varna", L), ("Ruse", M),
+                             ("Veliko Tarnovo", M), ("Koprivshtitsa", S), ("Nesebar", S)],
+           ["Plovdiv Province", "Varna Province"]),
+    "HR": ("Croatia", 3.9, [("Zagreb", L), ("Split", M), ("Rijeka", M), ("Osijek", M),
+                            ("Zadar", M), ("Pula", M), ("Dubrovnik", S), ("Šibenik", S)],
+           ["Split-Dalmatia County", "Istria County"]),
+    "CY": ("Cyprus", 0.9, [("Nicosia", M), ("Limassol", M), ("Larnaca", M), ("Paphos", S)],
+           ["Paphos District", "Limassol District"]),
+    "CZ": ("Czechia", 10.9, [("Praha", X), ("Brno", L), ("Ostrava", L), ("Plzeň", M),
+                             ("Olomouc", M), ("Český Krumlov", S), ("Kutná Hora", S),
+                             ("Telč", S)],
+           ["South Moravian Region", "Central Bohemian Region"]),
+    "DK": ("Denmark", 5.9, [("København", L), ("Aarhus", L), ("Odense", M), ("Aalborg", M),
+                            ("Helsingør", S), ("Ribe", S)],
+           ["Region Midtjylland", "Region Syddanmark"]),
+    "EE": ("Estonia", 1.4, [("Tallinn", L), ("Tartu", M), ("Narva", M), ("Pärnu", S),
+                            ("Haapsalu", S)],
+           ["Harju County", "Tartu County"]),
+    "FI": ("Finland", 5.6, [("Helsinki", L), ("Espoo", L), ("Tampere", L), ("Turku", M),
+                            ("Oulu", M), ("Porvoo", S), ("Rauma", S)],
+           ["Uusimaa", "Pirkanmaa"]),
+    "FR": ("France", 68.0, [("Paris", X), ("Marseille", L), ("Lyon", L), ("Toulouse", L),
+                            ("Nantes", L), ("Strasbourg", L), ("Bordeaux", L), ("Lille", M),
+                            ("Annecy", M), ("Avignon", M), ("Arles", S), ("Carcassonne", S)],
+           ["Occitanie", "Auvergne-Rhône-Alpes", "Hauts-de-France", "Nouvelle-Aquitaine"]),
+    "DE": ("Germany", 84.0, [("Berlin", X), ("Hamburg", X), ("München", X), ("Köln", X),
+                             ("Leipzig", L), ("Dresden", L), ("Nürnberg", L), ("Lübeck", M),
+                             ("Regensburg", M), ("Bamberg", M), ("Weimar", M),
+                             ("Quedlinburg", S), ("Goslar", S)],
+           ["Sachsen", "Bayern", "Nordrhein-Westfalen", "Thüringen"]),
+    "GR": ("Greece", 10.4, [("Athina", L), ("Thessaloniki", L), ("Patra", M), ("Irakleio", M),
+                            ("Ioannina", M), ("Chania", M), ("Rodos", M), ("Nafplio", S)],
+           ["Central Macedonia", "Crete", "Attica"]),
+    "HU": ("Hungary", 9.6, [("Budapest", X), ("Debrecen", M), ("Szeged", M), ("Pécs", M),
+                            ("Sopron", M), ("Eger", M), ("Szentendre", S)],
+           ["Pest County", "Baranya County"]),
+    "IE": ("Ireland", 5.3, [("Dublin", L), ("Cork", M), ("Limerick", M), ("Galway", M),
+                            ("Waterford", M), ("Kilkenny", S)],
+           ["Southern Region", "Northern and Western Region"]),
+    "IT": ("Italy", 59.0, [("Roma", X), ("Milano", X), ("Napoli", L), ("Torino", L),
+                           ("Genova", L), ("Bologna", L), ("Firenze", L), ("Venezia", L),
+                           ("Ravenna", M), ("Lucca", M), ("Matera", M), ("Siena", M),
+                           ("Mantova", S), ("Urbino", S)],
+           ["Toscana", "Emilia-Romagna", "Lombardia", "Puglia", "Campania"]),
+    "LV": ("Latvia", 1.9, [("Rīga", L), ("Daugavpils", M), ("Liepāja", M), ("Jelgava", M),
+                           ("Cēsis", S), ("Kuldīga", S)],
+           ["Vidzeme", "Kurzeme"]),
+    "LT": ("Lithuania", 2.9, [("Vilnius", L), ("Kaunas", L), ("Klaipėda", M), ("Šiauliai", M),
+                              ("Trakai", S), ("Kėdainiai", S)],
+           ["Kaunas County", "Vilnius County"]),
+    "LU": ("Luxembourg", 0.66, [("Luxembourg", M), ("Esch-sur-Alzette", S),
+                                ("Differdange", S), ("Echternach", S)],
+           ["Canton of Esch-sur-Alzette", "Canton of Echternach"]),
+    "MT": ("Malta", 0.55, [("Valletta", S), ("Birgu", S), ("Mdina", S), ("Sliema", S),
+                           ("Birkirkara", S)],
+           ["Gozo Region", "Southern Harbour Region"]),
+    "NL": ("Netherlands", 17.9, [("Amsterdam", L), ("Rotterdam", L), ("Den Haag", L),
+                                 ("Utrecht", L), ("Eindhoven", M), ("Haarlem", M),
+                                 ("Leiden", M), ("Maastricht", M), ("Delft", M),
+                                 ("Middelburg", S)],
+           ["Noord-Holland", "Zuid-Holland", "Limburg"]),
+    "PL": ("Poland", 36.7, [("Warszawa", X), ("Kraków", L), ("Łódź", L), ("Wrocław", L),
+                            ("Poznań", L), ("Gdańsk", L), ("Lublin", L), ("Toruń", M),
+                            ("Zamość", M), ("Sandomierz", S)],
+           ["Małopolska", "Pomorskie", "Dolnośląskie"]),
+    "PT": ("Portugal", 10.4, [("Lisboa", L), ("Sintra", L), ("Porto", M), ("Braga", M),
+                              ("Guimarães", M), ("Coimbra", M), ("Évora", M), ("Tomar", S),
+                              ("Óbidos", S)],
+           ["Região Norte", "Alentejo", "Região Centro"]),
+    "RO": ("Romania", 19.0, [("București", X), ("Cluj-Napoca", L), ("Iași", L),
+                             ("Timișoara", L), ("Brașov", M), ("Sibiu", M), ("Alba Iulia", M),
+                             ("Sighișoara", S)],
+           ["Sibiu County", "Cluj County"]),
+    "SK": ("Slovakia", 5.4, [("Bratislava", L), ("Košice", M), ("Nitra", M), ("Trnava", M),
+                             ("Banská Štiavnica", S), ("Levoča", S)],
+           ["Košice Region", "Banská Bystrica Region"]),
+    "SI": ("Slovenia", 2.1, [("Ljubljana", L), ("Maribor", M), ("Celje", S), ("Kranj", S),
+                             ("Piran", S), ("Ptuj", S)],
+           ["Gorenjska", "Obalno-kraška"]),
+    "ES": ("Spain", 48.0, [("Madrid", X), ("Barcelona", X), ("Valencia", L), ("Sevilla", L),
+                           ("Málaga", L), ("Bilbao", L), ("Granada", M), ("Salamanca", M),
+                           ("Santiago de Compostela", M), ("Girona", M), ("Toledo", M),
+                           ("Cáceres", M), ("Ronda", S)],
+           ["Andalucía", "Catalunya", "Castilla y León", "País Vasco"]),
+    "SE": ("Sweden", 10.5, [("Stockholm", L), ("Göteborg", L), ("Malmö", L), ("Uppsala", M),
+                            ("Lund", M), ("Visby", S), ("Kiruna", S)],
+           ["Skåne", "Västra Götaland", "Gotland"]),
+}  # fmt: skip
+
+EU_BODIES = [
+    ("European Commission, Directorate-General for Education and Culture", "BE"),
+    ("European Commission, Directorate-General for Regional and Urban Policy", "BE"),
+    ("European Committee of the Regions", "BE"),
+    ("European Investment Bank", "LU"),
+    ("Joint Research Centre", "IT"),
+]
+
+# How organisation names are formed per kind ({city}, {region}, {country}).
+NAME_PATTERNS = {
+    "city": ["City of {city}"],
+    "region": ["{region} Regional Authority", "Regional Government of {region}"],
+    "member_state": [
+        "{country} Ministry of Culture",
+        "{country} Ministry for Urban Development",
+        "{country} National Heritage Agency",
+    ],
+    "ngo": [
+        "{city} Heritage Trust",
+        "Friends of the {city} Libraries",
+        "{city} Cultural Network",
+        "Association for Historic {city}",
+    ],
+    "university": ["University of {city}", "{city} Institute for Heritage Studies"],
+    "private": ["{city} Heritage Consulting", "{city} Creative Hub", "{city} Tourism Services"],
+    "other": ["{city} Foundation for Culture", "{city} Citizens' Forum"],
+}
+
+# Phrases for text answers, per theme ("" for any question).
+PHRASES: dict[str, list[str]] = {
+    "broader_understanding": [
+        "Heritage is still seen mainly as a cost in our budget discussions.",
+        "We now count intangible heritage, such as local crafts and festivals, in our inventory.",
+        "Everyday heritage in the suburbs deserves the same attention as the historic centre.",
+        "Culture should be treated as a resource for the local economy, not only as spending.",
+        "Difficult heritage from the twentieth century needs to be named and explained.",
+    ],
+    "integrated_approaches": [
+        "Culture has a seat at the table when the city plans new districts.",
+        "Planning, culture and tourism departments still work in separate silos.",
+        "A joint budget line for culture-led regeneration would make a real difference.",
+        "Our strategic plan links cultural heritage to housing and mobility goals.",
+        "We need simpler rules for temporary cultural uses of empty buildings.",
+    ],
+    "resilience": [
+        "Flooding is the main climate risk for our historic buildings.",
+        "The pandemic showed how quickly cultural workers lose their income.",
+        "We have started to map heritage sites in our risk management plan.",
+        "Data on visitor numbers helped us to protect fragile sites during peak season.",
+        "Training for emergency services on heritage protection is still missing.",
+    ],
+    "social_inclusion": [
+        "Libraries have become the most open public spaces in our neighbourhoods.",
+        "Free entry days brought in many families who had never visited our museums.",
+        "Short-term rentals push residents out of the historic centre.",
+        "Cultural services are concentrated in the centre; outer districts are underserved.",
+        "Programmes with schools reach young people from every background.",
+    ],
+    "identity_democracy": [
+        "Residents helped to choose which memories the new memorial should tell.",
+        "Participatory budgeting for culture strengthened trust in the city council.",
+        "Shared European heritage helps people see themselves as part of a larger story.",
+        "Contested monuments are best discussed openly, with all communities involved.",
+        "Local festivals keep minority languages and traditions alive.",
+    ],
+    "": [
+        "Peer learning with other cities has been the most useful part of the Partnership.",
+        "Better data at European level would help us to compare our results.",
+        "Funding rules should allow small municipalities to take part more easily.",
+        "We would welcome guidance on how to measure the value of culture.",
+        "Exchange of good practice should continue after the Action Plan ends.",
+    ],
+}
+
+SHORT_PHRASES: dict[str, list[str]] = {
+    "broader_understanding": [
+        "Inventory of intangible heritage",
+        "Heritage open days with schools",
+    ],
+    "integrated_approaches": [
+        "Shared cultural budget with the region",
+        "Temporary use of vacant shops",
+        "Creative hub in a former factory",
+    ],
+    "resilience": ["Climate risk map of heritage sites", "Visitor flow dashboard"],
+    "social_inclusion": ["Library as a community living room", "Culture in the neighbourhood"],
+    "identity_democracy": ["Participatory memorial design", "Guided walks by residents"],
+    "": ["Peer-learning visits between cities", "Annual culture and heritage forum"],
+}
+
+RETURN_REASONS = [
+    "Please complete the budget figures in section 2.",
+    "Some answers seem to refer to another action: please check.",
+]
+REJECT_REASONS = ["Duplicate of another submission from the same organisation."]

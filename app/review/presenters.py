@@ -1,0 +1,88 @@
+"""What the review page shows: a response's answers by section in readable form, with the
+reviewers' comments beside each question, and the organisation's details."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pycountry
+from sqlalchemy.orm import Session
+
+from ..definitions import answers as answer_codec
+from ..definitions.model import text
+from ..models import ORG_KIND_LABELS, SIZE_BAND_LABELS, Organisation, Response, ReviewComment
+from ..services.responding.responses import definition_of, stored_values
+from ..services.responding.review import comments_by_question
+
+
+@dataclass
+class QuestionView:
+    code: str
+    label: str
+    qtype: str
+    required: bool
+    answer: str  # readable; "" when not answered
+    comments: list[ReviewComment] = field(default_factory=list)
+
+
+@dataclass
+class SectionView:
+    code: str
+    title: str
+    questions: list[QuestionView]
+
+
+@dataclass
+class Submission:
+    sections: list[SectionView]
+    general_comments: list[ReviewComment]  # comments not tied to a question
+
+    @property
+    def codes(self) -> list[str]:
+        return [q.code for s in self.sections for q in s.questions]
+
+
+def submission(session: Session, response: Response, lang: str) -> Submission:
+    """The questions shown to the respondents (given their answers), each with its answer
+    and comments. Questions hidden by a condition are left out unless commented on."""
+    definition = definition_of(response)
+    values, other = stored_values(session, response)
+    shown = answer_codec.visible_codes(definition, values)
+    comments = comments_by_question(response)
+    sections = []
+    for section in definition.sections:
+        questions = [
+            QuestionView(
+                code=q["code"],
+                label=text(q["label"], lang),
+                qtype=q["type"],
+                required=bool(q.get("required")),
+                answer=answer_codec.display(q, values.get(q["code"]), other.get(q["code"]), lang),
+                comments=comments.get(q["code"], []),
+            )
+            for q in section["questions"]
+            if q["code"] in shown or q["code"] in comments
+        ]
+        if questions:
+            sections.append(SectionView(section["code"], text(section["title"], lang), questions))
+    general = [
+        c for code, group in comments.items() if code not in definition.by_code for c in group
+    ]
+    return Submission(sections, general)
+
+
+def question_labels(response: Response, lang: str = "en") -> dict[str, str]:
+    return {code: text(q["label"], lang) for code, q in definition_of(response).by_code.items()}
+
+
+def organisation_facts(organisation: Organisation) -> dict[str, Any]:
+    country = pycountry.countries.get(alpha_2=organisation.country)
+    return {
+        "name": organisation.name,
+        "kind": ORG_KIND_LABELS.get(organisation.kind, organisation.kind),
+        "country": f"{country.name} ({organisation.country})" if country else organisation.country,
+        "size_band": SIZE_BAND_LABELS.get(organisation.size_band)
+        if organisation.size_band
+        else None,
+    }

@@ -1,0 +1,123 @@
+"""Reminders: e-mail the respondents of organisations that have not submitted an action's
+questionnaire yet (nothing started, a draft, or a response returned for revision)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ...models import (
+    Organisation,
+    Questionnaire,
+    Response,
+    ResponseState,
+    User,
+    organisation_actions,
+)
+from .. import audit
+from ..questionnaires.versions import QuestionnaireError, published_version
+from . import notifications
+from .responses import current_response
+
+PENDING_STATES = frozenset({ResponseState.DRAFT, ResponseState.RETURNED})
+
+
+@dataclass
+class ReminderTarget:
+    organisation: Organisation
+    response: Response | None
+    recipients: list[User]
+
+    @property
+    def state(self) -> str:
+        return self.response.state.value if self.response else "not started"
+
+
+@dataclass
+class ReminderReport:
+    reminded: list[ReminderTarget] = field(default_factory=list)
+    without_recipients: list[ReminderTarget] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # e-mail addresses
+
+    @property
+    def people(self) -> int:
+        return sum(len(t.recipients) for t in self.reminded) - len(self.failed)
+
+
+def reminder_targets(session: Session, questionnaire: Questionnaire) -> list[ReminderTarget]:
+    """Active organisations asked about the action whose response is missing or pending."""
+    organisations = session.scalars(
+        select(Organisation)
+        .join(organisation_actions, organisation_actions.c.organisation_id == Organisation.id)
+        .where(
+            organisation_actions.c.action_id == questionnaire.action_id,
+            Organisation.active.is_(True),
+        )
+        .order_by(Organisation.name)
+    ).all()
+    targets = []
+    for organisation in organisations:
+        response = current_response(session, organisation, questionnaire)
+        if response is None or response.state in PENDING_STATES:
+            targets.append(
+                ReminderTarget(
+                    organisation, response, notifications.respondents_of(session, organisation)
+                )
+            )
+    return targets
+
+
+def send_reminders(
+    session: Session,
+    questionnaire: Questionnaire,
+    *,
+    user: User | None,
+    link: str,
+    ip: str = "",
+    actor: str | None = None,
+    send: Callable[[str, str, str], bool] | None = None,
+) -> ReminderReport:
+    """Remind every target's respondents (with ``send``, by default ``notifications.notify``)
+    and audit who was reminded (``reminders.sent``)."""
+    send = send or notifications.notify
+    if published_version(session, questionnaire) is None:
+        raise QuestionnaireError("this questionnaire has no published version: publish it first")
+    if not questionnaire.is_open:
+        raise QuestionnaireError("this questionnaire is closed: open it before sending reminders")
+    action = questionnaire.action
+    deadline = questionnaire.deadline.isoformat() if questionnaire.deadline else None
+    report = ReminderReport()
+    for target in reminder_targets(session, questionnaire):
+        if not target.recipients:
+            report.without_recipients.append(target)
+            continue
+        subject, body = notifications.reminder_message(
+            target.organisation, target.response, action.number, action.title, deadline, link
+        )
+        for person in target.recipients:
+            if not send(person.email, subject, body):
+                report.failed.append(person.email)
+        report.reminded.append(target)
+    audit.record(
+        session,
+        "reminders.sent",
+        user=user,
+        actor=actor,
+        obj=questionnaire,
+        ip=ip,
+        action=action.number,
+        reminded=[
+            {
+                "organisation": t.organisation.name,
+                "state": t.state,
+                "recipients": [p.email for p in t.recipients],
+            }
+            for t in report.reminded
+        ],
+        without_recipients=[t.organisation.name for t in report.without_recipients],
+        failed=report.failed,
+    )
+    return report
