@@ -111,7 +111,7 @@ ROWS: list[Row] = [
     row(LOGIN, 403,   403,   404,   404,   404,   404,   GET,  "/actions/99",                               "actions.show"),
     row(LOGIN, 403,   403,   200,   403,   200,   200,   GET,  "/actions/1/exports",                        "exports.index"),
     row(LOGIN, 403,   403,   403,   200,   200,   200,   GET,  "/actions/2/exports",                        "exports.index"),
-    row(LOGIN, 404,   404,   404,   404,   404,   404,   GET,  "/actions/99/exports",                       "exports.index"),
+    row(LOGIN, 403,   403,   404,   404,   404,   404,   GET,  "/actions/99/exports",                       "exports.index"),
     row(LOGIN, 403,   403,   200,   403,   200,   200,   GET,  "/actions/1/exports/download?state=all",     "exports.download"),
     row(LOGIN, 403,   403,   403,   200,   200,   200,   GET,  "/actions/2/exports/download?state=all",     "exports.download"),
 

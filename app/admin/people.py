@@ -7,12 +7,12 @@ from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
 from .. import authz, mail
 from ..auth.reset import reset_lifetime, reset_message
-from ..authz import role_required
+from ..authz import allowed
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import Action, Organisation, Role, User, normalise_email
@@ -46,14 +46,13 @@ def _delivery(to: str, subject: str, body: str) -> dict[str, object]:
 
 
 @bp.route("/users/invite", methods=["GET", "POST"])
-@login_required
+@allowed(authz.can_invite_people)
 def invite_user():
-    if not authz.can_invite_people(current_user):
-        abort(403)
-    if current_user.role == Role.LEADER:
-        offered = list(current_user.led_actions)
-    else:
-        offered = list(db.session.scalars(select(Action).order_by(Action.number)))
+    offered = [
+        action
+        for action in db.session.scalars(select(Action).order_by(Action.number))
+        if authz.can_invite_for(current_user, action)
+    ]
     organisations = list(
         db.session.scalars(
             select(Organisation).where(Organisation.active.is_(True)).order_by(Organisation.name)
@@ -120,7 +119,7 @@ def _invitation_sent(user: User, raw: str, chosen: list[Action], days: int):  # 
 
 
 @bp.route("/users/<int:user_id>/account")
-@role_required(Role.ADMIN)
+@allowed(authz.can_manage_accounts)
 def user_account(user_id: int):
     user = get_user_or_404(user_id)
     return render_template(
@@ -133,7 +132,7 @@ def user_account(user_id: int):
 
 
 @bp.route("/users/<int:user_id>/send-reset", methods=["POST"])
-@role_required(Role.ADMIN)
+@allowed(authz.can_manage_accounts)
 def send_reset(user_id: int):
     user = get_user_or_404(user_id)
     form = EmptyForm()
@@ -161,7 +160,7 @@ def send_reset(user_id: int):
 
 
 @bp.post("/users/<int:user_id>/unlock-login")
-@role_required(Role.ADMIN)
+@allowed(authz.can_manage_accounts)
 def unlock_login(user_id: int):
     user = get_user_or_404(user_id)
     if not EmptyForm().validate_on_submit():
@@ -181,7 +180,7 @@ def unlock_login(user_id: int):
 
 
 @bp.route("/users/<int:user_id>/erase", methods=["GET", "POST"])
-@role_required(Role.ADMIN)
+@allowed(authz.can_manage_accounts)
 def erase_user(user_id: int):
     user = get_user_or_404(user_id)
     if accounts.is_erased(user):

@@ -1,7 +1,7 @@
 """Administration of organisations and users.
 
 Admins change things; coordinators see the same pages without the forms and get 403
-on every POST (``role_required`` on each view). The CSV import is in ``imports.py``, the
+on every POST (``@allowed(authz.can_administer)`` on each of those views). The CSV import is in ``imports.py``, the
 audit log in ``audit.py``; invitations, resets and erasure in ``people.py``.
 """
 
@@ -15,10 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
-from ..authz import role_required
+from .. import authz
+from ..authz import allowed
 from ..extensions import db
 from ..forms import EmptyForm
-from ..models import ORG_KIND_LABELS, SIZE_BAND_LABELS, Action, Organisation, Role, User
+from ..models import ORG_KIND_LABELS, SIZE_BAND_LABELS, Action, Organisation, User
 from ..requests import page_number
 from ..services import login_locks, user_admin
 from ..services import organisations as org_service
@@ -35,7 +36,6 @@ from .forms import (
 )
 
 PER_PAGE = 50
-READERS = (Role.ADMIN, Role.COORDINATOR)
 
 
 def client_ip() -> str:
@@ -87,7 +87,7 @@ def get_user_or_404(user_id: int) -> User:
 
 
 @bp.get("/organisations")
-@role_required(*READERS)
+@allowed(authz.can_read_admin)
 def organisations():
     form = OrganisationFilterForm(request.args)
     form.kind.choices = options([("", _("All kinds"))]) + kind_choices()
@@ -171,13 +171,13 @@ def _organisation_form_ok(form: OrganisationForm, org: Organisation | None = Non
 
 
 @bp.get("/organisations/new")
-@role_required(Role.ADMIN)
+@allowed(authz.can_administer)
 def organisation_new():
     return render_template("admin/organisation.html", form=_organisation_form(), org=None)
 
 
 @bp.post("/organisations/new")
-@role_required(Role.ADMIN)
+@allowed(authz.can_administer)
 def organisation_create():
     form = _organisation_form()
     if _organisation_form_ok(form):
@@ -197,7 +197,7 @@ def organisation_create():
 
 
 @bp.get("/organisations/<int:org_id>")
-@role_required(*READERS)
+@allowed(authz.can_read_admin)
 def organisation(org_id: int):
     org = get_organisation_or_404(org_id)
     return _render_organisation(org, _organisation_form(org))
@@ -220,7 +220,7 @@ def _render_organisation(org: Organisation, form: OrganisationForm):  # type: ig
 
 
 @bp.post("/organisations/<int:org_id>")
-@role_required(Role.ADMIN)
+@allowed(authz.can_administer)
 def organisation_update(org_id: int):
     org = get_organisation_or_404(org_id)
     form = _organisation_form(org)
@@ -246,7 +246,7 @@ def organisation_update(org_id: int):
 
 
 @bp.post("/organisations/<int:org_id>/<any(deactivate, reactivate):verb>")
-@role_required(Role.ADMIN)
+@allowed(authz.can_administer)
 def organisation_set_active(org_id: int, verb: str):
     org = get_organisation_or_404(org_id)
     if not EmptyForm().validate_on_submit():
@@ -283,7 +283,7 @@ def organisation_choices(blank: str) -> list[SelectChoice]:
 
 
 @bp.get("/users")
-@role_required(*READERS)
+@allowed(authz.can_read_admin)
 def users():
     form = UserFilterForm(request.args)
     form.organisation.choices = organisation_choices(_("All organisations"))
@@ -330,14 +330,14 @@ def _render_user(user: User, form: UserAccessForm):  # type: ignore[no-untyped-d
 
 
 @bp.get("/users/<int:user_id>")
-@role_required(*READERS)
+@allowed(authz.can_read_admin)
 def user(user_id: int):
     account = get_user_or_404(user_id)
     return _render_user(account, _access_form(account))
 
 
 @bp.post("/users/<int:user_id>")
-@role_required(Role.ADMIN)
+@allowed(authz.can_administer)
 def user_update(user_id: int):
     account = get_user_or_404(user_id)
     form = _access_form(account)
@@ -370,7 +370,7 @@ def user_update(user_id: int):
 
 
 @bp.post("/users/<int:user_id>/<any(deactivate, reactivate):verb>")
-@role_required(Role.ADMIN)
+@allowed(authz.can_administer)
 def user_set_active(user_id: int, verb: str):
     account = get_user_or_404(user_id)
     if not EmptyForm().validate_on_submit():

@@ -10,11 +10,12 @@ from typing import Any
 from flask import Response, abort, current_app, jsonify, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 
+from .. import authz
 from ..authz import (
     can_administer,
     can_export_action,
-    can_see_results,
     can_view_action,
     can_view_response,
     results_audience,
@@ -28,7 +29,6 @@ from ..models import (
     Question,
     Questionnaire,
     QuestionnaireVersion,
-    Role,
     VersionStatus,
 )
 from ..models import Response as ResponseRow
@@ -67,12 +67,26 @@ def fail(status: int, message: str) -> None:
     abort(api_error(status, message))
 
 
+@bp.errorhandler(403)
+@bp.errorhandler(404)
+def _refused(error: HTTPException) -> Response:
+    """A refusal by a view's rule or a loader (``abort(403|404, why)``), as the API's JSON."""
+    return api_error(error.code or 500, str(error.description))
+
+
+def api_allowed(rule: authz.Rule, refusal: str = "Your account has no access to this.") -> Any:
+    """``authz.allowed`` for the API: the rule is asked about the token's user (every view
+    but openapi.json authenticates first, with its JSON 401), a refusal is a JSON 403."""
+    return authz.allowed(rule, user=api_user, refusal=refusal)
+
+
 @bp.route("/openapi.json")
 def openapi():
     return jsonify(document())
 
 
 @bp.route("/me")
+@api_allowed(authz.is_logged_in)
 def me():
     return jsonify(user_json(api_user()))
 
@@ -105,6 +119,7 @@ def get_visible_action_or_404(number: int) -> Action:
 
 
 @bp.route("/actions")
+@api_allowed(authz.is_logged_in)
 def actions():
     user = api_user()
     questionnaires = _questionnaires()
@@ -117,6 +132,7 @@ def actions():
 
 
 @bp.route("/actions/<int:number>")
+@api_allowed(authz.is_logged_in)
 def action(number: int):
     found = get_visible_action_or_404(number)
     return jsonify(action_json(found, *_questionnaires().get(found.id, (None, None))))
@@ -135,12 +151,14 @@ def _versions(action: Action) -> list[QuestionnaireVersion]:
 
 
 @bp.route("/actions/<int:number>/versions")
+@api_allowed(authz.is_logged_in)
 def versions(number: int):
     found = get_visible_action_or_404(number)
     return jsonify({"data": [version_json(v) for v in _versions(found)]})
 
 
 @bp.route("/actions/<int:number>/versions/<int:version>")
+@api_allowed(authz.is_logged_in)
 def version(number: int, version: int):
     found = get_visible_action_or_404(number)
     match = next((v for v in _versions(found) if v.number == version), None)
@@ -214,12 +232,13 @@ def _limit() -> int:
 
 
 @bp.route("/actions/<int:number>/responses")
+@api_allowed(authz.is_logged_in)
 def responses(number: int):
     user = api_user()
     found = get_visible_action_or_404(number)
     if can_export_action(user, found):
         organisation_id = None
-    elif user.role == Role.RESPONDENT and user.organisation_id is not None:
+    elif authz.can_respond(user) and user.organisation_id is not None:
         organisation_id = user.organisation_id  # respondents: their organisation's only
     else:
         fail(403, f"Your account cannot list the responses to action {number}.")
@@ -241,6 +260,7 @@ def responses(number: int):
 
 
 @bp.route("/responses/<int:response_id>")
+@api_allowed(authz.is_logged_in)
 def response(response_id: int):
     found = db.session.get(ResponseRow, response_id) if response_id <= MAX_ID else None
     if found is None or not can_view_response(api_user(), found):
@@ -263,14 +283,13 @@ def response(response_id: int):
 
 
 @bp.route("/results/themes")
+@api_allowed(authz.can_see_results, "Your account has no access to the results.")
 def theme_results():
     """The five themes' scores, as `flask results themes --format json` prints them."""
     from ..services import aggregation, results_export
     from .openapi import RESULT_DIMENSIONS
 
     user = api_user()
-    if not can_see_results(user):
-        fail(403, "Your account has no access to the results.")
     state = request.args.get("state", "accepted")
     if state not in ("accepted", "submitted"):
         fail(400, "state must be accepted or submitted.")

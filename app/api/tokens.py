@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from .. import authz
+from ..authz import allowed
 from ..extensions import db
 from ..forms import EmptyForm
 from ..services import api_tokens, audit
@@ -31,7 +33,7 @@ def _page(form: TokenForm, secret: str | None = None, status: int = 200):
 
 
 @tokens_bp.route("/api-tokens", methods=["GET", "POST"])
-@login_required
+@allowed(authz.is_logged_in)
 def index():
     form = TokenForm()
     if not form.validate_on_submit():
@@ -53,7 +55,7 @@ def index():
 
 
 @tokens_bp.route("/api-tokens/<int:token_id>/revoke", methods=["POST"])
-@login_required
+@allowed(authz.is_logged_in)
 def revoke(token_id: int):
     token = get_own_token_or_404(token_id)
     if not EmptyForm().validate_on_submit():

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask import Response, abort, current_app, render_template, request, stream_with_context
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from ..authz import can_export_action
+from .. import authz
+from ..authz import allowed, can_export_action
 from ..database import writes_on_get
 from ..extensions import db
 from ..models import Action, Organisation, utcnow
@@ -40,7 +41,7 @@ def _form() -> ExportForm:
 
 
 @bp.route("/actions/<int:number>/exports")
-@login_required
+@allowed(authz.can_export)
 def index(number: int):
     action = get_exportable_action_or_404(number)
     catalogue = exports.prepare(db.session, action)
@@ -51,7 +52,7 @@ def index(number: int):
 
 @bp.route("/actions/<int:number>/exports/download")
 @writes_on_get
-@login_required
+@allowed(authz.can_export)
 def download(number: int):
     action = get_exportable_action_or_404(number)
     catalogue = exports.prepare(db.session, action)

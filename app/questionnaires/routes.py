@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from .. import authz
-from ..authz import role_required
+from ..authz import allowed
 from ..definitions.answers import clean_text, word
 from ..definitions.model import definition_of
 from ..definitions.validate import validate_text
@@ -29,7 +29,6 @@ from ..models import (
     Questionnaire,
     QuestionnaireVersion,
     ResponseState,
-    Role,
     Theme,
 )
 from ..services import audit
@@ -42,11 +41,9 @@ from . import bp
 from .describe import describe_condition
 from .forms import DeadlineForm, PublishForm, UploadForm
 
-READERS = (Role.ADMIN, Role.COORDINATOR, Role.LEADER)
-
 
 @bp.route("/")
-@role_required(*READERS)
+@allowed(authz.can_read_questionnaires)
 def index():
     """Every action the user may read, with its questionnaire (or none yet)."""
     actions = [
@@ -98,7 +95,7 @@ def _version_or_404(number: int, version_number: int | None) -> QuestionnaireVer
 
 @bp.route("/<int:number>")
 @bp.route("/<int:number>/v<int:version_number>")
-@role_required(*READERS)
+@allowed(authz.can_read_questionnaires)
 def show(number: int, version_number: int | None = None):
     version = _version_or_404(number, version_number)
     themes = {t.key: t for t in db.session.scalars(select(Theme).order_by(Theme.position))}
@@ -159,7 +156,7 @@ def _last_reminders(questionnaire: Questionnaire) -> AuditEntry | None:
 
 
 @bp.route("/<int:number>/manage")
-@role_required(*READERS)
+@allowed(authz.can_read_questionnaires)
 def manage(number: int):
     questionnaire = get_questionnaire_or_404(number, current_user)
     published = service.published_version(db.session, questionnaire)
@@ -191,7 +188,7 @@ def manage(number: int):
 
 
 @bp.route("/upload", methods=["GET", "POST"])
-@role_required(Role.ADMIN)
+@allowed(authz.can_manage_questionnaires)
 def upload():
     form = UploadForm()
     errors: list[str] = []
@@ -246,7 +243,7 @@ def upload():
 
 
 @bp.route("/<int:number>/v<int:version_number>/preview")
-@role_required(*READERS)
+@allowed(authz.can_read_questionnaires)
 def preview(number: int, version_number: int):
     version = _version_or_404(number, version_number)
     return render_template(
@@ -267,7 +264,7 @@ def _admin_questionnaire(number: int) -> Questionnaire:
 
 
 @bp.route("/<int:number>/publish", methods=["POST"])
-@role_required(Role.ADMIN)
+@allowed(authz.can_manage_questionnaires)
 def publish(number: int):
     questionnaire = _admin_questionnaire(number)
     form = PublishForm()
@@ -298,13 +295,13 @@ def publish(number: int):
 
 
 @bp.route("/<int:number>/open", methods=["POST"], endpoint="open")
-@role_required(Role.ADMIN)
+@allowed(authz.can_manage_questionnaires)
 def open_questionnaire(number: int):
     return _set_open(number, True)
 
 
 @bp.route("/<int:number>/close", methods=["POST"], endpoint="close")
-@role_required(Role.ADMIN)
+@allowed(authz.can_manage_questionnaires)
 def close_questionnaire(number: int):
     return _set_open(number, False)
 
@@ -325,7 +322,7 @@ def _set_open(number: int, opening: bool):
 
 
 @bp.route("/<int:number>/deadline", methods=["POST"])
-@role_required(Role.ADMIN)
+@allowed(authz.can_manage_questionnaires)
 def deadline(number: int):
     questionnaire = _admin_questionnaire(number)
     form = DeadlineForm()
@@ -349,7 +346,7 @@ def deadline(number: int):
 
 
 @bp.route("/<int:number>/reminders", methods=["POST"])
-@role_required(Role.ADMIN)
+@allowed(authz.can_manage_questionnaires)
 def reminders(number: int):
     questionnaire = _admin_questionnaire(number)
     if not EmptyForm().validate_on_submit():

@@ -1,5 +1,5 @@
-"""The respondent's pages. Views load the questionnaire through ``page.load_context`` (the
-one access check), read answers with the answer codec, and save through the services."""
+"""The respondent's pages. Views load the questionnaire through ``page.load_context`` (which
+asks ``app/loaders.py``), read answers with the answer codec, and save through the services."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
+from .. import authz
+from ..authz import allowed
 from ..definitions import answers as codec
 from ..definitions.model import text
 from ..extensions import db
@@ -27,7 +29,7 @@ from ..services import responses as response_service
 from ..services import stash as stash_service
 from . import bp
 from .forms import PageForm, SubmitForm, as_int
-from .lost import apply_cookie, remember_token, respondent_page, stash_token
+from .lost import apply_cookie, logged_out, remember_token, stash_token
 from .page import (
     Context,
     ensure_response,
@@ -166,7 +168,7 @@ def _respond_i18n() -> dict[str, str]:
 
 
 @bp.route("/")
-@respondent_page
+@allowed(authz.can_respond, anonymous=logged_out)
 def home():
     organisation = current_user.organisation
     rows = service.organisation_questionnaires(db.session, organisation) if organisation else []
@@ -175,7 +177,7 @@ def home():
 
 
 @bp.route("/<int:action>/")
-@respondent_page
+@allowed(authz.can_respond, anonymous=logged_out)
 def overview(action: int):
     ctx = load_context(action, current_user)
     values, other = ctx.stored
@@ -246,7 +248,7 @@ def _codes(section: dict[str, Any]) -> list[str]:
 
 
 @bp.route("/<int:action>/section/<section>", methods=["GET", "POST"])
-@respondent_page
+@allowed(authz.can_respond, anonymous=logged_out)
 def section(action: int, section: str):
     ctx = load_context(action, current_user)
     sec = _section_or_404(ctx, section)
@@ -444,7 +446,7 @@ def _render_locked(ctx: Context, sec: dict[str, Any]):
 
 
 @bp.route("/<int:action>/autosave", methods=["POST"])
-@respondent_page
+@allowed(authz.can_respond, anonymous=logged_out)
 def autosave(action: int):
     ctx = load_context(action, current_user)
     form = PageForm()
@@ -488,7 +490,7 @@ def autosave(action: int):
 
 
 @bp.route("/<int:action>/stash/discard", methods=["POST"])
-@respondent_page
+@allowed(authz.can_respond, anonymous=logged_out)
 def discard_stash(action: int):
     ctx = load_context(action, current_user)
     if not EmptyForm().validate_on_submit():
@@ -509,7 +511,7 @@ def discard_stash(action: int):
 
 
 @bp.route("/<int:action>/review")
-@respondent_page
+@allowed(authz.can_respond, anonymous=logged_out)
 def review(action: int):
     ctx = load_context(action, current_user)
     if not ctx.editable:
@@ -539,7 +541,7 @@ def review(action: int):
 
 
 @bp.route("/<int:action>/submit", methods=["POST"])
-@respondent_page
+@allowed(authz.can_respond, anonymous=logged_out)
 def submit(action: int):
     ctx = load_context(action, current_user)
     form = SubmitForm()
@@ -594,7 +596,7 @@ def submit(action: int):
 
 
 @bp.route("/<int:action>/receipt")
-@respondent_page
+@allowed(authz.can_respond, anonymous=logged_out)
 def receipt(action: int):
     ctx = load_context(action, current_user)
     response = ctx.response

@@ -18,10 +18,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import authz
-from ..authz import role_required
+from ..authz import allowed
 from ..definitions.model import text
 from ..extensions import db
-from ..models import Action, Pillar, Question, Questionnaire, QuestionnaireVersion, Role
+from ..models import Action, Pillar, Question, Questionnaire, QuestionnaireVersion
 from ..requests import page_number
 from ..services import aggregation, evidence, results_export
 from ..services.disclosure import FULL_ACCESS, Audience
@@ -30,7 +30,6 @@ from ..services.results_cache import ReadOnlyView, ResultCache
 from . import bp, presenters
 from .forms import FilterForm
 
-READERS = (Role.ADMIN, Role.COORDINATOR, Role.LEADER)
 QUOTES_PER_PAGE = 12
 ANSWERS_PER_PAGE = 50
 
@@ -92,7 +91,7 @@ def _filter_form() -> FilterForm:
 
 
 @bp.route("/")
-@role_required(*READERS)
+@allowed(authz.can_see_results)
 def overview():
     form = _filter_form()
     filters = form.filters()
@@ -112,7 +111,7 @@ def overview():
 
 
 @bp.route("/perspectives")
-@role_required(*READERS)
+@allowed(authz.can_see_results)
 def perspectives():
     form = _filter_form()
     bd = aggregation.breakdown(
@@ -129,7 +128,7 @@ def perspectives():
 
 
 @bp.route("/pillars")
-@role_required(*READERS)
+@allowed(authz.can_see_results)
 def pillars():
     form = _filter_form()
     scores, breakdowns = aggregation.figures(
@@ -158,7 +157,7 @@ def pillars():
 
 
 @bp.route("/themes/<key>")
-@role_required(*READERS)
+@allowed(authz.can_see_results)
 def theme(key: str):
     info = aggregation.theme_by_key(db.session, key, _lang())
     if info is None:
@@ -222,7 +221,7 @@ def get_result_question_or_404(question_id: int) -> tuple[Question, int]:
 
 
 @bp.route("/questions/<int:question_id>")
-@role_required(*READERS)
+@allowed(authz.can_see_results)
 def question(question_id: int):
     question, action_number = get_result_question_or_404(question_id)
     form = _filter_form()
@@ -272,7 +271,7 @@ def question(question_id: int):
 
 
 @bp.route("/report")
-@role_required(*READERS)
+@allowed(authz.can_see_results)
 def report():
     form = _filter_form()
     result = build_report(db.session, form.filters(), _lang(), cache=results_cache())
@@ -289,7 +288,7 @@ def report():
 
 
 @bp.route("/report.csv")
-@role_required(*READERS)
+@allowed(authz.can_see_results)
 def report_csv():
     form = _filter_form()
     result = build_report(db.session, form.filters(), _lang(), cache=results_cache())
