@@ -15,6 +15,7 @@ from ..auth.reset import reset_lifetime, reset_message
 from ..authz import allowed
 from ..extensions import db
 from ..forms import EmptyForm
+from ..loaders import get_account_or_404
 from ..models import Action, Organisation, Role, User, normalise_email
 from ..services import accounts, login_locks, user_admin
 from ..services.accounts import UserError
@@ -30,13 +31,6 @@ def _ip() -> str:
 def _me() -> User:
     """The logged-in user itself (services and the audit log need the row, not a proxy)."""
     return current_user._get_current_object()  # type: ignore[attr-defined]
-
-
-def get_user_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
 
 
 def _delivery(to: str, subject: str, body: str) -> dict[str, object]:
@@ -121,7 +115,7 @@ def _invitation_sent(user: User, raw: str, chosen: list[Action], days: int):  # 
 @bp.route("/users/<int:user_id>/account")
 @allowed(authz.can_manage_accounts)
 def user_account(user_id: int):
-    user = get_user_or_404(user_id)
+    user = get_account_or_404(user_id, current_user)
     return render_template(
         "admin/people/account.html",
         user=user,
@@ -134,7 +128,7 @@ def user_account(user_id: int):
 @bp.route("/users/<int:user_id>/send-reset", methods=["POST"])
 @allowed(authz.can_manage_accounts)
 def send_reset(user_id: int):
-    user = get_user_or_404(user_id)
+    user = get_account_or_404(user_id, current_user)
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
@@ -162,7 +156,7 @@ def send_reset(user_id: int):
 @bp.post("/users/<int:user_id>/unlock-login")
 @allowed(authz.can_manage_accounts)
 def unlock_login(user_id: int):
-    user = get_user_or_404(user_id)
+    user = get_account_or_404(user_id, current_user)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
@@ -182,7 +176,7 @@ def unlock_login(user_id: int):
 @bp.route("/users/<int:user_id>/erase", methods=["GET", "POST"])
 @allowed(authz.can_manage_accounts)
 def erase_user(user_id: int):
-    user = get_user_or_404(user_id)
+    user = get_account_or_404(user_id, current_user)
     if accounts.is_erased(user):
         flash(_("This account has been erased already."), "info")
         return redirect(url_for("admin.user_account", user_id=user.id))

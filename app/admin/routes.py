@@ -19,6 +19,7 @@ from .. import authz
 from ..authz import allowed
 from ..extensions import db
 from ..forms import EmptyForm
+from ..loaders import get_account_or_404, get_organisation_or_404
 from ..models import ORG_KIND_LABELS, SIZE_BAND_LABELS, Action, Organisation, User
 from ..requests import page_number
 from ..services import login_locks, user_admin
@@ -73,14 +74,6 @@ def action_choices() -> list[SelectChoice]:
     lang = current_lang()
     actions = db.session.scalars(select(Action).order_by(Action.number))
     return options((a.number, f"{a.number}. {a.text('short_title', lang)}") for a in actions)
-
-
-def get_organisation_or_404(org_id: int) -> Organisation:
-    return db.get_or_404(Organisation, org_id)
-
-
-def get_user_or_404(user_id: int) -> User:
-    return db.get_or_404(User, user_id)
 
 
 # --- Organisations ------------------------------------------------------------------
@@ -199,7 +192,7 @@ def organisation_create():
 @bp.get("/organisations/<int:org_id>")
 @allowed(authz.can_read_admin)
 def organisation(org_id: int):
-    org = get_organisation_or_404(org_id)
+    org = get_organisation_or_404(org_id, current_user)
     return _render_organisation(org, _organisation_form(org))
 
 
@@ -222,7 +215,7 @@ def _render_organisation(org: Organisation, form: OrganisationForm):  # type: ig
 @bp.post("/organisations/<int:org_id>")
 @allowed(authz.can_administer)
 def organisation_update(org_id: int):
-    org = get_organisation_or_404(org_id)
+    org = get_organisation_or_404(org_id, current_user)
     form = _organisation_form(org)
     if _organisation_form_ok(form, org):
         try:
@@ -248,7 +241,7 @@ def organisation_update(org_id: int):
 @bp.post("/organisations/<int:org_id>/<any(deactivate, reactivate):verb>")
 @allowed(authz.can_administer)
 def organisation_set_active(org_id: int, verb: str):
-    org = get_organisation_or_404(org_id)
+    org = get_organisation_or_404(org_id, current_user)
     if not EmptyForm().validate_on_submit():
         abort(400)
     active = verb == "reactivate"
@@ -332,18 +325,20 @@ def _render_user(user: User, form: UserAccessForm):  # type: ignore[no-untyped-d
 @bp.get("/users/<int:user_id>")
 @allowed(authz.can_read_admin)
 def user(user_id: int):
-    account = get_user_or_404(user_id)
+    account = get_account_or_404(user_id, current_user)
     return _render_user(account, _access_form(account))
 
 
 @bp.post("/users/<int:user_id>")
 @allowed(authz.can_administer)
 def user_update(user_id: int):
-    account = get_user_or_404(user_id)
+    account = get_account_or_404(user_id, current_user)
     form = _access_form(account)
     if form.validate_on_submit():
         organisation = (
-            get_organisation_or_404(int(form.organisation.data)) if form.organisation.data else None
+            get_organisation_or_404(int(form.organisation.data), current_user)
+            if form.organisation.data
+            else None
         )
         actions = org_service.actions_by_number(db.session, form.actions.data or [])
         try:
@@ -372,7 +367,7 @@ def user_update(user_id: int):
 @bp.post("/users/<int:user_id>/<any(deactivate, reactivate):verb>")
 @allowed(authz.can_administer)
 def user_set_active(user_id: int, verb: str):
-    account = get_user_or_404(user_id)
+    account = get_account_or_404(user_id, current_user)
     if not EmptyForm().validate_on_submit():
         abort(400)
     active = verb == "reactivate"

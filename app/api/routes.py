@@ -17,10 +17,10 @@ from ..authz import (
     can_administer,
     can_export_action,
     can_view_action,
-    can_view_response,
     results_audience,
 )
 from ..extensions import db
+from ..loaders import get_response_or_404, get_visible_action_or_404
 from ..models import (
     Action,
     Answer,
@@ -47,7 +47,6 @@ from .serialise import (
 )
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 500
-MAX_ID = 2**31 - 1  # larger numbers name nothing (and would overflow SQLite's integers)
 
 
 @bp.before_request
@@ -105,19 +104,6 @@ def _questionnaires() -> dict[int, tuple[Questionnaire, int | None]]:
     return {q.action_id: (q, number) for q, number in rows}
 
 
-def get_visible_action_or_404(number: int) -> Action:
-    action = (
-        db.session.scalar(select(Action).where(Action.number == number))
-        if number <= MAX_ID
-        else None
-    )
-    if action is None:
-        fail(404, f"There is no action {number}; actions are numbered 1 to 11.")
-    if not can_view_action(api_user(), action):
-        fail(403, f"Your account has no access to action {number}.")
-    return action
-
-
 @bp.route("/actions")
 @api_allowed(authz.is_logged_in)
 def actions():
@@ -134,7 +120,7 @@ def actions():
 @bp.route("/actions/<int:number>")
 @api_allowed(authz.is_logged_in)
 def action(number: int):
-    found = get_visible_action_or_404(number)
+    found = get_visible_action_or_404(number, api_user())
     return jsonify(action_json(found, *_questionnaires().get(found.id, (None, None))))
 
 
@@ -153,14 +139,14 @@ def _versions(action: Action) -> list[QuestionnaireVersion]:
 @bp.route("/actions/<int:number>/versions")
 @api_allowed(authz.is_logged_in)
 def versions(number: int):
-    found = get_visible_action_or_404(number)
+    found = get_visible_action_or_404(number, api_user())
     return jsonify({"data": [version_json(v) for v in _versions(found)]})
 
 
 @bp.route("/actions/<int:number>/versions/<int:version>")
 @api_allowed(authz.is_logged_in)
 def version(number: int, version: int):
-    found = get_visible_action_or_404(number)
+    found = get_visible_action_or_404(number, api_user())
     match = next((v for v in _versions(found) if v.number == version), None)
     if match is None:
         fail(404, f"Action {number}'s questionnaire has no version {version} you can see.")
@@ -235,7 +221,7 @@ def _limit() -> int:
 @api_allowed(authz.is_logged_in)
 def responses(number: int):
     user = api_user()
-    found = get_visible_action_or_404(number)
+    found = get_visible_action_or_404(number, user)
     if can_export_action(user, found):
         organisation_id = None
     elif authz.can_respond(user) and user.organisation_id is not None:
@@ -262,10 +248,7 @@ def responses(number: int):
 @bp.route("/responses/<int:response_id>")
 @api_allowed(authz.is_logged_in)
 def response(response_id: int):
-    found = db.session.get(ResponseRow, response_id) if response_id <= MAX_ID else None
-    if found is None or not can_view_response(api_user(), found):
-        # The same answer for "absent" and "not yours": ids reveal nothing.
-        fail(404, f"There is no response {response_id} that your account can see.")
+    found = get_response_or_404(response_id, api_user(), hide=True)  # "not yours" reads 404
     answers = db.session.execute(
         select(Question.code, Answer.item, Answer.value, Answer.other_text, Answer.score)
         .join(Question, Question.id == Answer.question_id)

@@ -10,16 +10,10 @@ from .. import authz
 from ..authz import allowed
 from ..extensions import db
 from ..forms import EmptyForm
+from ..loaders import get_own_token_or_404
 from ..services import api_tokens, audit
 from . import tokens_bp
 from .forms import TokenForm
-
-
-def get_own_token_or_404(token_id: int):
-    token = api_tokens.get_own_token(db.session, current_user, token_id)
-    if token is None:
-        abort(404)
-    return token
 
 
 def _page(form: TokenForm, secret: str | None = None, status: int = 200):
@@ -57,7 +51,7 @@ def index():
 @tokens_bp.route("/api-tokens/<int:token_id>/revoke", methods=["POST"])
 @allowed(authz.is_logged_in)
 def revoke(token_id: int):
-    token = get_own_token_or_404(token_id)
+    token = get_own_token_or_404(token_id, current_user)
     if not EmptyForm().validate_on_submit():
         abort(400)
     if api_tokens.revoke(token):

@@ -21,7 +21,8 @@ from .. import authz
 from ..authz import allowed
 from ..definitions.model import text
 from ..extensions import db
-from ..models import Action, Pillar, Question, Questionnaire, QuestionnaireVersion
+from ..loaders import get_result_question_or_404
+from ..models import Action, Pillar
 from ..requests import page_number
 from ..services import aggregation, evidence, results_export
 from ..services.disclosure import FULL_ACCESS, Audience
@@ -203,27 +204,10 @@ def theme(key: str):
     )
 
 
-def get_result_question_or_404(question_id: int) -> tuple[Question, int]:
-    """The question and its action number, if the user may see its answers (else 403)."""
-    row = db.session.execute(
-        select(Question, Action.number)
-        .join(QuestionnaireVersion, QuestionnaireVersion.id == Question.version_id)
-        .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
-        .join(Action, Action.id == Questionnaire.action_id)
-        .where(Question.id == question_id)
-    ).first()
-    if row is None:
-        abort(404)
-    question, number = row
-    if not authz.can_see_action_results(current_user, number):
-        abort(403)
-    return question, number
-
-
 @bp.route("/questions/<int:question_id>")
 @allowed(authz.can_see_results)
 def question(question_id: int):
-    question, action_number = get_result_question_or_404(question_id)
+    question, action_number = get_result_question_or_404(question_id, current_user)
     form = _filter_form()
     filters = form.filters()
     cache = results_cache()
