@@ -7,7 +7,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import Action, Organisation, Role, User
-from . import audit, login_locks, users
+from . import account_rules, audit, login_locks, users
 
 
 class AccessInvalid(ValueError):
@@ -31,10 +31,7 @@ def problems_with(
         problems["role"] = (
             "You cannot remove your own administrator role: ask another administrator to do it."
         )
-    if role == Role.RESPONDENT and organisation is None:
-        problems["organisation"] = (
-            "A respondent answers for an organisation: choose one, or choose another role."
-        )
+    problems.update(account_rules.problems(role, organisation, actions))
     if (
         organisation is not None
         and organisation.id != user.organisation_id
@@ -42,12 +39,6 @@ def problems_with(
     ):
         problems["organisation"] = (
             f"{organisation.name} is deactivated: reactivate it first, or choose another one."
-        )
-    if role == Role.LEADER and not actions:
-        problems["actions"] = "An action leader leads at least one action: tick one or more."
-    if role != Role.LEADER and actions:
-        problems["actions"] = (
-            "Only action leaders lead actions: untick the actions, or choose the role leader."
         )
     return problems
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ..models import Action, Organisation, Role, User, UserSession, normalise_email
 from ..models.people import password_method
 from ..passwords import hash_password, verify_password
-from . import api_tokens, tokens, user_sessions
+from . import account_rules, api_tokens, tokens, user_sessions
 
 MIN_PASSWORD_LENGTH = 10
 # Real hashes of a random password, one per hashing method: failed logins for unknown
@@ -64,12 +64,8 @@ def create_user(
         raise UserError(f"{email!r} is not an e-mail address.")
     if get_by_email(session, email) is not None:
         raise UserError(f"An account for {email} already exists.")
-    if role == Role.RESPONDENT and organisation is None:
-        raise UserError("A respondent needs an organisation (--org).")
-    if role == Role.LEADER and not actions:
-        raise UserError("An action leader needs at least one action (--action N).")
-    if actions and role not in (Role.LEADER, Role.RESPONDENT):
-        raise UserError(f"Actions are only assigned to leaders and respondents, not {role}.")
+    if problems := account_rules.new_account_problems(role, organisation, actions or []):
+        raise UserError(" ".join(problems.values()))
     if password is not None and (problem := password_problem(password)):
         raise UserError(problem)
     user = User(
