@@ -7,6 +7,10 @@ Rules (see README "Roles"):
   results of those actions only, with cells of few organisations hidden.
 - respondent: reads and edits their own organisation's responses for the actions the
   organisation is asked about, while the response is a draft (or returned).
+
+Every view states its rule with ``@allowed(<predicate on the user>)``; rules about one
+object (this response, that action) are checked where the object is loaded
+(``app/loaders.py``). tests/test_access_matrix.py reads each view's rule.
 """
 
 from __future__ import annotations
@@ -16,26 +20,42 @@ from functools import cache, wraps
 from typing import Any, TypeVar
 
 from flask import abort, current_app, has_request_context, request
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import Select, bindparam, select
 
 from .models import Action, Organisation, Response, Role, User, organisation_actions
 from .services.results.disclosure import FULL_ACCESS, Audience, audience_for
 
 F = TypeVar("F", bound=Callable[..., Any])
+Rule = Callable[[Any], bool]
 
 
-def role_required(*roles: Role) -> Callable[[F], F]:
-    """Login required, then 403 unless the user has one of ``roles``."""
+def allowed(
+    rule: Rule,
+    *,
+    user: Callable[[], Any] | None = None,
+    anonymous: Callable[[], Any] | None = None,
+    refusal: str | None = None,
+) -> Callable[[F], F]:
+    """A view's access rule, a predicate of this module on the user: nobody logged in
+    gets ``anonymous()`` (default: the login page, as Flask-Login's ``login_required``),
+    a user the rule refuses a 403. ``user`` says who is asking (default the session's
+    user; the API: the token's); ``refusal`` is the 403's description (the API shows it,
+    pages show the standard text). The rule is kept as ``view.access_rule``."""
 
     def decorator(view: F) -> F:
         @wraps(view)
-        @login_required
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if current_user.role not in roles:
-                abort(403)
+            who = user() if user is not None else current_user
+            if not who.is_authenticated:
+                if anonymous is not None:
+                    return anonymous()
+                return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+            if not rule(who):
+                abort(403, refusal)
             return view(*args, **kwargs)
 
+        wrapped.access_rule = rule  # type: ignore[attr-defined]
         return wrapped  # type: ignore[return-value]
 
     return decorator
@@ -45,9 +65,97 @@ def _is_active(user: Any) -> bool:
     return bool(user) and getattr(user, "is_authenticated", False) and user.active
 
 
+def _role_in(user: Any, *roles: Role) -> bool:
+    return _is_active(user) and user.role in roles
+
+
 def leads(user: User, action: Action | int) -> bool:
     number = action if isinstance(action, int) else action.number
     return user.role == Role.LEADER and number in user.led_action_numbers
+
+
+# --- rules on the user alone: what views state with @allowed ----------------------------
+
+
+def is_logged_in(user: User) -> bool:
+    """Any active account: one's own account, sessions and API tokens, the home page."""
+    return _is_active(user)
+
+
+def can_respond(user: User) -> bool:
+    """Respondents fill in their organisation's questionnaires (which ones:
+    ``can_respond_to_action``)."""
+    return _role_in(user, Role.RESPONDENT)
+
+
+def can_see_action_overviews(user: User) -> bool:
+    """Action pages: admins, coordinators, leaders (which actions:
+    ``can_view_action_overview``)."""
+    return _role_in(user, Role.ADMIN, Role.COORDINATOR, Role.LEADER)
+
+
+def can_read_questionnaires(user: User) -> bool:
+    """Questionnaire pages, versions and previews: admins, coordinators, leaders (which
+    actions: ``can_view_action``)."""
+    return _role_in(user, Role.ADMIN, Role.COORDINATOR, Role.LEADER)
+
+
+def can_export(user: User) -> bool:
+    """Export pages: admins, coordinators, leaders (which actions: ``can_export_action``)."""
+    return _role_in(user, Role.ADMIN, Role.COORDINATOR, Role.LEADER)
+
+
+def can_see_review_queue(user: User) -> bool:
+    """Admins and leaders review; coordinators read the queue and the review pages."""
+    return _role_in(user, Role.ADMIN, Role.COORDINATOR, Role.LEADER)
+
+
+def can_review(user: User) -> bool:
+    """Admins and leaders take review decisions (on which responses:
+    ``can_review_response``)."""
+    return _role_in(user, Role.ADMIN, Role.LEADER)
+
+
+def can_see_results(user: User) -> bool:
+    return _role_in(user, Role.ADMIN, Role.COORDINATOR, Role.LEADER)
+
+
+def can_administer(user: User) -> bool:
+    return _role_in(user, Role.ADMIN)
+
+
+def can_read_admin(user: User) -> bool:
+    """Organisations, users and the audit log, read only: admins and coordinators."""
+    return _role_in(user, Role.ADMIN, Role.COORDINATOR)
+
+
+def can_manage_accounts(user: User) -> bool:
+    """Password-reset links for others, unlocking logins and erasure of personal data:
+    admins only."""
+    return can_administer(user)
+
+
+def can_manage_questionnaires(user: User) -> bool:
+    """Upload, publish, open/close, deadlines, reminders: admins only."""
+    return can_administer(user)
+
+
+def invitable_roles(user: User) -> tuple[Role, ...]:
+    """The roles ``user`` may give the people they invite: admins any, leaders
+    respondents only, others none."""
+    if _role_in(user, Role.ADMIN):
+        return tuple(Role)
+    if _role_in(user, Role.LEADER):
+        return (Role.RESPONDENT,)
+    return ()
+
+
+def can_invite_people(user: User) -> bool:
+    """Whether the invitation page is open to ``user`` at all (admins and leaders)."""
+    return bool(invitable_roles(user))
+
+
+# --- rules on the user and one object: checked where the object is loaded ----------------
 
 
 def can_view_action(user: User, action: Action) -> bool:
@@ -61,17 +169,11 @@ def can_view_action(user: User, action: Action) -> bool:
 
 
 def can_review_action(user: User, action: Action) -> bool:
-    return _is_active(user) and (user.role == Role.ADMIN or leads(user, action))
+    return can_review(user) and (user.role == Role.ADMIN or leads(user, action))
 
 
 def can_export_action(user: User, action: Action) -> bool:
-    if not _is_active(user):
-        return False
-    return user.role in (Role.ADMIN, Role.COORDINATOR) or leads(user, action)
-
-
-def can_see_results(user: User) -> bool:
-    return _is_active(user) and user.role in (Role.ADMIN, Role.COORDINATOR, Role.LEADER)
+    return can_export(user) and (user.role in (Role.ADMIN, Role.COORDINATOR) or leads(user, action))
 
 
 def results_action_scope(user: User) -> set[int] | None:
@@ -104,34 +206,19 @@ def can_see_action_results(user: User, action_number: int) -> bool:
     return scope is None or action_number in scope
 
 
-def can_administer(user: User) -> bool:
-    return _is_active(user) and user.role == Role.ADMIN
-
-
-def can_read_admin(user: User) -> bool:
-    return _is_active(user) and user.role in (Role.ADMIN, Role.COORDINATOR)
-
-
-def can_invite_people(user: User) -> bool:
-    """Whether the invitation page is open to ``user`` at all (admins and leaders)."""
-    return _is_active(user) and user.role in (Role.ADMIN, Role.LEADER)
+def can_invite_for(user: User, action: Action | int) -> bool:
+    """Admins invite people for any action; leaders for the actions they lead."""
+    return _role_in(user, Role.ADMIN) or (_is_active(user) and leads(user, action))
 
 
 def can_invite(user: User, role: Role | str, actions: Iterable[Action]) -> bool:
     """Admins invite anyone; leaders invite respondents, only for actions they lead."""
-    if not _is_active(user):
+    if role not in invitable_roles(user):
         return False
     if user.role == Role.ADMIN:
         return True
-    if user.role != Role.LEADER or role != Role.RESPONDENT:
-        return False
     numbers = [action.number for action in actions]
-    return bool(numbers) and all(leads(user, number) for number in numbers)
-
-
-def can_manage_accounts(user: User) -> bool:
-    """Password-reset links for others and erasure of personal data: admins only."""
-    return can_administer(user)
+    return bool(numbers) and all(can_invite_for(user, number) for number in numbers)
 
 
 def can_view_response(user: User, response: Response) -> bool:
@@ -200,11 +287,6 @@ def can_review_response(user: User, response: Response) -> bool:
     return can_review_action(user, response.questionnaire.action)
 
 
-def can_see_review_queue(user: User) -> bool:
-    """Admins and leaders review; coordinators read the queue and the review pages."""
-    return _is_active(user) and user.role in (Role.ADMIN, Role.COORDINATOR, Role.LEADER)
-
-
 def review_scope(user: User) -> set[int] | None:
     """The ids of the actions whose responses ``user`` sees in the review queue
     (None: every action)."""
@@ -218,11 +300,6 @@ def review_scope(user: User) -> set[int] | None:
 def can_view_action_overview(user: User, action: Action) -> bool:
     """The action page (responses per state, organisations): admins, coordinators and
     the action's leaders; respondents use their own pages."""
-    if not _is_active(user):
-        return False
-    return user.role in (Role.ADMIN, Role.COORDINATOR) or leads(user, action)
-
-
-def can_manage_questionnaires(user: User) -> bool:
-    """Upload, publish, open/close, deadlines, reminders: admins only."""
-    return can_administer(user)
+    return can_see_action_overviews(user) and (
+        user.role in (Role.ADMIN, Role.COORDINATOR) or leads(user, action)
+    )

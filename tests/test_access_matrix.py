@@ -1,10 +1,25 @@
 # ruff: noqa: E501 - the matrix is a table, one route a line
-"""The role x route access matrix (issue 5, "Access"): every route of the app, requested
-by seven people, with the outcome each one must get.
+"""The role x route access matrix (issue 5, "Access"), generated from the access rules
+(issue 19): every route of the app, requested by seven people, with the outcome each one
+must get.
 
-- ``ROWS`` is the table: one row per route and method, several where the answer depends
-  on the object asked for (action 1 or 2, organisation A's or B's response). URLs and
-  bodies are templates filled with the ids of the ``world`` fixture.
+Every view states its rule, a predicate of ``app/authz.py``, with ``@allowed(rule)``,
+which keeps it as ``view.access_rule``; rules about one object are checked where the
+object is loaded (``app/loaders.py``). Here:
+
+- ``PUBLIC_ENDPOINTS``: the few endpoints anyone may request, logged in or not, which have
+  no rule. ``test_every_view_states_its_rule`` fails for any other endpoint without one.
+- ``POLICY``: which of the seven people each rule admits, written by hand
+  (``test_policy`` checks the predicates against it): a rule that changes in authz.py
+  must change here too, and a new rule must be added here.
+- ``ROWS``: one row per route and method, several where the object asked for decides
+  (action 1 or 2, organisation A's or B's response). A row names the rule its view must
+  state (``test_rows_name_their_views_rules``), the outcome for the people the rule
+  admits, and, by name, those for whom the object or the page decides otherwise. Each
+  person's expected outcome is derived from the rule evaluated on that person's account:
+  nobody logged in -> the login page (401 on the API); refused -> 403; admitted -> the
+  row's outcome, unless the row names them. URLs and bodies are templates filled with
+  the ids of the ``world`` fixture.
 - ``test_every_route_is_in_the_matrix`` reads the app's URL map: a route (GET or POST)
   without a row fails it, and so does a row whose URL no longer reaches its endpoint.
 - ``test_access_matrix`` runs once per role, on a world of its own, sends every row's
@@ -17,21 +32,25 @@ CSRF) and an empty or minimal body; API rows (/api/v1/...) with the role's Beare
 (anonymous: none). Expected outcomes: a status code, or ``LOGIN`` (302 to the login page);
 a plain 302 is a redirect anywhere else. Rows run in order, the logouts last (``RUN_LAST``).
 
-Adding a blueprint: add its rows, and to ``world`` any object its URLs need
+Adding a route: state its rule on the view (``@allowed(authz.<rule>)``; a new rule gets its
+line in ``POLICY``), add its rows, and to ``world`` any object its URLs need
 (``question_a1`` and ``question_a2``, a question of each questionnaire, are there for the
 results pages).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from flask_login import AnonymousUserMixin
 from werkzeug.exceptions import HTTPException
 
+from app import authz
 from app.definitions.validate import validate_text
 from app.models import Organisation, OrgKind, Response, ResponseState, Role
 from app.services import audit
@@ -48,6 +67,42 @@ GET, POST = "GET", "POST"
 RUN_LAST = ("account.end_all_sessions", "auth.logout")
 
 Expected = int | str
+Rule = Callable[[Any], bool]
+
+# Anyone may request these, logged in or not: they have no rule.
+PUBLIC_ENDPOINTS = {
+    "static",
+    "main.healthz",
+    "auth.login",
+    "auth.accept_invitation",  # the invitation link's token is the key
+    "auth.forgot_password",
+    "auth.forgot_password_sent",
+    "auth.reset_password",  # the reset link's token is the key
+    "account.privacy_notice",
+    "api.openapi",
+}
+PUBLIC = None  # a row's rule for a public endpoint
+
+# Which of the six people with an account each rule admits (nobody logged out: none).
+EVERYONE = {"respondent_a", "respondent_b", "leader1", "leader2", "coordinator", "admin"}
+RESPONDENTS = {"respondent_a", "respondent_b"}
+LEADERS = {"leader1", "leader2"}
+STAFF = LEADERS | {"coordinator", "admin"}
+POLICY: dict[Rule, set[str]] = {
+    authz.is_logged_in: EVERYONE,
+    authz.can_respond: RESPONDENTS,
+    authz.can_see_action_overviews: STAFF,
+    authz.can_read_questionnaires: STAFF,
+    authz.can_export: STAFF,
+    authz.can_see_review_queue: STAFF,
+    authz.can_review: LEADERS | {"admin"},
+    authz.can_see_results: STAFF,
+    authz.can_invite_people: LEADERS | {"admin"},
+    authz.can_read_admin: {"coordinator", "admin"},
+    authz.can_administer: {"admin"},
+    authz.can_manage_accounts: {"admin"},
+    authz.can_manage_questionnaires: {"admin"},
+}
 
 
 @dataclass(frozen=True)
@@ -55,7 +110,9 @@ class Row:
     endpoint: str
     method: str
     url: str  # a template: "/review/{response_a}"
-    expected: dict[str, Expected]
+    rule: Rule | None  # the view's rule (PUBLIC: none)
+    admitted: Expected  # the outcome for the people the rule admits
+    cells: dict[str, Expected]  # people for whom the object or the page decides otherwise
     data: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -65,186 +122,206 @@ class Row:
     def label(self) -> str:
         return f"{self.method} {self.url} ({self.endpoint})"
 
+    def derived(self, role: str, admits: bool) -> Expected:
+        """What the rule alone says ``role`` gets (``admits``: the rule admits them)."""
+        if self.rule is PUBLIC:
+            return self.admitted
+        if role == "anonymous":
+            return 401 if self.is_api else LOGIN
+        return self.admitted if admits else 403
 
-def row(*cells: Any, **data: Any) -> Row:
-    """``row(anonymous, respondent_a, ..., admin, METHOD, url, endpoint, **body)``: the
-    expected outcome for each of ``ROLES``, the request, the endpoint it reaches, and the
-    POST body's fields besides the CSRF token (templates too)."""
-    *statuses, method, url, endpoint = cells
-    assert len(statuses) == len(ROLES), f"{url}: {len(statuses)} statuses for {len(ROLES)} roles"
-    return Row(endpoint, method, url, dict(zip(ROLES, statuses, strict=True)), data)
+    def expected(self, role: str, admits: bool) -> Expected:
+        return self.cells.get(role, self.derived(role, admits))
+
+
+def row(
+    method: str,
+    url: str,
+    endpoint: str,
+    rule: Rule | None,
+    admitted: Expected,
+    data: dict[str, Any] | None = None,
+    **cells: Expected,
+) -> Row:
+    """``row(METHOD, url, endpoint, rule, outcome, person=outcome...)``: the request, the
+    endpoint it reaches, the rule its view states, the outcome for the people the rule
+    admits and, by name, anyone for whom it differs; ``data``: the POST body's fields
+    besides the CSRF token (templates too)."""
+    unknown = set(cells) - set(ROLES)
+    assert not unknown, f"{url}: no such person {unknown}"
+    return Row(endpoint, method, url, rule, admitted, cells, data or {})
 
 
 # fmt: off
 ROWS: list[Row] = [
     # --- main, auth ---------------------------------------
-    #   anon   resp A resp B lead 1 lead 2 coord  admin
-    row(LOGIN, 302,   302,   200,   200,   200,   200,   GET,  "/",                                         "main.index"),
-    row(200,   200,   200,   200,   200,   200,   200,   GET,  "/healthz",                                  "main.healthz"),
-    row(200,   302,   302,   302,   302,   302,   302,   GET,  "/login",                                    "auth.login"),
-    row(200,   302,   302,   302,   302,   302,   302,   POST, "/login",                                    "auth.login"),
-    row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, POST, "/logout",                                   "auth.logout"),
-    row(200,   200,   200,   200,   200,   200,   200,   GET,  "/invite/{invite_token}",                    "auth.accept_invitation"),
-    row(200,   200,   200,   200,   200,   200,   200,   POST, "/invite/{invite_token}",                    "auth.accept_invitation"),
-    row(404,   404,   404,   404,   404,   404,   404,   GET,  "/invite/not-a-token",                       "auth.accept_invitation"),
-    row(200,   200,   200,   200,   200,   200,   200,   GET,  "/password/forgot",                          "auth.forgot_password"),
-    row(200,   200,   200,   200,   200,   200,   200,   POST, "/password/forgot",                          "auth.forgot_password"),
-    row(200,   200,   200,   200,   200,   200,   200,   GET,  "/password/forgot/sent",                     "auth.forgot_password_sent"),
-    row(200,   200,   200,   200,   200,   200,   200,   GET,  "/password/reset/{reset_token}",             "auth.reset_password"),
-    row(200,   200,   200,   200,   200,   200,   200,   POST, "/password/reset/{reset_token}",             "auth.reset_password"),
+    #   method url                                           endpoint                               rule                              admitted and where the object or page decides
+    row(GET,  "/",                                           "main.index",                          authz.is_logged_in,               200,    respondent_a=302, respondent_b=302),
+    row(GET,  "/healthz",                                    "main.healthz",                        PUBLIC,                           200),
+    row(GET,  "/login",                                      "auth.login",                          PUBLIC,                           302,    anonymous=200),
+    row(POST, "/login",                                      "auth.login",                          PUBLIC,                           302,    anonymous=200),
+    row(POST, "/logout",                                     "auth.logout",                         authz.is_logged_in,               LOGIN),
+    row(GET,  "/invite/{invite_token}",                      "auth.accept_invitation",              PUBLIC,                           200),
+    row(POST, "/invite/{invite_token}",                      "auth.accept_invitation",              PUBLIC,                           200),
+    row(GET,  "/invite/not-a-token",                         "auth.accept_invitation",              PUBLIC,                           404),
+    row(GET,  "/password/forgot",                            "auth.forgot_password",                PUBLIC,                           200),
+    row(POST, "/password/forgot",                            "auth.forgot_password",                PUBLIC,                           200),
+    row(GET,  "/password/forgot/sent",                       "auth.forgot_password_sent",           PUBLIC,                           200),
+    row(GET,  "/password/reset/{reset_token}",               "auth.reset_password",                 PUBLIC,                           200),
+    row(POST, "/password/reset/{reset_token}",               "auth.reset_password",                 PUBLIC,                           200),
 
     # --- account and privacy ------------------------------
-    #   anon   resp A resp B lead 1 lead 2 coord  admin
-    row(LOGIN, 200,   200,   200,   200,   200,   200,   GET,  "/account",                                  "account.index"),
-    row(LOGIN, 200,   200,   200,   200,   200,   200,   GET,  "/account/data.json",                        "account.personal_data"),
-    row(LOGIN, 200,   200,   200,   200,   200,   200,   POST, "/account/password",                         "account.change_password"),  # form errors
-    row(LOGIN, 200,   200,   200,   200,   200,   200,   POST, "/account/profile",                          "account.update_profile"),  # form errors
-    row(LOGIN, 302,   302,   302,   302,   302,   302,   POST, "/account/sessions/{victim_session}/end",    "account.end_session"),  # not theirs: nothing ends
-    row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, POST, "/account/sessions/end-all",                 "account.end_all_sessions"),
-    row(LOGIN, 200,   200,   200,   200,   200,   200,   GET,  "/privacy",                                  "account.privacy"),
-    row(LOGIN, 200,   200,   200,   200,   200,   200,   POST, "/privacy",                                  "account.privacy"),  # box not ticked
-    row(200,   200,   200,   200,   200,   200,   200,   GET,  "/privacy-notice",                           "account.privacy_notice"),
+    #   method url                                           endpoint                               rule                              admitted and where the object or page decides
+    row(GET,  "/account",                                    "account.index",                       authz.is_logged_in,               200),
+    row(GET,  "/account/data.json",                          "account.personal_data",               authz.is_logged_in,               200),
+    row(POST, "/account/password",                           "account.change_password",             authz.is_logged_in,               200),  # form errors
+    row(POST, "/account/profile",                            "account.update_profile",              authz.is_logged_in,               200),  # form errors
+    row(POST, "/account/sessions/{victim_session}/end",      "account.end_session",                 authz.is_logged_in,               302),  # not theirs: nothing ends
+    row(POST, "/account/sessions/end-all",                   "account.end_all_sessions",            authz.is_logged_in,               LOGIN),
+    row(GET,  "/privacy",                                    "account.privacy",                     authz.is_logged_in,               200),
+    row(POST, "/privacy",                                    "account.privacy",                     authz.is_logged_in,               200),  # box not ticked
+    row(GET,  "/privacy-notice",                             "account.privacy_notice",              PUBLIC,                           200),
 
     # --- action pages and exports -------------------------
-    #   anon   resp A resp B lead 1 lead 2 coord  admin
-    row(LOGIN, 403,   403,   200,   403,   200,   200,   GET,  "/actions/1",                                "actions.show"),
-    row(LOGIN, 403,   403,   403,   200,   200,   200,   GET,  "/actions/2",                                "actions.show"),
-    row(LOGIN, 403,   403,   404,   404,   404,   404,   GET,  "/actions/99",                               "actions.show"),
-    row(LOGIN, 403,   403,   200,   403,   200,   200,   GET,  "/actions/1/exports",                        "exports.index"),
-    row(LOGIN, 403,   403,   403,   200,   200,   200,   GET,  "/actions/2/exports",                        "exports.index"),
-    row(LOGIN, 404,   404,   404,   404,   404,   404,   GET,  "/actions/99/exports",                       "exports.index"),
-    row(LOGIN, 403,   403,   200,   403,   200,   200,   GET,  "/actions/1/exports/download?state=all",     "exports.download"),
-    row(LOGIN, 403,   403,   403,   200,   200,   200,   GET,  "/actions/2/exports/download?state=all",     "exports.download"),
+    #   method url                                           endpoint                               rule                              admitted and where the object or page decides
+    row(GET,  "/actions/1",                                  "actions.show",                        authz.can_see_action_overviews,   200,    leader2=403),
+    row(GET,  "/actions/2",                                  "actions.show",                        authz.can_see_action_overviews,   200,    leader1=403),
+    row(GET,  "/actions/99",                                 "actions.show",                        authz.can_see_action_overviews,   404),
+    row(GET,  "/actions/1/exports",                          "exports.index",                       authz.can_export,                 200,    leader2=403),
+    row(GET,  "/actions/2/exports",                          "exports.index",                       authz.can_export,                 200,    leader1=403),
+    row(GET,  "/actions/99/exports",                         "exports.index",                       authz.can_export,                 404),
+    row(GET,  "/actions/1/exports/download?state=all",       "exports.download",                    authz.can_export,                 200,    leader2=403),
+    row(GET,  "/actions/2/exports/download?state=all",       "exports.download",                    authz.can_export,                 200,    leader1=403),
 
     # --- administration: organisations --------------------
-    #   anon   resp A resp B lead 1 lead 2 coord  admin
-    row(LOGIN, 403,   403,   403,   403,   200,   200,   GET,  "/admin/organisations",                      "admin.organisations"),
-    row(LOGIN, 403,   403,   403,   403,   200,   200,   GET,  "/admin/organisations/{org_a}",              "admin.organisation"),
-    row(LOGIN, 403,   403,   403,   403,   404,   404,   GET,  "/admin/organisations/999999",               "admin.organisation"),
-    row(LOGIN, 403,   403,   403,   403,   403,   200,   POST, "/admin/organisations/{org_c}",              "admin.organisation_update"),
-    row(LOGIN, 403,   403,   403,   403,   403,   302,   POST, "/admin/organisations/{org_c}/deactivate",   "admin.organisation_set_active"),
-    row(LOGIN, 403,   403,   403,   403,   403,   302,   POST, "/admin/organisations/{org_c}/reactivate",   "admin.organisation_set_active"),
-    row(LOGIN, 403,   403,   403,   403,   403,   200,   GET,  "/admin/organisations/new",                  "admin.organisation_new"),
-    row(LOGIN, 403,   403,   403,   403,   403,   200,   POST, "/admin/organisations/new",                  "admin.organisation_create"),
-    row(LOGIN, 403,   403,   403,   403,   403,   200,   GET,  "/admin/organisations/import",               "admin.organisations_import"),
-    row(LOGIN, 403,   403,   403,   403,   403,   200,   POST, "/admin/organisations/import",               "admin.organisations_import_preview"),
-    row(LOGIN, 403,   403,   403,   403,   403,   302,   POST, "/admin/organisations/import/commit",        "admin.organisations_import_commit"),
-    row(LOGIN, 403,   403,   403,   403,   403,   200,   GET,  "/admin/organisations/import/template.csv",  "admin.organisations_import_template"),
+    #   method url                                           endpoint                               rule                              admitted and where the object or page decides
+    row(GET,  "/admin/organisations",                        "admin.organisations",                 authz.can_read_admin,             200),
+    row(GET,  "/admin/organisations/{org_a}",                "admin.organisation",                  authz.can_read_admin,             200),
+    row(GET,  "/admin/organisations/999999",                 "admin.organisation",                  authz.can_read_admin,             404),
+    row(POST, "/admin/organisations/{org_c}",                "admin.organisation_update",           authz.can_administer,             200),
+    row(POST, "/admin/organisations/{org_c}/deactivate",     "admin.organisation_set_active",       authz.can_administer,             302),
+    row(POST, "/admin/organisations/{org_c}/reactivate",     "admin.organisation_set_active",       authz.can_administer,             302),
+    row(GET,  "/admin/organisations/new",                    "admin.organisation_new",              authz.can_administer,             200),
+    row(POST, "/admin/organisations/new",                    "admin.organisation_create",           authz.can_administer,             200),
+    row(GET,  "/admin/organisations/import",                 "admin.organisations_import",          authz.can_administer,             200),
+    row(POST, "/admin/organisations/import",                 "admin.organisations_import_preview",  authz.can_administer,             200),
+    row(POST, "/admin/organisations/import/commit",          "admin.organisations_import_commit",   authz.can_administer,             302),
+    row(GET,  "/admin/organisations/import/template.csv",    "admin.organisations_import_template", authz.can_administer,             200),
 
     # --- administration: users, audit ---------------------
-    #   anon   resp A resp B lead 1 lead 2 coord  admin
-    row(LOGIN, 403,   403,   403,   403,   200,   200,   GET,  "/admin/users",                              "admin.users"),
-    row(LOGIN, 403,   403,   403,   403,   200,   200,   GET,  "/admin/users/{victim}",                     "admin.user"),
-    row(LOGIN, 403,   403,   403,   403,   403,   200,   POST, "/admin/users/{victim}",                     "admin.user_update"),
-    row(LOGIN, 403,   403,   403,   403,   403,   302,   POST, "/admin/users/{victim}/deactivate",          "admin.user_set_active"),
-    row(LOGIN, 403,   403,   403,   403,   403,   302,   POST, "/admin/users/{victim}/reactivate",          "admin.user_set_active"),
-    row(LOGIN, 403,   403,   403,   403,   403,   200,   GET,  "/admin/users/{victim}/account",             "admin.user_account"),
-    row(LOGIN, 403,   403,   403,   403,   403,   200,   GET,  "/admin/users/{victim}/erase",               "admin.erase_user"),
-    row(LOGIN, 403,   403,   403,   403,   403,   200,   POST, "/admin/users/{victim}/erase",               "admin.erase_user"),
-    row(LOGIN, 403,   403,   403,   403,   403,   200,   POST, "/admin/users/{victim}/send-reset",          "admin.send_reset"),
-    row(LOGIN, 403,   403,   403,   403,   403,   302,   POST, "/admin/users/{victim}/unlock-login",        "admin.unlock_login"),
-    row(LOGIN, 403,   403,   200,   200,   403,   200,   GET,  "/admin/users/invite",                       "admin.invite_user"),
-    row(LOGIN, 403,   403,   200,   200,   403,   200,   POST, "/admin/users/invite",                       "admin.invite_user"),
-    row(LOGIN, 403,   403,   403,   403,   200,   200,   GET,  "/admin/audit",                              "admin.audit_log"),
-    row(LOGIN, 403,   403,   403,   403,   200,   200,   GET,  "/admin/audit.csv",                          "admin.audit_export"),
+    #   method url                                           endpoint                               rule                              admitted and where the object or page decides
+    row(GET,  "/admin/users",                                "admin.users",                         authz.can_read_admin,             200),
+    row(GET,  "/admin/users/{victim}",                       "admin.user",                          authz.can_read_admin,             200),
+    row(POST, "/admin/users/{victim}",                       "admin.user_update",                   authz.can_administer,             200),
+    row(POST, "/admin/users/{victim}/deactivate",            "admin.user_set_active",               authz.can_administer,             302),
+    row(POST, "/admin/users/{victim}/reactivate",            "admin.user_set_active",               authz.can_administer,             302),
+    row(GET,  "/admin/users/{victim}/account",               "admin.user_account",                  authz.can_manage_accounts,        200),
+    row(GET,  "/admin/users/{victim}/erase",                 "admin.erase_user",                    authz.can_manage_accounts,        200),
+    row(POST, "/admin/users/{victim}/erase",                 "admin.erase_user",                    authz.can_manage_accounts,        200),
+    row(POST, "/admin/users/{victim}/send-reset",            "admin.send_reset",                    authz.can_manage_accounts,        200),
+    row(POST, "/admin/users/{victim}/unlock-login",          "admin.unlock_login",                  authz.can_manage_accounts,        302),
+    row(GET,  "/admin/users/invite",                         "admin.invite_user",                   authz.can_invite_people,          200),
+    row(POST, "/admin/users/invite",                         "admin.invite_user",                   authz.can_invite_people,          200),
+    row(GET,  "/admin/audit",                                "admin.audit_log",                     authz.can_read_admin,             200),
+    row(GET,  "/admin/audit.csv",                            "admin.audit_export",                  authz.can_read_admin,             200),
 
     # --- API tokens page ----------------------------------
-    #   anon   resp A resp B lead 1 lead 2 coord  admin
-    row(LOGIN, 200,   200,   200,   200,   200,   200,   GET,  "/api-tokens",                               "api_tokens.index"),
-    row(LOGIN, 400,   400,   400,   400,   400,   400,   POST, "/api-tokens",                               "api_tokens.index"),
-    row(LOGIN, 302,   302,   302,   302,   302,   302,   POST, "/api-tokens/{my_spare_token}/revoke",       "api_tokens.revoke"),
-    row(LOGIN, 404,   404,   404,   404,   404,   404,   POST, "/api-tokens/{victim_api_token}/revoke",     "api_tokens.revoke"),
+    #   method url                                           endpoint                               rule                              admitted and where the object or page decides
+    row(GET,  "/api-tokens",                                 "api_tokens.index",                    authz.is_logged_in,               200),
+    row(POST, "/api-tokens",                                 "api_tokens.index",                    authz.is_logged_in,               400),
+    row(POST, "/api-tokens/{my_spare_token}/revoke",         "api_tokens.revoke",                   authz.is_logged_in,               302),
+    row(POST, "/api-tokens/{victim_api_token}/revoke",       "api_tokens.revoke",                   authz.is_logged_in,               404),
 
     # --- JSON API -----------------------------------------
-    #   anon   resp A resp B lead 1 lead 2 coord  admin
-    row(200,   200,   200,   200,   200,   200,   200,   GET,  "/api/v1/openapi.json",                      "api.openapi"),
-    row(401,   200,   200,   200,   200,   200,   200,   GET,  "/api/v1/me",                                "api.me"),
-    row(401,   403,   403,   200,   200,   200,   200,   GET,  "/api/v1/results/themes?by=action",          "api.theme_results"),
-    row(401,   200,   200,   200,   200,   200,   200,   GET,  "/api/v1/actions",                           "api.actions"),
-    row(401,   200,   200,   200,   403,   200,   200,   GET,  "/api/v1/actions/1",                         "api.action"),
-    row(401,   200,   200,   403,   200,   200,   200,   GET,  "/api/v1/actions/2",                         "api.action"),
-    row(401,   403,   403,   403,   403,   200,   200,   GET,  "/api/v1/actions/3",                         "api.action"),
-    row(401,   200,   200,   200,   403,   200,   200,   GET,  "/api/v1/actions/1/versions",                "api.versions"),
-    row(401,   200,   200,   403,   200,   200,   200,   GET,  "/api/v1/actions/2/versions",                "api.versions"),
-    row(401,   200,   200,   200,   403,   200,   200,   GET,  "/api/v1/actions/1/versions/1",              "api.version"),
-    row(401,   404,   404,   404,   403,   404,   200,   GET,  "/api/v1/actions/1/versions/2",              "api.version"),  # draft
-    row(401,   200,   200,   200,   403,   200,   200,   GET,  "/api/v1/actions/1/responses?state=all",     "api.responses"),
-    row(401,   200,   200,   403,   200,   200,   200,   GET,  "/api/v1/actions/2/responses?state=all",     "api.responses"),
-    row(401,   200,   404,   200,   404,   200,   200,   GET,  "/api/v1/responses/{response_a}",            "api.response"),
-    row(401,   404,   200,   200,   404,   200,   200,   GET,  "/api/v1/responses/{response_b}",            "api.response"),
-    row(401,   200,   404,   404,   200,   200,   200,   GET,  "/api/v1/responses/{response_a2}",           "api.response"),
+    #   method url                                           endpoint                               rule                              admitted and where the object or page decides
+    row(GET,  "/api/v1/openapi.json",                        "api.openapi",                         PUBLIC,                           200),
+    row(GET,  "/api/v1/me",                                  "api.me",                              authz.is_logged_in,               200),
+    row(GET,  "/api/v1/results/themes?by=action",            "api.theme_results",                   authz.can_see_results,            200),
+    row(GET,  "/api/v1/actions",                             "api.actions",                         authz.is_logged_in,               200),
+    row(GET,  "/api/v1/actions/1",                           "api.action",                          authz.is_logged_in,               200,    leader2=403),
+    row(GET,  "/api/v1/actions/2",                           "api.action",                          authz.is_logged_in,               200,    leader1=403),
+    row(GET,  "/api/v1/actions/3",                           "api.action",                          authz.is_logged_in,               403,    coordinator=200, admin=200),
+    row(GET,  "/api/v1/actions/1/versions",                  "api.versions",                        authz.is_logged_in,               200,    leader2=403),
+    row(GET,  "/api/v1/actions/2/versions",                  "api.versions",                        authz.is_logged_in,               200,    leader1=403),
+    row(GET,  "/api/v1/actions/1/versions/1",                "api.version",                         authz.is_logged_in,               200,    leader2=403),
+    row(GET,  "/api/v1/actions/1/versions/2",                "api.version",                         authz.is_logged_in,               404,    leader2=403, admin=200),  # draft
+    row(GET,  "/api/v1/actions/1/responses?state=all",       "api.responses",                       authz.is_logged_in,               200,    leader2=403),
+    row(GET,  "/api/v1/actions/2/responses?state=all",       "api.responses",                       authz.is_logged_in,               200,    leader1=403),
+    row(GET,  "/api/v1/responses/{response_a}",              "api.response",                        authz.is_logged_in,               200,    respondent_b=404, leader2=404),
+    row(GET,  "/api/v1/responses/{response_b}",              "api.response",                        authz.is_logged_in,               200,    respondent_a=404, leader2=404),
+    row(GET,  "/api/v1/responses/{response_a2}",             "api.response",                        authz.is_logged_in,               200,    respondent_b=404, leader1=404),
 
     # --- questionnaires -----------------------------------
-    #   anon   resp A resp B lead 1 lead 2 coord  admin
-    row(LOGIN, 403,   403,   200,   200,   200,   200,   GET,  "/questionnaires/",                          "questionnaires.index"),
-    row(LOGIN, 403,   403,   200,   403,   200,   200,   GET,  "/questionnaires/1",                         "questionnaires.show"),
-    row(LOGIN, 403,   403,   403,   200,   200,   200,   GET,  "/questionnaires/2",                         "questionnaires.show"),
-    row(LOGIN, 403,   403,   200,   403,   200,   200,   GET,  "/questionnaires/1/v1",                      "questionnaires.show"),
-    row(LOGIN, 403,   403,   200,   403,   200,   200,   GET,  "/questionnaires/1/v2",                      "questionnaires.show"),  # the draft
-    row(LOGIN, 403,   403,   404,   404,   404,   404,   GET,  "/questionnaires/3/v1",                      "questionnaires.show"),
-    row(LOGIN, 403,   403,   200,   403,   200,   200,   GET,  "/questionnaires/1/v2/preview",              "questionnaires.preview"),
-    row(LOGIN, 403,   403,   403,   200,   200,   200,   GET,  "/questionnaires/2/v1/preview",              "questionnaires.preview"),
-    row(LOGIN, 403,   403,   200,   403,   200,   200,   GET,  "/questionnaires/1/manage",                  "questionnaires.manage"),
-    row(LOGIN, 403,   403,   403,   200,   200,   200,   GET,  "/questionnaires/2/manage",                  "questionnaires.manage"),
-    row(LOGIN, 403,   403,   403,   403,   403,   200,   GET,  "/questionnaires/upload",                    "questionnaires.upload"),
-    row(LOGIN, 403,   403,   403,   403,   403,   400,   POST, "/questionnaires/upload",                    "questionnaires.upload"),
-    row(LOGIN, 403,   403,   403,   403,   403,   302,   POST, "/questionnaires/1/publish",                 "questionnaires.publish"),  # unconfirmed
-    row(LOGIN, 403,   403,   403,   403,   403,   302,   POST, "/questionnaires/2/deadline",                "questionnaires.deadline"),
-    row(LOGIN, 403,   403,   403,   403,   403,   302,   POST, "/questionnaires/2/reminders",               "questionnaires.reminders"),
-    row(LOGIN, 403,   403,   403,   403,   403,   302,   POST, "/questionnaires/2/close",                   "questionnaires.close"),
-    row(LOGIN, 403,   403,   403,   403,   403,   302,   POST, "/questionnaires/2/open",                    "questionnaires.open"),
+    #   method url                                           endpoint                               rule                              admitted and where the object or page decides
+    row(GET,  "/questionnaires/",                            "questionnaires.index",                authz.can_read_questionnaires,    200),
+    row(GET,  "/questionnaires/1",                           "questionnaires.show",                 authz.can_read_questionnaires,    200,    leader2=403),
+    row(GET,  "/questionnaires/2",                           "questionnaires.show",                 authz.can_read_questionnaires,    200,    leader1=403),
+    row(GET,  "/questionnaires/1/v1",                        "questionnaires.show",                 authz.can_read_questionnaires,    200,    leader2=403),
+    row(GET,  "/questionnaires/1/v2",                        "questionnaires.show",                 authz.can_read_questionnaires,    200,    leader2=403),  # the draft
+    row(GET,  "/questionnaires/3/v1",                        "questionnaires.show",                 authz.can_read_questionnaires,    404),
+    row(GET,  "/questionnaires/1/v2/preview",                "questionnaires.preview",              authz.can_read_questionnaires,    200,    leader2=403),
+    row(GET,  "/questionnaires/2/v1/preview",                "questionnaires.preview",              authz.can_read_questionnaires,    200,    leader1=403),
+    row(GET,  "/questionnaires/1/manage",                    "questionnaires.manage",               authz.can_read_questionnaires,    200,    leader2=403),
+    row(GET,  "/questionnaires/2/manage",                    "questionnaires.manage",               authz.can_read_questionnaires,    200,    leader1=403),
+    row(GET,  "/questionnaires/upload",                      "questionnaires.upload",               authz.can_manage_questionnaires,  200),
+    row(POST, "/questionnaires/upload",                      "questionnaires.upload",               authz.can_manage_questionnaires,  400),
+    row(POST, "/questionnaires/1/publish",                   "questionnaires.publish",              authz.can_manage_questionnaires,  302),  # unconfirmed
+    row(POST, "/questionnaires/2/deadline",                  "questionnaires.deadline",             authz.can_manage_questionnaires,  302),
+    row(POST, "/questionnaires/2/reminders",                 "questionnaires.reminders",            authz.can_manage_questionnaires,  302),
+    row(POST, "/questionnaires/2/close",                     "questionnaires.close",                authz.can_manage_questionnaires,  302),
+    row(POST, "/questionnaires/2/open",                      "questionnaires.open",                 authz.can_manage_questionnaires,  302),
 
     # --- review -------------------------------------------
-    #   anon   resp A resp B lead 1 lead 2 coord  admin
-    row(LOGIN, 403,   403,   200,   200,   200,   200,   GET,  "/review/",                                  "review.queue"),
-    row(LOGIN, 403,   403,   200,   200,   200,   200,   GET,  "/review/?state=all",                        "review.queue"),
+    #   method url                                           endpoint                               rule                              admitted and where the object or page decides
+    row(GET,  "/review/",                                    "review.queue",                        authz.can_see_review_queue,       200),
+    row(GET,  "/review/?state=all",                          "review.queue",                        authz.can_see_review_queue,       200),
     # Results: leaders, coordinators and admins; leaders see other actions only in aggregate.
-    row(LOGIN, 403,   403,   200,   200,   200,   200,   GET,  "/results/",                                 "results.overview"),
-    row(LOGIN, 403,   403,   200,   200,   200,   200,   GET,  "/results/perspectives",                     "results.perspectives"),
-    row(LOGIN, 403,   403,   200,   200,   200,   200,   GET,  "/results/pillars",                          "results.pillars"),
-    row(LOGIN, 403,   403,   200,   200,   200,   200,   GET,  "/results/report",                           "results.report"),
-    row(LOGIN, 403,   403,   200,   200,   200,   200,   GET,  "/results/report.csv",                       "results.report_csv"),
-    row(LOGIN, 403,   403,   200,   200,   200,   200,   GET,  "/results/themes/resilience",                "results.theme"),
-    row(LOGIN, 403,   403,   404,   404,   404,   404,   GET,  "/results/themes/happiness",                 "results.theme"),
-    row(LOGIN, 403,   403,   200,   403,   200,   200,   GET,  "/results/questions/{question_a1}",          "results.question"),
-    row(LOGIN, 403,   403,   403,   200,   200,   200,   GET,  "/results/questions/{question_a2}",          "results.question"),
-    row(LOGIN, 403,   403,   404,   404,   404,   404,   GET,  "/results/questions/999999",                 "results.question"),
-    row(LOGIN, 403,   403,   200,   403,   200,   200,   GET,  "/review/{response_a}",                      "review.show"),
-    row(LOGIN, 403,   403,   200,   403,   200,   200,   GET,  "/review/{response_b}",                      "review.show"),  # a draft: read only
-    row(LOGIN, 403,   403,   403,   200,   200,   200,   GET,  "/review/{response_a2}",                     "review.show"),
-    row(LOGIN, 403,   403,   404,   404,   404,   404,   GET,  "/review/999999",                            "review.show"),
-    # No decision in the body: the deciders get the form back with its errors (400).
-    row(LOGIN, 403,   403,   400,   403,   403,   400,   POST, "/review/{response_a}",                      "review.show"),
-    row(LOGIN, 403,   403,   403,   400,   403,   400,   POST, "/review/{response_a2}",                     "review.show"),
+    row(GET,  "/results/",                                   "results.overview",                    authz.can_see_results,            200),
+    row(GET,  "/results/perspectives",                       "results.perspectives",                authz.can_see_results,            200),
+    row(GET,  "/results/pillars",                            "results.pillars",                     authz.can_see_results,            200),
+    row(GET,  "/results/report",                             "results.report",                      authz.can_see_results,            200),
+    row(GET,  "/results/report.csv",                         "results.report_csv",                  authz.can_see_results,            200),
+    row(GET,  "/results/themes/resilience",                  "results.theme",                       authz.can_see_results,            200),
+    row(GET,  "/results/themes/happiness",                   "results.theme",                       authz.can_see_results,            404),
+    row(GET,  "/results/questions/{question_a1}",            "results.question",                    authz.can_see_results,            200,    leader2=403),
+    row(GET,  "/results/questions/{question_a2}",            "results.question",                    authz.can_see_results,            200,    leader1=403),
+    row(GET,  "/results/questions/999999",                   "results.question",                    authz.can_see_results,            404),
+    row(GET,  "/review/{response_a}",                        "review.show",                         authz.can_see_review_queue,       200,    leader2=403),
+    row(GET,  "/review/{response_b}",                        "review.show",                         authz.can_see_review_queue,       200,    leader2=403),  # a draft: read only
+    row(GET,  "/review/{response_a2}",                       "review.show",                         authz.can_see_review_queue,       200,    leader1=403),
+    row(GET,  "/review/999999",                              "review.show",                         authz.can_see_review_queue,       404),
+    # No decision in the body: the deciders get the form back with its errors (400); the
+    # coordinator reads but does not decide, nor does the leader of the other action (403).
+    row(POST, "/review/{response_a}",                        "review.show",                         authz.can_see_review_queue,       400,    leader2=403, coordinator=403),
+    row(POST, "/review/{response_a2}",                       "review.show",                         authz.can_see_review_queue,       400,    leader1=403, coordinator=403),
     # Both submitted responses ticked: only those the role reviews are accepted (checked
     # after the rows, see ``test_access_matrix``).
-    row(LOGIN, 403,   403,   302,   302,   403,   302,   POST, "/review/bulk-accept",                       "review.bulk_accept",
-        response_ids=["{response_a}", "{response_a2}"]),
+    row(POST, "/review/bulk-accept",                         "review.bulk_accept",                  authz.can_review,                 302,    data={"response_ids": ["{response_a}", "{response_a2}"]}),
 
     # --- the respondents' pages ---------------------------
-    #   anon   resp A resp B lead 1 lead 2 coord  admin
+    #   method url                                           endpoint                               rule                              admitted and where the object or page decides
     # Organisation A has submitted actions 1 and 2; organisation B has a draft of action 1
     # and has not started action 2; neither is asked about action 3.
-    row(LOGIN, 200,   200,   403,   403,   403,   403,   GET,  "/respond/",                                 "respond.home"),
-    row(LOGIN, 200,   200,   403,   403,   403,   403,   GET,  "/respond/1/",                               "respond.overview"),
-    row(LOGIN, 200,   200,   403,   403,   403,   403,   GET,  "/respond/2/",                               "respond.overview"),
-    row(LOGIN, 403,   403,   403,   403,   403,   403,   GET,  "/respond/3/",                               "respond.overview"),
-    row(LOGIN, 302,   200,   403,   403,   403,   403,   GET,  "/respond/1/section/organisation",           "respond.section"),
-    row(LOGIN, 302,   200,   403,   403,   403,   403,   GET,  "/respond/2/section/organisation",           "respond.section"),
-    row(LOGIN, 403,   403,   403,   403,   403,   403,   GET,  "/respond/3/section/organisation",           "respond.section"),
+    row(GET,  "/respond/",                                   "respond.home",                        authz.can_respond,                200),
+    row(GET,  "/respond/1/",                                 "respond.overview",                    authz.can_respond,                200),
+    row(GET,  "/respond/2/",                                 "respond.overview",                    authz.can_respond,                200),
+    row(GET,  "/respond/3/",                                 "respond.overview",                    authz.can_respond,                403),
+    row(GET,  "/respond/1/section/organisation",             "respond.section",                     authz.can_respond,                302,    respondent_b=200),
+    row(GET,  "/respond/2/section/organisation",             "respond.section",                     authz.can_respond,                302,    respondent_b=200),
+    row(GET,  "/respond/3/section/organisation",             "respond.section",                     authz.can_respond,                403),
     # No lock version in the body: a conflict for B's draft (409), a locked page for A's (409);
     # B's first save to action 2 stores the (empty) page.
-    row(LOGIN, 409,   409,   403,   403,   403,   403,   POST, "/respond/1/section/organisation",           "respond.section"),
-    row(LOGIN, 409,   302,   403,   403,   403,   403,   POST, "/respond/2/section/organisation",           "respond.section"),
-    row(LOGIN, 403,   403,   403,   403,   403,   403,   POST, "/respond/3/section/organisation",           "respond.section"),
-    row(401,   400,   400,   403,   403,   403,   403,   POST, "/respond/1/autosave",                       "respond.autosave"),
-    row(401,   403,   403,   403,   403,   403,   403,   POST, "/respond/3/autosave",                       "respond.autosave"),
-    row(LOGIN, 302,   200,   403,   403,   403,   403,   GET,  "/respond/1/review",                         "respond.review"),
-    row(LOGIN, 403,   403,   403,   403,   403,   403,   GET,  "/respond/3/review",                         "respond.review"),
-    row(LOGIN, 200,   302,   403,   403,   403,   403,   GET,  "/respond/1/receipt",                        "respond.receipt"),
-    row(LOGIN, 302,   302,   403,   403,   403,   403,   POST, "/respond/1/stash/discard",                  "respond.discard_stash"),
-    row(LOGIN, 403,   403,   403,   403,   403,   403,   POST, "/respond/3/submit",                         "respond.submit"),
-    row(LOGIN, 302,   302,   403,   403,   403,   403,   POST, "/respond/1/submit",                         "respond.submit"),
+    row(POST, "/respond/1/section/organisation",             "respond.section",                     authz.can_respond,                409),
+    row(POST, "/respond/2/section/organisation",             "respond.section",                     authz.can_respond,                409,    respondent_b=302),
+    row(POST, "/respond/3/section/organisation",             "respond.section",                     authz.can_respond,                403),
+    row(POST, "/respond/1/autosave",                         "respond.autosave",                    authz.can_respond,                400,    anonymous=401),
+    row(POST, "/respond/3/autosave",                         "respond.autosave",                    authz.can_respond,                403,    anonymous=401),
+    row(GET,  "/respond/1/review",                           "respond.review",                      authz.can_respond,                302,    respondent_b=200),
+    row(GET,  "/respond/3/review",                           "respond.review",                      authz.can_respond,                403),
+    row(GET,  "/respond/1/receipt",                          "respond.receipt",                     authz.can_respond,                200,    respondent_b=302),
+    row(POST, "/respond/1/stash/discard",                    "respond.discard_stash",               authz.can_respond,                302),
+    row(POST, "/respond/3/submit",                           "respond.submit",                      authz.can_respond,                403),
+    row(POST, "/respond/1/submit",                           "respond.submit",                      authz.can_respond,                302),
 ]
 # fmt: on
 
@@ -379,6 +456,68 @@ def _rule_of(app, row: Row):  # type: ignore[no-untyped-def]
     return rule
 
 
+def _rule_of_view(app, endpoint: str) -> Rule | None:  # type: ignore[no-untyped-def]
+    return getattr(app.view_functions[endpoint], "access_rule", None)
+
+
+def test_every_view_states_its_rule(app):
+    """Every endpoint but the public ones states a rule of app/authz.py that POLICY pins;
+    the public ones state none."""
+    problems = [
+        f"{name}: listed in PUBLIC_ENDPOINTS but not a route"
+        for name in sorted(PUBLIC_ENDPOINTS - set(app.view_functions))
+    ]
+    for endpoint in sorted(app.view_functions):
+        rule = _rule_of_view(app, endpoint)
+        if endpoint in PUBLIC_ENDPOINTS:
+            if rule is not None:
+                problems.append(f"{endpoint}: public, yet it states a rule ({rule.__name__})")
+        elif rule is None:
+            problems.append(f"{endpoint}: no rule: add @allowed(authz.<rule>) to the view")
+        elif rule.__module__ != "app.authz" or rule not in POLICY:
+            problems.append(
+                f"{endpoint}: its rule {rule.__name__} is not one of POLICY's (app/authz.py)"
+            )
+    assert not problems, "\n".join(problems)
+
+
+def test_policy(users):
+    """Each rule admits exactly the people POLICY says, and nobody logged out."""
+    wrong = []
+    for rule, admitted in POLICY.items():
+        found = {name for name in EVERYONE if rule(users[name])}
+        if found != admitted:
+            wrong.append(f"{rule.__name__} admits {sorted(found)}, POLICY says {sorted(admitted)}")
+        if rule(AnonymousUserMixin()):
+            wrong.append(f"{rule.__name__} admits someone not logged in")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_rows_name_their_views_rules(app, users):
+    """A row names the rule its view states, and names people only where the object or
+    the page decides: not someone the rule refuses (the view says 403 before looking at
+    anything; for someone logged out only how they are sent away: LOGIN or 401), and
+    not with the outcome the rule gives them anyway."""
+    problems = []
+    for r in ROWS:
+        rule = _rule_of_view(app, r.endpoint) if r.endpoint in app.view_functions else None
+        if rule is not r.rule:
+            stated = rule.__name__ if rule else "PUBLIC"
+            problems.append(f"{r.label()}: the view states {stated}")
+            continue
+        for role, outcome in r.cells.items():
+            admits = r.rule is PUBLIC or (role != "anonymous" and r.rule(users[role]))
+            if outcome == r.derived(role, admits):
+                problems.append(f"{r.label()}: {role}={outcome} is what the rule gives anyway")
+            elif r.rule is not PUBLIC and role == "anonymous" and outcome not in (LOGIN, 401):
+                problems.append(f"{r.label()}: someone logged out is sent away, not {outcome}")
+            elif not admits and role != "anonymous":
+                problems.append(
+                    f"{r.label()}: {r.rule.__name__} refuses {role}: 403, not {outcome}"
+                )
+    assert not problems, "\n".join(problems)
+
+
 def test_every_route_is_in_the_matrix(app):
     covered: set[tuple[str, str]] = set()
     stale = []
@@ -443,6 +582,11 @@ def test_access_matrix(client, db, users, world, role):
     if role != "anonymous":
         assert login(client, users[role].email).status_code == 302
     csrf = client.csrf_token("/account" if role != "anonymous" else "/login")
+    person = users.get(role)
+    expectations = {
+        id(r): r.expected(role, person is not None and (r.rule is PUBLIC or r.rule(person)))
+        for r in ROWS
+    }
     hidden = {world.references[key] for key in world.references.keys() - MAY_SEE[role]}
     mismatches, leaks = [], []
     for r in sorted(
@@ -452,7 +596,7 @@ def test_access_matrix(client, db, users, world, role):
         response = _send(client, r, url, role, world, csrf)
         if r.endpoint in RUN_LAST:  # the session, and its CSRF token, may have ended
             csrf = client.csrf_token("/login")
-        expected = r.expected[role]
+        expected = expectations[id(r)]
         if _outcome(response) != expected:
             mismatches.append(
                 f"{r.method:4} {url:46} {r.endpoint:36} {expected!s:6} {_describe(response)}"

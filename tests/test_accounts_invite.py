@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app import authz
 from app.models import AuditEntry, OneTimeToken, Role, User
-from app.services.people import invitations
+from app.services.people import account_rules, invitations
 from app.services.people.accounts import UserError
 from tests.conftest import action
 
@@ -150,11 +150,11 @@ def test_invite_page_needs_login(client):
     ("overrides", "message"),
     [
         ({"email": "not-an-address"}, "Enter an e-mail address like name@example.org."),
-        ({"organisation": "0"}, "Choose the organisation the respondent answers for."),
+        ({"organisation": "0"}, account_rules.RESPONDENT_NEEDS_ORGANISATION),
         ({"display_name": ""}, "Enter the person's name."),
         ({"email": "respondent_b@example.org"}, "exists already as respondent (Region B)"),
-        ({"role": "coordinator", "actions": ["ACTION1"]}, "leave the actions unticked"),
-        ({"role": "leader", "organisation": "0"}, "Choose the action or actions"),
+        ({"role": "coordinator", "actions": ["ACTION1"]}, account_rules.ONLY_LEADERS_LEAD),
+        ({"role": "leader", "organisation": "0"}, account_rules.LEADER_NEEDS_ACTIONS),
     ],
 )
 def test_invitation_errors_say_what_to_do(client, login_as, orgs, overrides, message):

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models import AuditEntry, Role
-from app.services.people import user_sessions
+from app.services.people import account_rules, user_sessions
 from tests.conftest import PASSWORD, login
 
 
@@ -66,17 +66,17 @@ def test_make_a_respondent_a_leader(client, login_as, db, users):
         (
             "leader1",
             {"role": "respondent", "organisation": "", "actions": []},
-            "A respondent answers for an organisation: choose one, or choose another role.",
+            account_rules.RESPONDENT_NEEDS_ORGANISATION,
         ),
         (
             "respondent_a",
             {"role": "leader", "organisation": "", "actions": []},
-            "An action leader leads at least one action: tick one or more.",
+            account_rules.LEADER_NEEDS_ACTIONS,
         ),
         (
             "respondent_a",
             {"role": "respondent", "organisation": "A", "actions": ["2"]},
-            "Only action leaders lead actions: untick the actions, or choose the role leader.",
+            account_rules.ONLY_LEADERS_LEAD,
         ),
         (
             "admin",

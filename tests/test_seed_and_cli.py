@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import Action, Organisation, Perspective, Pillar, Theme, User
+from app.services.people import account_rules
 from app.services.questionnaires.framework import load_framework_file, seed_framework
 
 
@@ -95,12 +96,12 @@ def test_users_create_list_deactivate(runner, db, orgs):
         (
             ["users", "create", "a@example.org", "--role", "leader", "--password-stdin"],
             "long password 1\n",
-            "needs at least one action",
+            account_rules.LEADER_NEEDS_ACTIONS,
         ),
         (
             ["users", "create", "a@example.org", "--role", "respondent", "--password-stdin"],
             "long password 1\n",
-            "needs an organisation",
+            account_rules.RESPONDENT_NEEDS_ORGANISATION,
         ),
         (
             ["users", "create", "a@example.org", "--role", "respondent", "--org", "Nowhere"],

@@ -17,9 +17,11 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from .. import authz
 from ..auth.login_sessions import current_session
+from ..authz import allowed
 from ..database import writes_on_get
 from ..extensions import db
 from ..models import User
@@ -85,7 +87,7 @@ def require_privacy_consent():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/privacy", methods=["GET", "POST"])
-@login_required
+@allowed(authz.is_logged_in)
 def privacy():
     version = current_app.config["PRIVACY_NOTICE_VERSION"]
     form = PrivacyForm()
@@ -134,13 +136,13 @@ def _render_account(profile_form=None, password_form=None):  # type: ignore[no-u
 
 
 @bp.route("/account")
-@login_required
+@allowed(authz.is_logged_in)
 def index():
     return _render_account()
 
 
 @bp.route("/account/profile", methods=["POST"])
-@login_required
+@allowed(authz.is_logged_in)
 def update_profile():
     form = ProfileForm()
     if form.validate_on_submit():
@@ -167,7 +169,7 @@ def update_profile():
 
 
 @bp.route("/account/password", methods=["POST"])
-@login_required
+@allowed(authz.is_logged_in)
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
@@ -194,7 +196,7 @@ def change_password():
 
 @bp.route("/account/data.json")
 @writes_on_get
-@login_required
+@allowed(authz.is_logged_in)
 def personal_data():
     data = gdpr.personal_data(db.session, _me())
     audit.record(db.session, "personal_data.downloaded", user=_me(), obj=_me(), ip=_ip())

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from .. import authz
 from ..auth.login_sessions import current_session, forget_session
+from ..authz import allowed
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import User
@@ -28,7 +30,7 @@ def _back_to_sessions():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/account/sessions/<int:session_id>/end", methods=["POST"])
-@login_required
+@allowed(authz.is_logged_in)
 def end_session(session_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -52,7 +54,7 @@ def end_session(session_id: int):
 
 
 @bp.route("/account/sessions/end-all", methods=["POST"])
-@login_required
+@allowed(authz.is_logged_in)
 def end_all_sessions():
     if not EmptyForm().validate_on_submit():
         abort(400)

@@ -7,7 +7,8 @@ from flask import current_app, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..authz import role_required
+from .. import authz
+from ..authz import allowed
 from ..extensions import db
 from ..loaders import get_action_or_404
 from ..models import (
@@ -16,7 +17,6 @@ from ..models import (
     Questionnaire,
     Response,
     ResponseState,
-    Role,
     organisation_actions,
 )
 from ..services.questionnaires import versions as questionnaire_service
@@ -31,7 +31,7 @@ def _merged_blueprints() -> dict[str, object]:
 
 
 @bp.route("/<int:number>")
-@role_required(Role.ADMIN, Role.COORDINATOR, Role.LEADER)
+@allowed(authz.can_see_action_overviews)
 def show(number: int):
     action = get_action_or_404(number, current_user)
     questionnaire = db.session.scalar(

@@ -6,7 +6,8 @@ from flask import Response, render_template, request, stream_with_context
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..authz import role_required
+from .. import authz
+from ..authz import allowed
 from ..database import writes_on_get
 from ..extensions import db
 from ..models import utcnow
@@ -14,7 +15,7 @@ from ..services import audit
 from ..services.exports.csv_safe import csv_rows
 from . import bp
 from .forms import AuditFilterForm, options
-from .routes import READERS, client_ip, list_args, paginate, valid_filters
+from .routes import client_ip, list_args, paginate, valid_filters
 
 PER_PAGE = 100
 
@@ -41,7 +42,7 @@ def _filters() -> tuple[AuditFilterForm, audit.AuditFilters]:
 
 
 @bp.get("/audit", endpoint="audit_log")
-@role_required(*READERS)
+@allowed(authz.can_read_admin)
 def audit_log_page():
     form, filters = _filters()
     page = paginate(audit.query(filters), PER_PAGE)
@@ -57,7 +58,7 @@ def audit_log_page():
 
 @bp.get("/audit.csv")
 @writes_on_get
-@role_required(*READERS)
+@allowed(authz.can_read_admin)
 def audit_export():
     """The filtered log as CSV, streamed; the export is recorded before it starts."""
     _form, filters = _filters()

@@ -17,10 +17,11 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import IntegrityError
 
-from ..authz import role_required
+from .. import authz
+from ..authz import allowed
 from ..countries import country_name
 from ..extensions import db
-from ..models import ORG_KIND_LABELS, SIZE_BAND_LABELS, Role
+from ..models import ORG_KIND_LABELS, SIZE_BAND_LABELS
 from ..services.people import organisation_import
 from . import bp
 from .forms import ImportConfirmForm, ImportUploadForm
@@ -54,13 +55,13 @@ def _render(upload_form: ImportUploadForm, report=None, confirm_form=None):  # t
 
 
 @bp.get("/organisations/import")
-@role_required(Role.ADMIN)
+@allowed(authz.can_administer)
 def organisations_import():
     return _render(ImportUploadForm())
 
 
 @bp.get("/organisations/import/template.csv")
-@role_required(Role.ADMIN)
+@allowed(authz.can_administer)
 def organisations_import_template():
     return Response(
         TEMPLATE_CSV,
@@ -70,7 +71,7 @@ def organisations_import_template():
 
 
 @bp.post("/organisations/import")
-@role_required(Role.ADMIN)
+@allowed(authz.can_administer)
 def organisations_import_preview():
     """Step 1: read and check the file; nothing is written."""
     form = ImportUploadForm()
@@ -91,7 +92,7 @@ def organisations_import_preview():
 
 
 @bp.post("/organisations/import/commit")
-@role_required(Role.ADMIN)
+@allowed(authz.can_administer)
 def organisations_import_commit():
     """Step 2: check the previewed file again, then create all its organisations or none."""
     form = ImportConfirmForm()

@@ -7,14 +7,15 @@ from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
 from .. import authz, mail
 from ..auth.reset import reset_lifetime, reset_message
-from ..authz import role_required
+from ..authz import allowed
 from ..extensions import db
 from ..forms import EmptyForm
+from ..loaders import get_account_or_404
 from ..models import Action, Organisation, Role, User, normalise_email
 from ..services.people import accounts, gdpr, invitations, login_locks, password_resets
 from ..services.people.accounts import UserError
@@ -32,13 +33,6 @@ def _me() -> User:
     return current_user._get_current_object()  # type: ignore[attr-defined]
 
 
-def get_user_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
-
-
 def _delivery(to: str, subject: str, body: str) -> dict[str, object]:
     """Send a message (logged when mail is off); what the page tells the sender about it."""
     sent = mail.send_mail(to, subject, body)
@@ -46,14 +40,13 @@ def _delivery(to: str, subject: str, body: str) -> dict[str, object]:
 
 
 @bp.route("/users/invite", methods=["GET", "POST"])
-@login_required
+@allowed(authz.can_invite_people)
 def invite_user():
-    if not authz.can_invite_people(current_user):
-        abort(403)
-    if current_user.role == Role.LEADER:
-        offered = list(current_user.led_actions)
-    else:
-        offered = list(db.session.scalars(select(Action).order_by(Action.number)))
+    offered = [
+        action
+        for action in db.session.scalars(select(Action).order_by(Action.number))
+        if authz.can_invite_for(current_user, action)
+    ]
     organisations = list(
         db.session.scalars(
             select(Organisation).where(Organisation.active.is_(True)).order_by(Organisation.name)
@@ -120,9 +113,9 @@ def _invitation_sent(user: User, raw: str, chosen: list[Action], days: int):  # 
 
 
 @bp.route("/users/<int:user_id>/account")
-@role_required(Role.ADMIN)
+@allowed(authz.can_manage_accounts)
 def user_account(user_id: int):
-    user = get_user_or_404(user_id)
+    user = get_account_or_404(user_id, current_user)
     return render_template(
         "admin/people/account.html",
         user=user,
@@ -133,9 +126,9 @@ def user_account(user_id: int):
 
 
 @bp.route("/users/<int:user_id>/send-reset", methods=["POST"])
-@role_required(Role.ADMIN)
+@allowed(authz.can_manage_accounts)
 def send_reset(user_id: int):
-    user = get_user_or_404(user_id)
+    user = get_account_or_404(user_id, current_user)
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
@@ -161,9 +154,9 @@ def send_reset(user_id: int):
 
 
 @bp.post("/users/<int:user_id>/unlock-login")
-@role_required(Role.ADMIN)
+@allowed(authz.can_manage_accounts)
 def unlock_login(user_id: int):
-    user = get_user_or_404(user_id)
+    user = get_account_or_404(user_id, current_user)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
@@ -181,9 +174,9 @@ def unlock_login(user_id: int):
 
 
 @bp.route("/users/<int:user_id>/erase", methods=["GET", "POST"])
-@role_required(Role.ADMIN)
+@allowed(authz.can_manage_accounts)
 def erase_user(user_id: int):
-    user = get_user_or_404(user_id)
+    user = get_account_or_404(user_id, current_user)
     if gdpr.is_erased(user):
         flash(_("This account has been erased already."), "info")
         return redirect(url_for("admin.user_account", user_id=user.id))

@@ -9,6 +9,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from .. import authz
 from ..models import Action, Organisation, Role, User
 
 ROLE_LABELS = {
@@ -50,7 +51,7 @@ class InviteForm(FlaskForm):
         """The form with the choices ``inviter`` has: leaders invite respondents only,
         for the actions they lead (``actions`` is already narrowed to those)."""
         form = cls()
-        roles = [Role.RESPONDENT] if inviter.role == Role.LEADER else list(ROLE_LABELS)
+        roles = [role for role in ROLE_LABELS if role in authz.invitable_roles(inviter)]
         form.role.choices = [SelectChoice(r.value, ROLE_LABELS[r]) for r in roles]
         form.organisation.choices = [SelectChoice("0", _l("No organisation"))] + [
             SelectChoice(str(o.id), o.name) for o in organisations

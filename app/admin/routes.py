@@ -1,7 +1,7 @@
 """Administration of organisations and users.
 
 Admins change things; coordinators see the same pages without the forms and get 403
-on every POST (``role_required`` on each view). The CSV import is in ``imports.py``, the
+on every POST (``@allowed(authz.can_administer)`` on each of those views). The CSV import is in ``imports.py``, the
 audit log in ``audit.py``; invitations, resets and erasure in ``people.py``.
 """
 
@@ -15,11 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
-from ..authz import role_required
+from .. import authz
+from ..authz import allowed
 from ..countries import country_name
 from ..extensions import db
 from ..forms import EmptyForm
-from ..models import ORG_KIND_LABELS, SIZE_BAND_LABELS, Action, Organisation, Role, User
+from ..loaders import get_account_or_404, get_organisation_or_404
+from ..models import ORG_KIND_LABELS, SIZE_BAND_LABELS, Action, Organisation, User
 from ..requests import page_number
 from ..services.people import accounts, login_locks
 from ..services.people import organisations as org_service
@@ -35,7 +37,6 @@ from .forms import (
 )
 
 PER_PAGE = 50
-READERS = (Role.ADMIN, Role.COORDINATOR)
 
 
 def client_ip() -> str:
@@ -75,19 +76,11 @@ def action_choices() -> list[SelectChoice]:
     return options((a.number, f"{a.number}. {a.text('short_title', lang)}") for a in actions)
 
 
-def get_organisation_or_404(org_id: int) -> Organisation:
-    return db.get_or_404(Organisation, org_id)
-
-
-def get_user_or_404(user_id: int) -> User:
-    return db.get_or_404(User, user_id)
-
-
 # --- Organisations ------------------------------------------------------------------
 
 
 @bp.get("/organisations")
-@role_required(*READERS)
+@allowed(authz.can_read_admin)
 def organisations():
     form = OrganisationFilterForm(request.args)
     form.kind.choices = options([("", _("All kinds"))]) + kind_choices()
@@ -171,13 +164,13 @@ def _organisation_form_ok(form: OrganisationForm, org: Organisation | None = Non
 
 
 @bp.get("/organisations/new")
-@role_required(Role.ADMIN)
+@allowed(authz.can_administer)
 def organisation_new():
     return render_template("admin/organisation.html", form=_organisation_form(), org=None)
 
 
 @bp.post("/organisations/new")
-@role_required(Role.ADMIN)
+@allowed(authz.can_administer)
 def organisation_create():
     form = _organisation_form()
     if _organisation_form_ok(form):
@@ -197,9 +190,9 @@ def organisation_create():
 
 
 @bp.get("/organisations/<int:org_id>")
-@role_required(*READERS)
+@allowed(authz.can_read_admin)
 def organisation(org_id: int):
-    org = get_organisation_or_404(org_id)
+    org = get_organisation_or_404(org_id, current_user)
     return _render_organisation(org, _organisation_form(org))
 
 
@@ -220,9 +213,9 @@ def _render_organisation(org: Organisation, form: OrganisationForm):  # type: ig
 
 
 @bp.post("/organisations/<int:org_id>")
-@role_required(Role.ADMIN)
+@allowed(authz.can_administer)
 def organisation_update(org_id: int):
-    org = get_organisation_or_404(org_id)
+    org = get_organisation_or_404(org_id, current_user)
     form = _organisation_form(org)
     if _organisation_form_ok(form, org):
         try:
@@ -246,9 +239,9 @@ def organisation_update(org_id: int):
 
 
 @bp.post("/organisations/<int:org_id>/<any(deactivate, reactivate):verb>")
-@role_required(Role.ADMIN)
+@allowed(authz.can_administer)
 def organisation_set_active(org_id: int, verb: str):
-    org = get_organisation_or_404(org_id)
+    org = get_organisation_or_404(org_id, current_user)
     if not EmptyForm().validate_on_submit():
         abort(400)
     active = verb == "reactivate"
@@ -283,7 +276,7 @@ def organisation_choices(blank: str) -> list[SelectChoice]:
 
 
 @bp.get("/users")
-@role_required(*READERS)
+@allowed(authz.can_read_admin)
 def users():
     form = UserFilterForm(request.args)
     form.organisation.choices = organisation_choices(_("All organisations"))
@@ -330,20 +323,22 @@ def _render_user(user: User, form: UserAccessForm):  # type: ignore[no-untyped-d
 
 
 @bp.get("/users/<int:user_id>")
-@role_required(*READERS)
+@allowed(authz.can_read_admin)
 def user(user_id: int):
-    account = get_user_or_404(user_id)
+    account = get_account_or_404(user_id, current_user)
     return _render_user(account, _access_form(account))
 
 
 @bp.post("/users/<int:user_id>")
-@role_required(Role.ADMIN)
+@allowed(authz.can_administer)
 def user_update(user_id: int):
-    account = get_user_or_404(user_id)
+    account = get_account_or_404(user_id, current_user)
     form = _access_form(account)
     if form.validate_on_submit():
         organisation = (
-            get_organisation_or_404(int(form.organisation.data)) if form.organisation.data else None
+            get_organisation_or_404(int(form.organisation.data), current_user)
+            if form.organisation.data
+            else None
         )
         actions = org_service.actions_by_number(db.session, form.actions.data or [])
         try:
@@ -370,9 +365,9 @@ def user_update(user_id: int):
 
 
 @bp.post("/users/<int:user_id>/<any(deactivate, reactivate):verb>")
-@role_required(Role.ADMIN)
+@allowed(authz.can_administer)
 def user_set_active(user_id: int, verb: str):
-    account = get_user_or_404(user_id)
+    account = get_account_or_404(user_id, current_user)
     if not EmptyForm().validate_on_submit():
         abort(400)
     active = verb == "reactivate"

@@ -10,17 +10,18 @@ from typing import Any
 from flask import Response, abort, current_app, jsonify, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 
+from .. import authz
 from ..authz import (
     can_administer,
     can_export_action,
-    can_see_results,
     can_view_action,
-    can_view_response,
     results_audience,
 )
 from ..days import parse_day
 from ..extensions import db
+from ..loaders import get_response_or_404, get_visible_action_or_404
 from ..models import (
     Action,
     Answer,
@@ -29,7 +30,6 @@ from ..models import (
     Question,
     Questionnaire,
     QuestionnaireVersion,
-    Role,
     VersionStatus,
 )
 from ..models import Response as ResponseRow
@@ -47,7 +47,6 @@ from .serialise import (
 )
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 500
-MAX_ID = 2**31 - 1  # larger numbers name nothing (and would overflow SQLite's integers)
 
 
 @bp.before_request
@@ -67,12 +66,26 @@ def fail(status: int, message: str) -> None:
     abort(api_error(status, message))
 
 
+@bp.errorhandler(403)
+@bp.errorhandler(404)
+def _refused(error: HTTPException) -> Response:
+    """A refusal by a view's rule or a loader (``abort(403|404, why)``), as the API's JSON."""
+    return api_error(error.code or 500, str(error.description))
+
+
+def api_allowed(rule: authz.Rule, refusal: str = "Your account has no access to this.") -> Any:
+    """``authz.allowed`` for the API: the rule is asked about the token's user (every view
+    but openapi.json authenticates first, with its JSON 401), a refusal is a JSON 403."""
+    return authz.allowed(rule, user=api_user, refusal=refusal)
+
+
 @bp.route("/openapi.json")
 def openapi():
     return jsonify(document())
 
 
 @bp.route("/me")
+@api_allowed(authz.is_logged_in)
 def me():
     return jsonify(user_json(api_user()))
 
@@ -91,20 +104,8 @@ def _questionnaires() -> dict[int, tuple[Questionnaire, int | None]]:
     return {q.action_id: (q, number) for q, number in rows}
 
 
-def get_visible_action_or_404(number: int) -> Action:
-    action = (
-        db.session.scalar(select(Action).where(Action.number == number))
-        if number <= MAX_ID
-        else None
-    )
-    if action is None:
-        fail(404, f"There is no action {number}; actions are numbered 1 to 11.")
-    if not can_view_action(api_user(), action):
-        fail(403, f"Your account has no access to action {number}.")
-    return action
-
-
 @bp.route("/actions")
+@api_allowed(authz.is_logged_in)
 def actions():
     user = api_user()
     questionnaires = _questionnaires()
@@ -117,8 +118,9 @@ def actions():
 
 
 @bp.route("/actions/<int:number>")
+@api_allowed(authz.is_logged_in)
 def action(number: int):
-    found = get_visible_action_or_404(number)
+    found = get_visible_action_or_404(number, api_user())
     return jsonify(action_json(found, *_questionnaires().get(found.id, (None, None))))
 
 
@@ -135,14 +137,16 @@ def _versions(action: Action) -> list[QuestionnaireVersion]:
 
 
 @bp.route("/actions/<int:number>/versions")
+@api_allowed(authz.is_logged_in)
 def versions(number: int):
-    found = get_visible_action_or_404(number)
+    found = get_visible_action_or_404(number, api_user())
     return jsonify({"data": [version_json(v) for v in _versions(found)]})
 
 
 @bp.route("/actions/<int:number>/versions/<int:version>")
+@api_allowed(authz.is_logged_in)
 def version(number: int, version: int):
-    found = get_visible_action_or_404(number)
+    found = get_visible_action_or_404(number, api_user())
     match = next((v for v in _versions(found) if v.number == version), None)
     if match is None:
         fail(404, f"Action {number}'s questionnaire has no version {version} you can see.")
@@ -214,12 +218,13 @@ def _limit() -> int:
 
 
 @bp.route("/actions/<int:number>/responses")
+@api_allowed(authz.is_logged_in)
 def responses(number: int):
     user = api_user()
-    found = get_visible_action_or_404(number)
+    found = get_visible_action_or_404(number, user)
     if can_export_action(user, found):
         organisation_id = None
-    elif user.role == Role.RESPONDENT and user.organisation_id is not None:
+    elif authz.can_respond(user) and user.organisation_id is not None:
         organisation_id = user.organisation_id  # respondents: their organisation's only
     else:
         fail(403, f"Your account cannot list the responses to action {number}.")
@@ -241,11 +246,9 @@ def responses(number: int):
 
 
 @bp.route("/responses/<int:response_id>")
+@api_allowed(authz.is_logged_in)
 def response(response_id: int):
-    found = db.session.get(ResponseRow, response_id) if response_id <= MAX_ID else None
-    if found is None or not can_view_response(api_user(), found):
-        # The same answer for "absent" and "not yours": ids reveal nothing.
-        fail(404, f"There is no response {response_id} that your account can see.")
+    found = get_response_or_404(response_id, api_user(), hide=True)  # "not yours" reads 404
     answers = db.session.execute(
         select(Question.code, Answer.item, Answer.value, Answer.other_text, Answer.score)
         .join(Question, Question.id == Answer.question_id)
@@ -263,6 +266,7 @@ def response(response_id: int):
 
 
 @bp.route("/results/themes")
+@api_allowed(authz.can_see_results, "Your account has no access to the results.")
 def theme_results():
     """The five themes' scores, as `flask results themes --format json` prints them."""
     from ..services.exports import figures
@@ -270,8 +274,6 @@ def theme_results():
     from .openapi import RESULT_DIMENSIONS
 
     user = api_user()
-    if not can_see_results(user):
-        fail(403, "Your account has no access to the results.")
     state = request.args.get("state", "accepted")
     if state not in ("accepted", "submitted"):
         fail(400, "state must be accepted or submitted.")

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from .. import authz
+from ..authz import allowed
 from ..extensions import db
 from ..forms import EmptyForm
+from ..loaders import get_own_token_or_404
 from ..services import audit
 from ..services.people import api_tokens
 from . import tokens_bp
 from .forms import TokenForm
-
-
-def get_own_token_or_404(token_id: int):
-    token = api_tokens.get_own_token(db.session, current_user, token_id)
-    if token is None:
-        abort(404)
-    return token
 
 
 def _page(form: TokenForm, secret: str | None = None, status: int = 200):
@@ -32,7 +28,7 @@ def _page(form: TokenForm, secret: str | None = None, status: int = 200):
 
 
 @tokens_bp.route("/api-tokens", methods=["GET", "POST"])
-@login_required
+@allowed(authz.is_logged_in)
 def index():
     form = TokenForm()
     if not form.validate_on_submit():
@@ -54,9 +50,9 @@ def index():
 
 
 @tokens_bp.route("/api-tokens/<int:token_id>/revoke", methods=["POST"])
-@login_required
+@allowed(authz.is_logged_in)
 def revoke(token_id: int):
-    token = get_own_token_or_404(token_id)
+    token = get_own_token_or_404(token_id, current_user)
     if not EmptyForm().validate_on_submit():
         abort(400)
     if api_tokens.revoke(token):

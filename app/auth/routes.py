@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
-from .. import background
+from .. import authz, background
+from ..authz import allowed
 from ..extensions import db, limiter
 from ..forms import EmptyForm
 from ..i18n import N_
@@ -85,7 +86,7 @@ def login():
 
 
 @bp.route("/logout", methods=["POST"])
-@login_required
+@allowed(authz.is_logged_in)
 def logout():
     """Log out this browser: its session ends on the server, so a copy of the cookie
     gets the login page too. Other browsers stay logged in."""

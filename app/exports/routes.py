@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, render_template, request, stream_with_context
-from flask_login import current_user, login_required
+from flask import Response, current_app, render_template, request, stream_with_context
+from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from ..authz import can_export_action
+from .. import authz
+from ..authz import allowed
 from ..database import writes_on_get
 from ..extensions import db
-from ..models import Action, Organisation, utcnow
+from ..loaders import get_exportable_action_or_404
+from ..models import Organisation, utcnow
 from ..services import audit, exports
 from . import bp
 from .forms import ExportForm
-
-
-def get_exportable_action_or_404(number: int) -> Action:
-    """The action numbered ``number``: 404 when there is none, 403 when the current user
-    may not export it."""
-    if number > 2**31 - 1:  # names nothing (and would overflow SQLite's integers)
-        abort(404)
-    action = db.session.scalar(select(Action).where(Action.number == number))
-    if action is None:
-        abort(404)
-    if not can_export_action(current_user, action):
-        abort(403)
-    return action
 
 
 def _form() -> ExportForm:
@@ -40,9 +29,9 @@ def _form() -> ExportForm:
 
 
 @bp.route("/actions/<int:number>/exports")
-@login_required
+@allowed(authz.can_export)
 def index(number: int):
-    action = get_exportable_action_or_404(number)
+    action = get_exportable_action_or_404(number, current_user)
     catalogue = exports.prepare(db.session, action)
     return render_template(
         "exports/index.html", action=action, form=_form(), has_questionnaire=catalogue is not None
@@ -51,9 +40,9 @@ def index(number: int):
 
 @bp.route("/actions/<int:number>/exports/download")
 @writes_on_get
-@login_required
+@allowed(authz.can_export)
 def download(number: int):
-    action = get_exportable_action_or_404(number)
+    action = get_exportable_action_or_404(number, current_user)
     catalogue = exports.prepare(db.session, action)
     form = _form()
     if catalogue is None or not form.validate():

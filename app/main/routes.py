@@ -6,21 +6,28 @@ from flask import jsonify, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select, text
 
+from .. import authz
+from ..authz import allowed
 from ..extensions import db, limiter
-from ..models import Action, Role
+from ..models import Action
 from . import bp
 
 
+def _to_login():  # type: ignore[no-untyped-def]
+    """The front door: logged out, straight to the login page (no "please log in")."""
+    return redirect(url_for("auth.login"))
+
+
 @bp.route("/")
+@allowed(authz.is_logged_in, anonymous=_to_login)
 def index():
-    if not current_user.is_authenticated:
-        return redirect(url_for("auth.login"))
-    if current_user.role == Role.RESPONDENT:
+    if authz.can_respond(current_user):
         return redirect(url_for("respond.home"))
-    if current_user.role == Role.LEADER:
-        actions = list(current_user.led_actions)
-    else:
-        actions = list(db.session.scalars(select(Action).order_by(Action.number)))
+    actions = [
+        action
+        for action in db.session.scalars(select(Action).order_by(Action.number))
+        if authz.can_view_action_overview(current_user, action)
+    ]
     return render_template("main/index.html", actions=actions)
 
 

@@ -8,28 +8,26 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from .. import authz
-from ..authz import role_required
+from ..authz import allowed
 from ..definitions.answers import clean_text, word
 from ..definitions.model import definition_of
 from ..definitions.validate import validate_text
 from ..extensions import db
 from ..forms import EmptyForm
-from ..loaders import get_questionnaire_or_404
+from ..loaders import get_questionnaire_or_404, get_version_or_404
 from ..models import (
     Action,
     AuditEntry,
     Question,
     Questionnaire,
-    QuestionnaireVersion,
     ResponseState,
-    Role,
     Theme,
 )
 from ..services import audit
@@ -42,11 +40,9 @@ from . import bp
 from .forms import DeadlineForm, PublishForm, UploadForm
 from .presenters import describe_condition
 
-READERS = (Role.ADMIN, Role.COORDINATOR, Role.LEADER)
-
 
 @bp.route("/")
-@role_required(*READERS)
+@allowed(authz.can_read_questionnaires)
 def index():
     """Every action the user may read, with its questionnaire (or none yet)."""
     actions = [
@@ -76,31 +72,11 @@ def index():
     )
 
 
-def _version_or_404(number: int, version_number: int | None) -> QuestionnaireVersion:
-    questionnaire = db.session.scalar(
-        select(Questionnaire).join(Questionnaire.action).where(Action.number == number)
-    )
-    if questionnaire is None:
-        abort(404)
-    if not authz.can_view_action(current_user, questionnaire.action):
-        abort(403)
-    versions = questionnaire.versions
-    if version_number is None:
-        chosen = next((v for v in versions if v.status == "published"), None) or (
-            versions[-1] if versions else None
-        )
-    else:
-        chosen = next((v for v in versions if v.number == version_number), None)
-    if chosen is None:
-        abort(404)
-    return chosen
-
-
 @bp.route("/<int:number>")
 @bp.route("/<int:number>/v<int:version_number>")
-@role_required(*READERS)
+@allowed(authz.can_read_questionnaires)
 def show(number: int, version_number: int | None = None):
-    version = _version_or_404(number, version_number)
+    version = get_version_or_404(number, version_number, current_user)
     themes = {t.key: t for t in db.session.scalars(select(Theme).order_by(Theme.position))}
     definition = definition_of(version)
     fed = sorted(
@@ -159,7 +135,7 @@ def _last_reminders(questionnaire: Questionnaire) -> AuditEntry | None:
 
 
 @bp.route("/<int:number>/manage")
-@role_required(*READERS)
+@allowed(authz.can_read_questionnaires)
 def manage(number: int):
     questionnaire = get_questionnaire_or_404(number, current_user)
     published = service.published_version(db.session, questionnaire)
@@ -191,7 +167,7 @@ def manage(number: int):
 
 
 @bp.route("/upload", methods=["GET", "POST"])
-@role_required(Role.ADMIN)
+@allowed(authz.can_manage_questionnaires)
 def upload():
     form = UploadForm()
     errors: list[str] = []
@@ -246,9 +222,9 @@ def upload():
 
 
 @bp.route("/<int:number>/v<int:version_number>/preview")
-@role_required(*READERS)
+@allowed(authz.can_read_questionnaires)
 def preview(number: int, version_number: int):
-    version = _version_or_404(number, version_number)
+    version = get_version_or_404(number, version_number, current_user)
     return render_template(
         "questionnaires/preview.html",
         version=version,
@@ -259,17 +235,10 @@ def preview(number: int, version_number: int):
     )
 
 
-def _admin_questionnaire(number: int) -> Questionnaire:
-    questionnaire = get_questionnaire_or_404(number, current_user)
-    if not authz.can_manage_questionnaires(current_user):
-        abort(403)
-    return questionnaire
-
-
 @bp.route("/<int:number>/publish", methods=["POST"])
-@role_required(Role.ADMIN)
+@allowed(authz.can_manage_questionnaires)
 def publish(number: int):
-    questionnaire = _admin_questionnaire(number)
+    questionnaire = get_questionnaire_or_404(number, current_user)
     form = PublishForm()
     if not form.validate_on_submit():
         flash(_("Not published: tick the box to confirm you want to publish the draft."), "error")
@@ -298,19 +267,19 @@ def publish(number: int):
 
 
 @bp.route("/<int:number>/open", methods=["POST"], endpoint="open")
-@role_required(Role.ADMIN)
+@allowed(authz.can_manage_questionnaires)
 def open_questionnaire(number: int):
     return _set_open(number, True)
 
 
 @bp.route("/<int:number>/close", methods=["POST"], endpoint="close")
-@role_required(Role.ADMIN)
+@allowed(authz.can_manage_questionnaires)
 def close_questionnaire(number: int):
     return _set_open(number, False)
 
 
 def _set_open(number: int, opening: bool):
-    questionnaire = _admin_questionnaire(number)
+    questionnaire = get_questionnaire_or_404(number, current_user)
     if EmptyForm().validate_on_submit():
         if service.set_open(db.session, questionnaire, opening, user=current_user, ip=_ip()):
             db.session.commit()
@@ -325,9 +294,9 @@ def _set_open(number: int, opening: bool):
 
 
 @bp.route("/<int:number>/deadline", methods=["POST"])
-@role_required(Role.ADMIN)
+@allowed(authz.can_manage_questionnaires)
 def deadline(number: int):
-    questionnaire = _admin_questionnaire(number)
+    questionnaire = get_questionnaire_or_404(number, current_user)
     form = DeadlineForm()
     if not form.validate_on_submit():
         flash(
@@ -349,9 +318,9 @@ def deadline(number: int):
 
 
 @bp.route("/<int:number>/reminders", methods=["POST"])
-@role_required(Role.ADMIN)
+@allowed(authz.can_manage_questionnaires)
 def reminders(number: int):
-    questionnaire = _admin_questionnaire(number)
+    questionnaire = get_questionnaire_or_404(number, current_user)
     if not EmptyForm().validate_on_submit():
         return redirect(_manage_url(number, "reminders"))
     try:

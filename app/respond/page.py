@@ -8,15 +8,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from flask import abort
 from flask_babel import get_locale, gettext
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import authz
 from ..definitions import answers as codec
 from ..definitions.model import Definition, definition_of
 from ..extensions import db
+from ..loaders import get_answerable_questionnaire_or_404
 from ..models import (
     Action,
     Organisation,
@@ -24,10 +23,8 @@ from ..models import (
     QuestionnaireVersion,
     Response,
     ReviewComment,
-    Role,
     User,
 )
-from ..services.questionnaires.versions import published_version, questionnaire_for_action
 from ..services.responding import responses as response_service
 
 
@@ -88,26 +85,13 @@ class Context:
 
 
 def load_context(action_number: int, user: User) -> Context:
-    """The questionnaire of action ``action_number`` for ``user``'s organisation; 403 for
-    anyone but a respondent whose organisation is asked about it, 404 when unknown."""
-    if user.role != Role.RESPONDENT:
-        abort(403)
-    questionnaire = questionnaire_for_action(db.session, action_number)  # with its action
-    if questionnaire is not None:
-        action = questionnaire.action
-    else:
-        action = db.session.scalar(select(Action).where(Action.number == action_number))
-        if action is None:
-            abort(404)
-    if not authz.can_respond_to_action(user, action) or user.organisation is None:
-        abort(403)
-    if questionnaire is None:
-        abort(404)
-    response = response_service.current_response(db.session, user.organisation, questionnaire)
-    version = response.version if response else published_version(db.session, questionnaire)
-    if version is None:
-        abort(404)
-    return Context(user, action, questionnaire, user.organisation, version, response)
+    """The questionnaire of action ``action_number`` for ``user``'s organisation (403 and
+    404 from ``loaders.get_answerable_questionnaire_or_404``)."""
+    found = get_answerable_questionnaire_or_404(action_number, user)
+    questionnaire = found.questionnaire
+    return Context(
+        user, questionnaire.action, questionnaire, found.organisation, found.version, found.response
+    )
 
 
 def ensure_response(ctx: Context) -> tuple[Response, bool]:

@@ -1,5 +1,5 @@
-"""The respondent's pages. Views load the questionnaire through ``page.load_context`` (the
-one access check), read answers with the answer codec, and save through the services."""
+"""The respondent's pages. Views load the questionnaire through ``page.load_context`` (which
+asks ``app/loaders.py``), read answers with the answer codec, and save through the services."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import MultiDict
 
+from .. import authz
+from ..authz import allowed
 from ..definitions import answers as codec
 from ..extensions import db
 from ..forms import EmptyForm
@@ -34,7 +36,7 @@ from .page import (
     question_views,
     translate,
 )
-from .stash import apply_cookie, remember_token, respondent_page, stash_token
+from .stash import apply_cookie, logged_out, remember_token, stash_token
 
 
 @bp.after_request
@@ -46,7 +48,7 @@ def _stash_cookie(response):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/")
-@respondent_page
+@allowed(authz.can_respond, anonymous=logged_out)
 def home():
     organisation = current_user.organisation
     rows = progress.organisation_questionnaires(db.session, organisation) if organisation else []
@@ -55,7 +57,7 @@ def home():
 
 
 @bp.route("/<int:action>/")
-@respondent_page
+@allowed(authz.can_respond, anonymous=logged_out)
 def overview(action: int):
     ctx = load_context(action, current_user)
     values, other = ctx.stored
@@ -126,7 +128,7 @@ def _codes(section: dict[str, Any]) -> list[str]:
 
 
 @bp.route("/<int:action>/section/<section>", methods=["GET", "POST"])
-@respondent_page
+@allowed(authz.can_respond, anonymous=logged_out)
 def section(action: int, section: str):
     ctx = load_context(action, current_user)
     sec = _section_or_404(ctx, section)
@@ -324,7 +326,7 @@ def _render_locked(ctx: Context, sec: dict[str, Any]):
 
 
 @bp.route("/<int:action>/autosave", methods=["POST"])
-@respondent_page
+@allowed(authz.can_respond, anonymous=logged_out)
 def autosave(action: int):
     ctx = load_context(action, current_user)
     form = PageForm()
@@ -368,7 +370,7 @@ def autosave(action: int):
 
 
 @bp.route("/<int:action>/stash/discard", methods=["POST"])
-@respondent_page
+@allowed(authz.can_respond, anonymous=logged_out)
 def discard_stash(action: int):
     ctx = load_context(action, current_user)
     if not EmptyForm().validate_on_submit():
@@ -389,7 +391,7 @@ def discard_stash(action: int):
 
 
 @bp.route("/<int:action>/review")
-@respondent_page
+@allowed(authz.can_respond, anonymous=logged_out)
 def review(action: int):
     ctx = load_context(action, current_user)
     if not ctx.editable:
@@ -419,7 +421,7 @@ def review(action: int):
 
 
 @bp.route("/<int:action>/submit", methods=["POST"])
-@respondent_page
+@allowed(authz.can_respond, anonymous=logged_out)
 def submit(action: int):
     ctx = load_context(action, current_user)
     form = SubmitForm()
@@ -474,7 +476,7 @@ def submit(action: int):
 
 
 @bp.route("/<int:action>/receipt")
-@respondent_page
+@allowed(authz.can_respond, anonymous=logged_out)
 def receipt(action: int):
     ctx = load_context(action, current_user)
     response = ctx.response

@@ -10,8 +10,6 @@ same-origin posts are kept, so another site cannot plant answers in someone's br
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,7 +20,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..definitions.model import Definition, definition_of
 from ..extensions import db, login_manager
-from ..models import Role, User
+from ..models import User
 from ..services.questionnaires.versions import published_version, questionnaire_for_action
 from ..services.responding import responses as response_service
 from ..services.responding import stash as stash_service
@@ -32,23 +30,13 @@ COOKIE = "tympanum_stash"
 COOKIE_PATH = "/respond"
 
 
-def respondent_page(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Login required (a POST that arrives logged out keeps its answers), then 403 for
-    anyone but a respondent."""
-
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if not current_user.is_authenticated:
-            if request.method == "POST":
-                return lost_post("session")
-            return login_manager.unauthorized()
-        if current_user.role != Role.RESPONDENT:
-            from flask import abort
-
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
+def logged_out() -> Any:
+    """A respondent's page asked for by nobody logged in (``authz.allowed``'s
+    ``anonymous``): a POST keeps its answers (``lost_post``), anything else goes to the
+    login page."""
+    if request.method == "POST":
+        return lost_post("session")
+    return login_manager.unauthorized()
 
 
 def stash_token() -> str | None:

@@ -18,10 +18,11 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import authz
-from ..authz import role_required
+from ..authz import allowed
 from ..definitions.model import text
 from ..extensions import db
-from ..models import Action, Pillar, Question, Questionnaire, QuestionnaireVersion, Role
+from ..loaders import get_result_question_or_404
+from ..models import Action, Pillar
 from ..requests import page_number
 from ..services.exports import figures
 from ..services.results import aggregation, evidence
@@ -31,7 +32,6 @@ from ..services.results.report import build_report
 from . import bp, presenters
 from .forms import FilterForm
 
-READERS = (Role.ADMIN, Role.COORDINATOR, Role.LEADER)
 QUOTES_PER_PAGE = 12
 ANSWERS_PER_PAGE = 50
 
@@ -93,7 +93,7 @@ def _filter_form() -> FilterForm:
 
 
 @bp.route("/")
-@role_required(*READERS)
+@allowed(authz.can_see_results)
 def overview():
     form = _filter_form()
     filters = form.filters()
@@ -113,7 +113,7 @@ def overview():
 
 
 @bp.route("/perspectives")
-@role_required(*READERS)
+@allowed(authz.can_see_results)
 def perspectives():
     form = _filter_form()
     bd = aggregation.breakdown(
@@ -130,7 +130,7 @@ def perspectives():
 
 
 @bp.route("/pillars")
-@role_required(*READERS)
+@allowed(authz.can_see_results)
 def pillars():
     form = _filter_form()
     scores, breakdowns = aggregation.figures(
@@ -159,7 +159,7 @@ def pillars():
 
 
 @bp.route("/themes/<key>")
-@role_required(*READERS)
+@allowed(authz.can_see_results)
 def theme(key: str):
     info = aggregation.theme_by_key(db.session, key, _lang())
     if info is None:
@@ -205,27 +205,10 @@ def theme(key: str):
     )
 
 
-def get_result_question_or_404(question_id: int) -> tuple[Question, int]:
-    """The question and its action number, if the user may see its answers (else 403)."""
-    row = db.session.execute(
-        select(Question, Action.number)
-        .join(QuestionnaireVersion, QuestionnaireVersion.id == Question.version_id)
-        .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
-        .join(Action, Action.id == Questionnaire.action_id)
-        .where(Question.id == question_id)
-    ).first()
-    if row is None:
-        abort(404)
-    question, number = row
-    if not authz.can_see_action_results(current_user, number):
-        abort(403)
-    return question, number
-
-
 @bp.route("/questions/<int:question_id>")
-@role_required(*READERS)
+@allowed(authz.can_see_results)
 def question(question_id: int):
-    question, action_number = get_result_question_or_404(question_id)
+    question, action_number = get_result_question_or_404(question_id, current_user)
     form = _filter_form()
     filters = form.filters()
     cache = results_cache()
@@ -273,7 +256,7 @@ def question(question_id: int):
 
 
 @bp.route("/report")
-@role_required(*READERS)
+@allowed(authz.can_see_results)
 def report():
     form = _filter_form()
     result = build_report(db.session, form.filters(), _lang(), cache=results_cache())
@@ -290,7 +273,7 @@ def report():
 
 
 @bp.route("/report.csv")
-@role_required(*READERS)
+@allowed(authz.can_see_results)
 def report_csv():
     form = _filter_form()
     result = build_report(db.session, form.filters(), _lang(), cache=results_cache())

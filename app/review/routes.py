@@ -11,10 +11,10 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from .. import authz
-from ..authz import role_required
+from ..authz import allowed
 from ..extensions import db
 from ..loaders import get_response_or_404
-from ..models import ORG_KIND_LABELS, Action, Organisation, Response, ResponseState, Role
+from ..models import ORG_KIND_LABELS, Action, Organisation, Response, ResponseState
 from ..requests import page_number
 from ..services.responding import notifications
 from ..services.responding import review as review_service
@@ -27,8 +27,6 @@ from .forms import (
     question_field_name,
     review_form,
 )
-
-READERS = (Role.ADMIN, Role.COORDINATOR, Role.LEADER)
 
 
 def _lang() -> str:
@@ -57,7 +55,7 @@ def _filter_form() -> QueueFilterForm:
 
 
 @bp.route("/")
-@role_required(*READERS)
+@allowed(authz.can_see_review_queue)
 def queue():
     form = _filter_form()
     filters = form.to_filters(page=page_number())
@@ -77,7 +75,7 @@ def queue():
 
 
 @bp.route("/bulk-accept", methods=["POST"])
-@role_required(Role.ADMIN, Role.LEADER)
+@allowed(authz.can_review)
 def bulk_accept():
     form = BulkAcceptForm()
     target = form.next.data if is_safe_next(form.next.data) else url_for("review.queue")
@@ -119,7 +117,7 @@ def bulk_accept():
 
 
 @bp.route("/<int:response_id>", methods=["GET", "POST"])
-@role_required(*READERS)
+@allowed(authz.can_see_review_queue)
 def show(response_id: int):
     response = get_response_or_404(response_id, current_user)
     can_decide = authz.can_review_response(current_user, response)

@@ -21,7 +21,7 @@ from ...models import Action, Organisation, Role, User, UserSession, normalise_e
 from ...models.people import password_method
 from ...passwords import hash_password, verify_password
 from .. import audit
-from . import api_tokens, link_tokens, login_locks, user_sessions
+from . import account_rules, api_tokens, link_tokens, login_locks, user_sessions
 
 MIN_PASSWORD_LENGTH = 10
 # Real hashes of a random password, one per hashing method: failed logins for unknown
@@ -73,12 +73,8 @@ def create_user(
         raise UserError(f"{email!r} is not an e-mail address.")
     if get_by_email(session, email) is not None:
         raise UserError(f"An account for {email} already exists.")
-    if role == Role.RESPONDENT and organisation is None:
-        raise UserError("A respondent needs an organisation (--org).")
-    if role == Role.LEADER and not actions:
-        raise UserError("An action leader needs at least one action (--action N).")
-    if actions and role not in (Role.LEADER, Role.RESPONDENT):
-        raise UserError(f"Actions are only assigned to leaders and respondents, not {role}.")
+    if problems := account_rules.new_account_problems(role, organisation, actions or []):
+        raise UserError(" ".join(problems.values()))
     if password is not None and (problem := password_problem(password)):
         raise UserError(problem)
     user = User(
@@ -207,10 +203,7 @@ def problems_with(
         problems["role"] = (
             "You cannot remove your own administrator role: ask another administrator to do it."
         )
-    if role == Role.RESPONDENT and organisation is None:
-        problems["organisation"] = (
-            "A respondent answers for an organisation: choose one, or choose another role."
-        )
+    problems.update(account_rules.problems(role, organisation, actions))
     if (
         organisation is not None
         and organisation.id != user.organisation_id
@@ -218,12 +211,6 @@ def problems_with(
     ):
         problems["organisation"] = (
             f"{organisation.name} is deactivated: reactivate it first, or choose another one."
-        )
-    if role == Role.LEADER and not actions:
-        problems["actions"] = "An action leader leads at least one action: tick one or more."
-    if role != Role.LEADER and actions:
-        problems["actions"] = (
-            "Only action leaders lead actions: untick the actions, or choose the role leader."
         )
     return problems
 

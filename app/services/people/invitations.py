@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ... import authz
 from ...models import Action, Organisation, Role, User, normalise_email, utcnow
 from .. import audit
-from . import accounts, link_tokens
+from . import account_rules, accounts, link_tokens
 from .accounts import UserError
 from .gdpr import is_erased
 
@@ -42,14 +42,8 @@ def _check_invitation_rules(
             + ", ".join(str(n) for n in foreign)
             + "."
         )
-    if role == Role.RESPONDENT and organisation is None:
-        raise UserError("Choose the organisation the respondent answers for.")
-    if role == Role.LEADER and not actions:
-        raise UserError("Choose the action or actions the leader leads.")
-    if role in (Role.ADMIN, Role.COORDINATOR) and actions:
-        raise UserError(
-            "Administrators and coordinators see every action: leave the actions unticked."
-        )
+    if problems := account_rules.new_account_problems(role, organisation, actions):
+        raise UserError(" ".join(problems.values()))
 
 
 def _add_actions(user: User, organisation: Organisation | None, actions: list[Action]) -> None:
