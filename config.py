@@ -96,6 +96,8 @@ class Config:
     RETENTION_MONTHS = _int("RETENTION_MONTHS", 60)
 
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # "text" (readable, the default) or "json" (one object per line, for log collectors).
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
     TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
     # The address people use: every link in every e-mail, and every absolute URL, is built
     # from it, never from the Host a request names. Production refuses to start without it.
