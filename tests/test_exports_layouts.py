@@ -110,7 +110,26 @@ def test_semicolon_labels_in_german(db, catalogue):
     assert first["has_regulation"] == "Ja"
     assert first["org_role"] == "Andere"
     assert first["effects__heritage"] == "Weiß nicht / nicht zutreffend"
-    assert first["org_country"] == "Germany"
+    assert first["org_country"] == "Deutschland"  # country names in the label language
+    # Every coded column is labelled, not only the answers.
+    assert first["organisation_kind"] == "Stadt oder Metropolregion"
+    assert first["country"] == "Deutschland" and first["state"] == "angenommen"
+    assert first["city_size_band"].startswith("Groß")
+
+
+def test_label_headers_keep_each_code_in_brackets(db, catalogue):
+    data = export_bytes(db, catalogue, layout="wide", label_headers=True, indicators=True)
+    header = next(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    codes = catalogue.header(True)
+    assert len(header) == len(codes)
+    assert all(label.endswith(f" [{code}]") for label, code in zip(header, codes, strict=True))
+    assert header[3] == "Kind of organisation [organisation_kind]"
+    assert header[codes.index("effects__heritage")].startswith(
+        "How strongly do short-term rentals affect"
+    )
+    assert " – " in header[codes.index("effects__heritage")]  # question – item
+    german = export_bytes(db, catalogue, layout="wide", label_headers=True, lang="de")
+    assert "Art der Organisation [organisation_kind]" in german.decode("utf-8-sig")
 
 
 def test_default_filter_is_accepted_and_drafts_never_appear(db, catalogue):

@@ -126,6 +126,7 @@ def about_rows(
         ["organisation_kind", filters["org_kind"] or ""],
         ["country", filters["country"] or ""],
         ["answers", "labels" if options.labels else "codes"],
+        ["headers", "labels" if options.label_headers else "codes"],
         ["language", options.lang],
         ["option_columns", "yes" if options.indicators else "no"],
     ]

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ...countries import country_name
 from ...definitions.answers import option_label, point_label, word
 from ...models import (
     Question,
@@ -202,14 +202,6 @@ def _load_weights(session: Session, newest_ids: dict[int, QuestionColumns]) -> N
 # --- placing answers into wide rows ------------------------------------------------------
 
 
-@lru_cache(maxsize=512)
-def country_name(code: str) -> str:
-    import pycountry
-
-    country = pycountry.countries.get(alpha_2=code)
-    return country.name if country else code
-
-
 def answer_labels(spec: dict[str, Any], lang: str) -> dict[str, str]:
     """Stored value -> label, for the types whose values are codes."""
     qtype = spec["type"]
@@ -286,7 +278,7 @@ def make_placer(
     if qtype == "country" and labels:
 
         def place_country(row: list[Any], item: str, value: str, other: str | None) -> None:
-            row[main] = country_name(value)
+            row[main] = country_name(value, lang)
 
         return place_country
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from ...countries import country_name
 from ...definitions.answers import point_label, word
 from ...definitions.model import text
 from ...definitions.validate import is_scorable
@@ -15,9 +16,9 @@ from .catalogue import (
     Catalogue,
     QuestionColumns,
     answer_labels,
-    country_name,
     placers,
 )
+from .headings import column_labels, leading_labeller
 from .options import ExportOptions
 from .reading import Record
 
@@ -61,10 +62,15 @@ def excel_time(moment: datetime | None) -> datetime | None:
 def wide_rows(
     catalogue: Catalogue, records: Iterable[Record], options: ExportOptions, *, typed: bool
 ) -> Iterator[list[Any]]:
-    """The header, then one row per response. ``typed``: ids and times as numbers and
-    datetimes (XLSX); otherwise every cell is text (CSV)."""
+    """The header (codes, or "label [code]" with ``label_headers``), then one row per
+    response, coded leading columns labelled with ``labels``. ``typed``: ids and times
+    as numbers and datetimes (XLSX); otherwise every cell is text (CSV)."""
     header = catalogue.header(options.indicators)
-    yield header
+    if options.label_headers:
+        yield column_labels(catalogue, options.indicators, options.lang)
+    else:
+        yield header
+    labelled = leading_labeller(options.lang) if options.labels else None
     place = placers(
         catalogue, labels=options.labels, lang=options.lang, indicators=options.indicators
     )
@@ -72,6 +78,8 @@ def wide_rows(
     convert = excel_time if typed else iso
     for meta, answers in records:
         rid, reference, org, kind, country, size, state, submitted, accepted, version = meta
+        if labelled:
+            kind, country, size, state = labelled(kind, country, size, state)
         row: list[Any] = [
             rid if typed else str(rid),
             reference,
@@ -119,7 +127,7 @@ def long_rows(
                     other_text = other if option == "other" else None
                     yield [rid, org, code, option, shown, names.get(option, option), other_text]
             elif qtype == "country":
-                yield [rid, org, code, item, value, country_name(value), other]
+                yield [rid, org, code, item, value, country_name(value, lang), other]
             elif qtype == "number" and ref.spec.get("unit"):
                 yield [rid, org, code, item, value, f"{value} {text(ref.spec['unit'], lang)}", None]
             else:
