@@ -212,7 +212,75 @@ def test_codebook_lists_conditions_scores_and_weights(db, catalogue):
     caps = by_key[("caps_nights", "question", "caps_nights")]
     assert caps["conditions"] == "(has_regulation = yes AND measures in (caps))"
     assert by_key[("measures", "option", "zoning")]["score"] == "0.5"
+    assert by_key[("rentals_share", "question", "rentals_share")]["score"] == "min=40; max=0"
     heritage = by_key[("effects", "item", "heritage")]
     assert heritage["theme_weights"] == "broader_understanding=0.5; resilience=1"
     assert by_key[("visitors", "question", "visitors")]["versions"] == "2"
     assert by_key[("data_source", "question", "data_source")]["versions"] == "1"
+
+
+def test_theme_scores_can_be_recomputed_from_the_exports_alone(db, catalogue):
+    """Every input to scoring is in the codebook (docs/scoring.md): the wide CSV and the
+    codebook CSV give back the stored s(r, t) of every response."""
+    from sqlalchemy import select
+
+    from app.models import Response, ResponseThemeScore, Theme
+
+    book = read_csv(export_bytes(db, catalogue, layout="codebook"))
+    wide = read_csv(
+        export_bytes(db, catalogue, layout="wide", filters=exports.Filters(state="all"))
+    )
+    questions = {r["code"]: r for r in book if r["kind"] == "question"}
+    scores: dict[tuple[str, str], dict[str, float]] = {}  # (question, version) -> option
+    weights: dict[str, dict[str, float]] = {}  # wide column -> theme -> weight
+    for r in book:
+        if r["kind"] in ("option", "point") and r["score"]:
+            for version in r["versions"].split(";"):
+                scores.setdefault((r["question"], version), {})[r["code"]] = float(r["score"])
+        if r["theme_weights"] and r["kind"] in ("question", "item"):
+            column = r["question"] if r["kind"] == "question" else f"{r['question']}__{r['code']}"
+            weights[column] = {
+                k: float(w) for k, w in (p.split("=") for p in r["theme_weights"].split("; "))
+            }
+
+    def value(column: str, answer: str, version: str) -> float | None:
+        code = column.split("__")[0]
+        spec, table = questions[code], scores.get((code, version), {})
+        if not answer:
+            return None
+        if spec["type"] == "number":
+            if not spec["score"]:
+                return None
+            low, high = (float(p.split("=")[1]) for p in spec["score"].split("; "))
+            return min(max((float(answer) - low) / (high - low), 0.0), 1.0)
+        if spec["type"] == "yes_no":
+            return {"yes": 1.0, "no": 0.0}[answer]
+        if spec["type"] == "multiple_choice":
+            total = sum(table.values())
+            return sum(table.get(c, 0.0) for c in answer.split(";")) / total if total else None
+        return table.get(answer)
+
+    expected = {}
+    for row in wide:
+        sums: dict[str, list[float]] = {}
+        for column, theme_weights in weights.items():
+            v = value(column, row[column], row["questionnaire_version"])
+            for theme, w in theme_weights.items():
+                if v is not None:
+                    sums.setdefault(theme, [0.0, 0.0])
+                    sums[theme][0] += w * v
+                    sums[theme][1] += w
+        for theme, (num, den) in sums.items():
+            expected[(row["reference"], theme)] = num / den
+    stored = {
+        (ref, key): score
+        for ref, key, score in db.session.execute(
+            select(Response.reference, Theme.key, ResponseThemeScore.score)
+            .join(Response, Response.id == ResponseThemeScore.response_id)
+            .join(Theme, Theme.id == ResponseThemeScore.theme_id)
+            .where(Response.reference.in_([r["reference"] for r in wide]))
+        )
+    }
+    assert expected.keys() == stored.keys() and stored
+    for key, score in stored.items():
+        assert expected[key] == pytest.approx(score), key

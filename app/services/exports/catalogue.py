@@ -56,6 +56,8 @@ class QuestionColumns:
     items: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     has_other: bool = False
     ranks: int = 0
+    # option -> version -> its score there (None: offered without a score)
+    option_scores: dict[str, dict[int, float | None]] = field(default_factory=dict)
     # item ("" for the question) -> theme key -> weight, from the newest version
     weights: dict[str, dict[str, float]] = field(default_factory=dict)
 
@@ -162,7 +164,7 @@ def load_catalogue(session: Session, questionnaire: Questionnaire) -> Catalogue:
                 )
                 newest_ids[question.id] = info
             info.versions.insert(0, number)
-            _merge_choices(info, spec)
+            _merge_choices(info, spec, number)
             by_id[question.id] = QuestionRef(info, spec, question.position, number)
     _load_weights(session, newest_ids)
     return Catalogue(
@@ -174,13 +176,15 @@ def load_catalogue(session: Session, questionnaire: Questionnaire) -> Catalogue:
     )
 
 
-def _merge_choices(info: QuestionColumns, spec: dict[str, Any]) -> None:
+def _merge_choices(info: QuestionColumns, spec: dict[str, Any], version: int) -> None:
     for key, target in (("options", info.options), ("items", info.items)):
         known = [code for code, _ in target]
         entries = {e["code"]: e["label"] for e in spec.get(key, [])}
         merge_in_order(known, list(entries))
         labels = dict(target)
         target[:] = [(code, labels.get(code) or entries[code]) for code in known]
+    for option in spec.get("options", []):
+        info.option_scores.setdefault(option["code"], {})[version] = option.get("score")
     info.has_other = info.has_other or bool(spec.get("other"))
     if spec["type"] == "ranking":
         info.ranks = max(info.ranks, len(spec["options"]))

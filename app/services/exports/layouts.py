@@ -163,6 +163,16 @@ def _weights(weights: dict[str, float] | None) -> str:
     return "; ".join(f"{key}={_number(w)}" for key, w in (weights or {}).items())
 
 
+def _scoring_range(spec: dict[str, Any]) -> str:
+    """A number question's scoring range, ``min=40; max=0``: v = clamp((x - min) /
+    (max - min), 0, 1) (docs/scoring.md); empty for the other types, whose scores are on
+    their option, point and yes/no rows."""
+    scoring = spec.get("scoring") if spec["type"] == "number" else None
+    if not scoring:
+        return ""
+    return f"min={_number(scoring['min'])}; max={_number(scoring['max'])}"
+
+
 def _question_rows(info: QuestionColumns, options: ExportOptions) -> Iterator[list[str]]:
     spec, lang, code = info.spec, options.lang, info.code
     columns = info.columns(options.indicators)
@@ -178,19 +188,39 @@ def _question_rows(info: QuestionColumns, options: ExportOptions) -> Iterator[li
         info.section["code"],
         "yes" if spec.get("required") else "no",
         " AND ".join(c for c in conditions if c),
-        "",
+        _scoring_range(spec),
         _weights(weights),
         versions,
         ";".join(columns),
     ]
 
-    def row(kind: str, sub: str, label: str, score: str = "", themes: str = "", col: str = ""):
+    def row(
+        kind: str,
+        sub: str,
+        label: str,
+        score: str = "",
+        themes: str = "",
+        col: str = "",
+        versions: str = versions,
+    ) -> list[str]:
         return [code, kind, sub, label, "", "", "", "", score, themes, versions, col]
 
-    scores = {o["code"]: o.get("score") for o in spec.get("options", [])}
     for option, label in info.options:
         column = f"{code}__{option}" if f"{code}__{option}" in columns else ""
-        yield row("option", option, text(label, lang), _number(scores.get(option)), col=column)
+        # One row per score the option had, with the versions that offered it so: a
+        # multiple choice's value divides by the scores of its version's options.
+        by_score: dict[float | None, list[int]] = {}
+        for number, score in sorted(info.option_scores.get(option, {}).items()):
+            by_score.setdefault(score, []).append(number)
+        for score, numbers in by_score.items():
+            yield row(
+                "option",
+                option,
+                text(label, lang),
+                _number(score),
+                col=column,
+                versions=";".join(str(n) for n in numbers),
+            )
     if info.has_other:
         column = f"{code}__other" if f"{code}__other" in columns else ""
         yield row("option", "other", word("other", lang), col=column)
