@@ -284,3 +284,43 @@ def test_theme_scores_can_be_recomputed_from_the_exports_alone(db, catalogue):
     assert expected.keys() == stored.keys() and stored
     for key, score in stored.items():
         assert expected[key] == pytest.approx(score), key
+
+
+@pytest.mark.parametrize(
+    ("labels", "indicators", "label_headers"),
+    [(False, False, False), (False, True, False), (True, False, True), (True, True, False)],
+)
+def test_xlsx_cells_are_numbers_and_dates_a_spreadsheet_can_compute_with(
+    db, catalogue, tmp_path, labels, indicators, label_headers
+):
+    import datetime
+
+    path = tmp_path / "typed.xlsx"
+    options = exports.ExportOptions(
+        format="xlsx",
+        labels=labels,
+        indicators=indicators,
+        label_headers=label_headers,
+        filters=exports.Filters(state="all"),
+    )
+    exports.write_xlsx(db.engine, catalogue, options, str(path), action="1", exported_by="t")
+    workbook = load_workbook(path, read_only=True)
+    try:
+        rows = list(workbook["responses"].iter_rows(values_only=True))
+        first, second = (dict(zip(catalogue.header(indicators), r, strict=True)) for r in rows[1:3])
+        assert first["regulation_since"] == datetime.datetime(2019, 5, 1)  # a date cell
+        assert first["rentals_share"] == 12.5 and second["visitors"] == 1200
+        if labels:
+            assert first["effects__housing"] == "4 – Strongly"  # labels stay text
+        else:
+            assert first["effects__housing"] == 4 and second["effects__heritage"] == 3
+            assert first["org_relevance"] == 4
+            assert first["effects__heritage"] == "dk"  # "don't know" is no number
+        if indicators:
+            assert first["measures__caps"] == 1 and first["measures__zoning"] == 0
+        codebook = list(workbook["codebook"].iter_rows(values_only=True))
+        scores = {(r[0], r[2]): r[8] for r in codebook[1:]}
+        assert scores[("measures", "zoning")] == 0.5
+        assert scores[("rentals_share", "rentals_share")] == "min=40; max=0"
+    finally:
+        workbook.close()

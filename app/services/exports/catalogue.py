@@ -105,13 +105,24 @@ class Catalogue:
             columns += info.columns(indicators)
         return columns
 
-    def numeric_columns(self, indicators: bool) -> set[int]:
-        """Indexes of the wide columns holding numbers (for typed XLSX cells)."""
+    def typed_columns(self, indicators: bool, labels: bool) -> dict[int, str]:
+        """Index -> "number" or "date" for the wide columns a spreadsheet should get as
+        numbers and dates (typed XLSX cells): ids and versions, number answers, scale
+        and matrix points (when written as codes: "dk" stays text), 0/1 option columns,
+        and date answers."""
+        kinds: dict[str, str] = {}
+        for info in self.questions:
+            qtype = info.qtype
+            if qtype == "number" or (qtype in ("likert", "matrix") and not labels):
+                kinds.update(dict.fromkeys(info.columns(indicators), "number"))
+            elif qtype == "date":
+                kinds[info.code] = "date"
+            elif qtype == "multiple_choice" and indicators:
+                kinds.update({f"{info.code}__{option}": "number" for option, _ in info.options})
         header = self.header(indicators)
-        numeric = {info.code for info in self.questions if info.qtype == "number"}
-        return {0, len(LEADING_COLUMNS) - 1} | {
-            i for i, name in enumerate(header) if name in numeric
-        }
+        typed = {0: "number", len(LEADING_COLUMNS) - 1: "number"}
+        typed.update({i: kinds[name] for i, name in enumerate(header) if name in kinds})
+        return typed
 
 
 def merge_in_order(target: list[str], codes: Iterable[str]) -> None:
