@@ -55,6 +55,9 @@ class Config:
     SQLITE_BUSY_TIMEOUT_MS = _int("SQLITE_BUSY_TIMEOUT_MS", 30_000)
 
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
+    # Respondents' pages (POST /respond/...): above the largest page whose answers keep to
+    # their limits (the questionnaire check refuses a section that could send more).
+    RESPOND_MAX_CONTENT_LENGTH = _int("RESPOND_MAX_CONTENT_LENGTH", 8 * 1024 * 1024)
     WTF_CSRF_TIME_LIMIT = _int("WTF_CSRF_TIME_LIMIT", 8 * 3600)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -96,6 +99,8 @@ class Config:
     RETENTION_MONTHS = _int("RETENTION_MONTHS", 60)
 
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # "text" (readable, the default) or "json" (one object per line, for log collectors).
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
     TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
     # The address people use: every link in every e-mail, and every absolute URL, is built
     # from it, never from the Host a request names. Production refuses to start without it.

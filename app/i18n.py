@@ -127,6 +127,21 @@ def _install_fast_gettext(app: Flask) -> None:
     )
 
 
+@lru_cache(maxsize=8)
+def _app_catalogue(lang: str) -> Any:
+    from pathlib import Path
+
+    from babel import support
+
+    return support.Translations.load(str(Path(__file__).parent / "translations"), [lang])
+
+
+def translate(message: str, lang: str) -> str:
+    """A message of the app's catalogues in ``lang``, outside any request (exports in the
+    language asked for, whatever the page's)."""
+    return message if lang == "en" else _app_catalogue(lang).ugettext(message)
+
+
 def when(moment: Any) -> Markup:
     """A timestamp as <time>, in UTC; the script shows it in the reader's time zone."""
     if moment is None:

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from .i18n import N_
 from .models import (
     ORG_KIND_LABELS,
+    RESPONSE_STATE_LABELS,
     SIZE_BAND_LABELS,
     OrgKind,
     ResponseState,
@@ -27,13 +28,7 @@ ROLE_LABELS = {
     "leader": _l("action leader"),
     "respondent": _l("respondent"),
 }
-STATE_LABELS = {
-    ResponseState.DRAFT: N_("draft"),
-    ResponseState.SUBMITTED: N_("submitted"),
-    ResponseState.RETURNED: N_("returned for revision"),
-    ResponseState.ACCEPTED: N_("accepted"),
-    ResponseState.REJECTED: N_("rejected"),
-}
+STATE_LABELS = RESPONSE_STATE_LABELS
 VERSION_LABELS = {
     VersionStatus.DRAFT: N_("draft"),
     VersionStatus.PUBLISHED: N_("published"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Request, request
+from flask import Request, current_app, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
 
@@ -25,8 +25,41 @@ class NulFreeMultiDict(ImmutableMultiDict):
         super().__init__(mapping)
 
 
+RESPOND_PREFIX = "/respond/"
+
+
 class CleanRequest(Request):
+    """NUL-free fields; respondents' pages take up to ``RESPOND_MAX_CONTENT_LENGTH``,
+    above the largest page whose answers respect their limits
+    (``definitions.answers.largest_post_bytes``), where other forms keep the app's limits.
+    Decided here rather than in a view: the CSRF check reads the form before any view."""
+
     parameter_storage_class = NulFreeMultiDict
+
+    def _respondent_limit(self) -> int | None:
+        if current_app and self.method == "POST" and self.path.startswith(RESPOND_PREFIX):
+            return int(current_app.config["RESPOND_MAX_CONTENT_LENGTH"])
+        return None
+
+    @property
+    def max_content_length(self) -> int | None:
+        if self._max_content_length is None and (limit := self._respondent_limit()):
+            return limit
+        return super().max_content_length
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+
+    @property
+    def max_form_memory_size(self) -> int | None:
+        if self._max_form_memory_size is None and (limit := self._respondent_limit()):
+            return limit
+        return super().max_form_memory_size
+
+    @max_form_memory_size.setter
+    def max_form_memory_size(self, value: int | None) -> None:
+        self._max_form_memory_size = value
 
 
 MAX_PAGE = 100_000  # far past any list's end; keeps OFFSET within every database's range

@@ -171,22 +171,69 @@ def test_invitation_errors_say_what_to_do(client, login_as, orgs, overrides, mes
     assert message in html and "There is a problem" in html
 
 
-def test_inviting_a_pending_account_again_replaces_the_link(client, login_as, orgs, db):
+def test_inviting_a_pending_address_again_asks_before_replacing_anything(
+    client, login_as, orgs, db
+):
     login_as("admin")
     first = LINK_RE.search(
         client.post_form("/admin/users/invite", invite_form(orgs)).get_data(as_text=True)
     ).group(1)
+    again = invite_form(orgs, display_name="Someone Else", actions=[str(action(4).id)])
+    html = client.post_form("/admin/users/invite", again).get_data(as_text=True)
+    # Nothing changed yet: the page says who invited whom, when, and offers both ways.
+    assert "new.person@example.org has an invitation pending" in html
+    assert "Invited as New Person by Admin" in html and "<time" in html
+    assert 'name="pending" value="resend"' in html and 'name="pending" value="change"' in html
+    assert LINK_RE.search(html) is None
+    invited = db.session.scalar(select(User).where(User.email == "new.person@example.org"))
+    assert invited.display_name == "New Person" and 4 not in {a.number for a in orgs["A"].actions}
+    client.post_form("/logout", page="/")
+    assert client.get(first).status_code == 200  # the first link still works
+    login_as("admin")
+    # Change it, explicitly: the new name and actions, a new link; the first one is void.
     second = LINK_RE.search(
+        client.post_form("/admin/users/invite", {**again, "pending": "change"}).get_data(
+            as_text=True
+        )
+    ).group(1)
+    db.session.expire_all()
+    invited = db.session.get(User, invited.id)
+    assert invited.display_name == "Someone Else" and 4 in {a.number for a in orgs["A"].actions}
+    assert count_users(db) == 8  # the seven fixture users and one invited
+    changed = db.session.scalar(select(AuditEntry).where(AuditEntry.event == "invitation.changed"))
+    assert changed.details == {"old_name": "New Person", "new_name": "Someone Else"}
+    # Resend: a fresh link, the name left alone whatever the form says.
+    third = LINK_RE.search(
         client.post_form(
-            "/admin/users/invite", invite_form(orgs, actions=[str(action(4).id)])
+            "/admin/users/invite", {**invite_form(orgs, display_name="Third"), "pending": "resend"}
         ).get_data(as_text=True)
     ).group(1)
-    assert first != second
-    assert count_users(db) == 8  # the seven fixture users and one invited
+    db.session.expire_all()
+    assert db.session.get(User, invited.id).display_name == "Someone Else"
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.event == "invitation.resent"))
     client.post_form("/logout", page="/")
     assert client.get(first).status_code == 410
-    assert client.get(second).status_code == 200
-    assert 4 in {a.number for a in orgs["A"].actions}
+    assert client.get(second).status_code == 410
+    assert client.get(third).status_code == 200
+
+
+def test_a_pending_invitation_is_refused_by_the_service_without_a_choice(db, users, orgs):
+    kwargs = dict(
+        email="pending@example.org",
+        display_name="Pending Person",
+        role="respondent",
+        organisation=orgs["A"],
+        actions=[action(1)],
+        invited_by=users["admin"],
+        lifetime=timedelta(days=3),
+    )
+    invitations.invite(db.session, **kwargs)
+    with pytest.raises(invitations.InvitationPending) as caught:
+        invitations.invite(db.session, **{**kwargs, "display_name": "Renamed"})
+    pending = caught.value.pending
+    assert pending.invited_by == users["admin"] and pending.invited_at is not None
+    assert pending.user.display_name == "Pending Person"
+    assert isinstance(caught.value, UserError)  # callers reporting UserError still do
 
 
 def test_inviting_an_active_account_adds_actions_without_a_link(client, login_as, orgs, db):

@@ -110,7 +110,26 @@ def test_semicolon_labels_in_german(db, catalogue):
     assert first["has_regulation"] == "Ja"
     assert first["org_role"] == "Andere"
     assert first["effects__heritage"] == "Weiß nicht / nicht zutreffend"
-    assert first["org_country"] == "Germany"
+    assert first["org_country"] == "Deutschland"  # country names in the label language
+    # Every coded column is labelled, not only the answers.
+    assert first["organisation_kind"] == "Stadt oder Metropolregion"
+    assert first["country"] == "Deutschland" and first["state"] == "angenommen"
+    assert first["city_size_band"].startswith("Groß")
+
+
+def test_label_headers_keep_each_code_in_brackets(db, catalogue):
+    data = export_bytes(db, catalogue, layout="wide", label_headers=True, indicators=True)
+    header = next(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    codes = catalogue.header(True)
+    assert len(header) == len(codes)
+    assert all(label.endswith(f" [{code}]") for label, code in zip(header, codes, strict=True))
+    assert header[3] == "Kind of organisation [organisation_kind]"
+    assert header[codes.index("effects__heritage")].startswith(
+        "How strongly do short-term rentals affect"
+    )
+    assert " – " in header[codes.index("effects__heritage")]  # question – item
+    german = export_bytes(db, catalogue, layout="wide", label_headers=True, lang="de")
+    assert "Art der Organisation [organisation_kind]" in german.decode("utf-8-sig")
 
 
 def test_default_filter_is_accepted_and_drafts_never_appear(db, catalogue):
@@ -193,7 +212,115 @@ def test_codebook_lists_conditions_scores_and_weights(db, catalogue):
     caps = by_key[("caps_nights", "question", "caps_nights")]
     assert caps["conditions"] == "(has_regulation = yes AND measures in (caps))"
     assert by_key[("measures", "option", "zoning")]["score"] == "0.5"
+    assert by_key[("rentals_share", "question", "rentals_share")]["score"] == "min=40; max=0"
     heritage = by_key[("effects", "item", "heritage")]
     assert heritage["theme_weights"] == "broader_understanding=0.5; resilience=1"
     assert by_key[("visitors", "question", "visitors")]["versions"] == "2"
     assert by_key[("data_source", "question", "data_source")]["versions"] == "1"
+
+
+def test_theme_scores_can_be_recomputed_from_the_exports_alone(db, catalogue):
+    """Every input to scoring is in the codebook (docs/scoring.md): the wide CSV and the
+    codebook CSV give back the stored s(r, t) of every response."""
+    from sqlalchemy import select
+
+    from app.models import Response, ResponseThemeScore, Theme
+
+    book = read_csv(export_bytes(db, catalogue, layout="codebook"))
+    wide = read_csv(
+        export_bytes(db, catalogue, layout="wide", filters=exports.Filters(state="all"))
+    )
+    questions = {r["code"]: r for r in book if r["kind"] == "question"}
+    scores: dict[tuple[str, str], dict[str, float]] = {}  # (question, version) -> option
+    weights: dict[str, dict[str, float]] = {}  # wide column -> theme -> weight
+    for r in book:
+        if r["kind"] in ("option", "point") and r["score"]:
+            for version in r["versions"].split(";"):
+                scores.setdefault((r["question"], version), {})[r["code"]] = float(r["score"])
+        if r["theme_weights"] and r["kind"] in ("question", "item"):
+            column = r["question"] if r["kind"] == "question" else f"{r['question']}__{r['code']}"
+            weights[column] = {
+                k: float(w) for k, w in (p.split("=") for p in r["theme_weights"].split("; "))
+            }
+
+    def value(column: str, answer: str, version: str) -> float | None:
+        code = column.split("__")[0]
+        spec, table = questions[code], scores.get((code, version), {})
+        if not answer:
+            return None
+        if spec["type"] == "number":
+            if not spec["score"]:
+                return None
+            low, high = (float(p.split("=")[1]) for p in spec["score"].split("; "))
+            return min(max((float(answer) - low) / (high - low), 0.0), 1.0)
+        if spec["type"] == "yes_no":
+            return {"yes": 1.0, "no": 0.0}[answer]
+        if spec["type"] == "multiple_choice":
+            total = sum(table.values())
+            return sum(table.get(c, 0.0) for c in answer.split(";")) / total if total else None
+        return table.get(answer)
+
+    expected = {}
+    for row in wide:
+        sums: dict[str, list[float]] = {}
+        for column, theme_weights in weights.items():
+            v = value(column, row[column], row["questionnaire_version"])
+            for theme, w in theme_weights.items():
+                if v is not None:
+                    sums.setdefault(theme, [0.0, 0.0])
+                    sums[theme][0] += w * v
+                    sums[theme][1] += w
+        for theme, (num, den) in sums.items():
+            expected[(row["reference"], theme)] = num / den
+    stored = {
+        (ref, key): score
+        for ref, key, score in db.session.execute(
+            select(Response.reference, Theme.key, ResponseThemeScore.score)
+            .join(Response, Response.id == ResponseThemeScore.response_id)
+            .join(Theme, Theme.id == ResponseThemeScore.theme_id)
+            .where(Response.reference.in_([r["reference"] for r in wide]))
+        )
+    }
+    assert expected.keys() == stored.keys() and stored
+    for key, score in stored.items():
+        assert expected[key] == pytest.approx(score), key
+
+
+@pytest.mark.parametrize(
+    ("labels", "indicators", "label_headers"),
+    [(False, False, False), (False, True, False), (True, False, True), (True, True, False)],
+)
+def test_xlsx_cells_are_numbers_and_dates_a_spreadsheet_can_compute_with(
+    db, catalogue, tmp_path, labels, indicators, label_headers
+):
+    import datetime
+
+    path = tmp_path / "typed.xlsx"
+    options = exports.ExportOptions(
+        format="xlsx",
+        labels=labels,
+        indicators=indicators,
+        label_headers=label_headers,
+        filters=exports.Filters(state="all"),
+    )
+    exports.write_xlsx(db.engine, catalogue, options, str(path), action="1", exported_by="t")
+    workbook = load_workbook(path, read_only=True)
+    try:
+        rows = list(workbook["responses"].iter_rows(values_only=True))
+        first, second = (dict(zip(catalogue.header(indicators), r, strict=True)) for r in rows[1:3])
+        assert first["regulation_since"] == datetime.datetime(2019, 5, 1)  # a date cell
+        assert first["rentals_share"] == 12.5 and second["visitors"] == 1200
+        if labels:
+            assert first["effects__housing"] == "4 – Strongly"  # labels stay text
+        else:
+            assert first["effects__housing"] == 4 and second["effects__heritage"] == 3
+            assert first["org_relevance"] == 4
+            assert first["effects__heritage"] == "dk"  # "don't know" is no number
+        if indicators:
+            assert first["measures__caps"] == 1 and first["measures__zoning"] == 0
+        codebook = list(workbook["codebook"].iter_rows(values_only=True))
+        scores = {(r[0], r[2]): r[8] for r in codebook[1:]}
+        assert scores[("measures", "zoning")] == 0.5
+        assert scores[("rentals_share", "rentals_share")] == "min=40; max=0"
+    finally:
+        workbook.close()

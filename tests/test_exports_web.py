@@ -248,3 +248,42 @@ def test_cli_errors_are_one_line_with_exit_2(runner, data, args, message):
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+# --- the count before the download, label headers on the page ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", "2 responses match these filters."),  # accepted, the default
+        ("?state=all", "3 responses match these filters."),
+        ("?state=all&org_kind=region", "1 response matches these filters."),
+        ("?state=all&country=FR&lang=en", "1 response matches these filters."),
+    ],
+)
+def test_export_page_counts_the_responses_the_filters_select(login_as, data, query, expected):
+    html = login_as("leader1").get(f"/actions/1/exports{query}").get_data(as_text=True)
+    assert expected in html
+    # The count button sends the same form back to this page, without JavaScript.
+    assert 'formaction="/actions/1/exports#matching"' in html
+
+
+def test_export_page_with_bad_filters_says_so_instead_of_a_count(login_as, data):
+    response = login_as("admin").get(
+        "/actions/1/exports?submitted_from=2026-11-30&submitted_to=2026-11-01"
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "on or after the start date" in html and "match these filters" not in html
+    assert "Correct the filters above" in html
+
+
+def test_label_headers_and_labelled_columns_in_the_download(login_as, data):
+    client = login_as("admin")
+    response = client.get(DOWNLOAD + "?format=csv&answers=labels&headers=labels&state=all")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][3] == "Kind of organisation [organisation_kind]"
+    assert rows[1][3] == "City or metropolitan area" and rows[1][6] == "accepted"
+    codes = client.get(DOWNLOAD + "?format=csv&state=all").get_data(as_text=True)
+    assert codes.lstrip("\ufeff").startswith("response_id,reference,organisation,organisation_kind")

@@ -56,6 +56,7 @@ def invite_user():
     # authz.can_invite again, whatever was posted.
     form = InviteForm.for_inviter(current_user, organisations, offered)
     problem = None
+    pending = None  # the address has an invitation pending: resend or change it?
     if form.validate_on_submit():
         chosen = [a for a in offered if a.id in (form.actions.data or [])]
         organisation = (
@@ -73,14 +74,18 @@ def invite_user():
                 invited_by=_me(),
                 lifetime=timedelta(days=days),
                 ip=_ip(),
+                on_pending=form.pending.data or None,
             )
+        except invitations.InvitationPending as waiting:
+            db.session.rollback()
+            pending = waiting.pending
         except UserError as error:
             db.session.rollback()
             problem = str(error)
         else:
             db.session.commit()
             return _invitation_sent(user, raw, chosen, days)
-    return render_template("admin/people/invite.html", form=form, problem=problem)
+    return render_template("admin/people/invite.html", form=form, problem=problem, pending=pending)
 
 
 def _invitation_sent(user: User, raw: str, chosen: list[Action], days: int):

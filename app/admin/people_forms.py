@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import authz
@@ -43,6 +43,8 @@ class InviteForm(FlaskForm):
     role = RadioField(_l("Role"))
     organisation = SelectField(_l("Organisation"), coerce=int)
     actions = MultiCheckboxField(_l("Actions"), coerce=int)
+    # Sent by the buttons shown when the address has an invitation pending already.
+    pending = StringField(validators=[Optional(), AnyOf(["resend", "change"])])
 
     @classmethod
     def for_inviter(

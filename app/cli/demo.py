@@ -23,7 +23,8 @@ def demo_group() -> None:
 def demo_accounts() -> None:
     """Create demo organisations and one account per role, when no account exists yet.
 
-    The passwords are random and printed once.
+    The passwords are random and printed once; `flask --app wsgi users set-password`
+    sets a new one.
     """
     try:
         made = create_demo_accounts(db.session)
@@ -31,6 +32,10 @@ def demo_accounts() -> None:
         fail(str(error))
     if made is None:
         click.echo("Accounts exist already; no demo accounts created.")
+        click.echo(
+            "Forgotten a password? Set a new one with "
+            "`flask --app wsgi users set-password EMAIL` (prompts; or --password-stdin)."
+        )
         return
     db.session.commit()
     click.echo("")

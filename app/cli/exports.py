@@ -39,7 +39,12 @@ def export_group() -> None:
     show_default=True,
     help="xlsx: the workbook (wide table, codebook, about); needs --output.",
 )
-@click.option("--labels", is_flag=True, help="Answers as labels instead of codes.")
+@click.option(
+    "--labels", is_flag=True, help="Answers and coded columns as labels instead of codes."
+)
+@click.option(
+    "--label-headers", is_flag=True, help='Wide headers as "question text [code]" (in --lang).'
+)
 @click.option("--lang", type=click.Choice(exports.LANGUAGES), default="en", show_default=True)
 @click.option("--delimiter", type=click.Choice(exports.DELIMITERS), default=",", show_default=True)
 @click.option("--no-bom", is_flag=True, help="UTF-8 without the byte order mark Excel likes.")
@@ -73,6 +78,7 @@ def export_responses(
     layout: str,
     file_format: str,
     labels: bool,
+    label_headers: bool,
     lang: str,
     delimiter: str,
     no_bom: bool,
@@ -97,6 +103,7 @@ def export_responses(
             layout=exports.Layout(layout),
             format=exports.Format(file_format),
             labels=labels,
+            label_headers=label_headers,
             lang=lang,
             delimiter=delimiter,
             bom=not no_bom,

@@ -89,6 +89,29 @@ def users_list() -> None:
         click.echo(f"{user.email:<40} {user.role:<12} {org:<30} {actions:<10} {state}")
 
 
+@users_group.command("set-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_set_password(email: str, password_stdin: bool) -> None:
+    """Set an account's password (prompts unless --password-stdin), for example a demo
+    account's forgotten one. The account's sessions and reset links end; audited."""
+    user = accounts.get_by_email(db.session, email)
+    if user is None:
+        fail(f"No account for {email}; see `flask --app wsgi users list`.")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    try:
+        accounts.set_password(db.session, user, password)
+    except accounts.UserError as error:
+        db.session.rollback()
+        fail(str(error))
+    audit.record(db.session, "password.set", actor="cli", obj=user)
+    db.session.commit()
+    click.echo(f"Set a new password for {user.email}; its sessions have ended.")
+
+
 @users_group.command("deactivate")
 @click.argument("email")
 def users_deactivate(email: str) -> None:

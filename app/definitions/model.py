@@ -22,6 +22,31 @@ from ..i18n import as_translations, pick
 
 TEXT_KEYS = ("title", "introduction", "intro", "label", "help", "unit")
 DEFAULT_MAX_LENGTH = {"short_text": 200, "long_text": 5000}
+# The most a respondent's page may send (config RESPOND_MAX_CONTENT_LENGTH, which must not
+# be lower): a section whose answers could need more is refused by the check.
+PAGE_BYTES_LIMIT = 8 * 1024 * 1024
+OTHER_TEXT_MAX_LENGTH = 500  # the "other, please specify" box
+_BYTES_PER_CHAR = 12  # 4 bytes of UTF-8, each sent as %XX
+_FIELD_BYTES = 256  # a field's name, an option's code, separators
+
+
+def largest_post_bytes(section: dict[str, Any]) -> int:
+    """An upper bound of the bytes a section page sends when every answer keeps to its
+    limits (texts at their maximum length in 4-byte characters, every option chosen),
+    with the page's own fields (security token, lock, digests) on top."""
+    total = 4096
+    for q in section.get("questions", []):
+        qtype = q.get("type")
+        total += _FIELD_BYTES * (
+            2 + len(q.get("options", [])) * 2 + len(q.get("items", [])) + 1  # digests
+        )
+        if qtype in DEFAULT_MAX_LENGTH:
+            total += int(q.get("max_length", DEFAULT_MAX_LENGTH[qtype])) * _BYTES_PER_CHAR
+        elif qtype == "number":
+            total += 64 * _BYTES_PER_CHAR
+        if q.get("other"):
+            total += OTHER_TEXT_MAX_LENGTH * _BYTES_PER_CHAR
+    return total
 
 
 def _text(value: Any) -> dict[str, str] | None:

@@ -12,7 +12,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from .loader import MAX_CHARS, TOO_LONG, Loaded, LoadError, join, load_text
-from .model import normalise
+from .model import PAGE_BYTES_LIMIT, largest_post_bytes, normalise
 from .schema import (
     LANGUAGES,
     QUESTION_TYPES,
@@ -259,6 +259,13 @@ class _Semantic:
                 q_path = join(join(s_path, "questions"), q_index)
                 self.question(question, q_path, order)
                 order += 1
+            if (size := largest_post_bytes(section)) > PAGE_BYTES_LIMIT:
+                self.add(
+                    s_path,
+                    f"this section's answers could need {size / 1048576:.1f} MB, more than a "
+                    f"page may send ({PAGE_BYTES_LIMIT / 1048576:.0f} MB): split it into "
+                    "sections or lower its texts' max_length",
+                )
         return self.errors
 
     def question(self, q: dict[str, Any], path: str, order: int) -> None:

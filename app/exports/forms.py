@@ -36,6 +36,16 @@ class ExportForm(Form):
         ),
         default="codes",
     )
+    headers = RadioField(
+        _l("Column headers"),
+        choices=choices(
+            [
+                ("codes", _l("Question codes")),
+                ("labels", _l("Question texts, each with its code in brackets")),
+            ]
+        ),
+        default="codes",
+    )
     lang = SelectField(_l("Label language"), choices=choices(LANGUAGE_NAMES.items()), default="en")
     indicators = BooleanField(_l("Add a 0/1 column per multiple-choice option"))
     delimiter = SelectField(
@@ -84,21 +94,26 @@ class ExportForm(Form):
         if start and field.data and field.data < start:
             raise ValidationError(_l("Choose an end date on or after the start date."))
 
+    def filters(self) -> Filters:
+        """The validated form's choice of responses."""
+        return Filters(
+            state=self.state.data,
+            submitted_from=self.submitted_from.data,
+            submitted_to=self.submitted_to.data,
+            org_kind=self.org_kind.data or None,
+            country=self.country.data or None,
+        )
+
     def options(self) -> ExportOptions:
         """The validated form as export options."""
         return ExportOptions(
             layout=self.layout.data,
             format=self.format.data,
             labels=self.answers.data == "labels",
+            label_headers=self.headers.data == "labels",
             lang=self.lang.data,
             delimiter=";" if self.delimiter.data == "semicolon" else ",",
             bom=self.encoding.data != "plain",
             indicators=bool(self.indicators.data),
-            filters=Filters(
-                state=self.state.data,
-                submitted_from=self.submitted_from.data,
-                submitted_to=self.submitted_to.data,
-                org_kind=self.org_kind.data or None,
-                country=self.country.data or None,
-            ),
+            filters=self.filters(),
         )

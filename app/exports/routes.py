@@ -31,10 +31,21 @@ def _form() -> ExportForm:
 @bp.route("/actions/<int:number>/exports")
 @allowed(authz.can_export)
 def index(number: int):
+    """The form; with the filters it was sent with ("Count responses"), how many
+    responses they select, so the download holds no surprise."""
     action = get_exportable_action_or_404(number, current_user)
     catalogue = exports.prepare(db.session, action)
+    form = _form()
+    matching = None
+    if catalogue is not None:
+        if not request.args or form.validate():
+            matching = exports.count(db.engine, catalogue.questionnaire_id, form.filters())
     return render_template(
-        "exports/index.html", action=action, form=_form(), has_questionnaire=catalogue is not None
+        "exports/index.html",
+        action=action,
+        form=form,
+        has_questionnaire=catalogue is not None,
+        matching=matching,
     )
 
 
@@ -52,6 +63,7 @@ def download(number: int):
             action=action,
             form=form,
             has_questionnaire=catalogue is not None,
+            matching=None,
         ), status
     options = form.options()
     # Plain values only from here on: after the commit, touching an ORM object would open

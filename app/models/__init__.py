@@ -25,6 +25,7 @@ from .questionnaire import (
 )
 from .response import (
     EDITABLE_STATES,
+    RESPONSE_STATE_LABELS,
     Answer,
     Response,
     ResponseEvent,
@@ -55,6 +56,7 @@ __all__ = [
     "QuestionnaireVersion",
     "Response",
     "ResponseEvent",
+    "RESPONSE_STATE_LABELS",
     "ResponseState",
     "ResponseThemeScore",
     "ReviewComment",

@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
+from ..i18n import N_
 from .base import UTCDateTime, enum_values, utcnow
 from .people import Organisation, User
 from .questionnaire import Question, Questionnaire, QuestionnaireVersion
@@ -33,6 +34,14 @@ class ResponseState(StrEnum):
 
 
 EDITABLE_STATES = frozenset({ResponseState.DRAFT, ResponseState.RETURNED})
+# Translated where shown (app/labels.py on pages, the export's language in exports).
+RESPONSE_STATE_LABELS = {
+    ResponseState.DRAFT: N_("draft"),
+    ResponseState.SUBMITTED: N_("submitted"),
+    ResponseState.RETURNED: N_("returned for revision"),
+    ResponseState.ACCEPTED: N_("accepted"),
+    ResponseState.REJECTED: N_("rejected"),
+}
 
 
 class Response(Model):

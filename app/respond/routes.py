@@ -16,8 +16,10 @@ from werkzeug.datastructures import MultiDict
 from .. import authz
 from ..authz import allowed
 from ..definitions import answers as codec
+from ..errors import render_error, wants_json
 from ..extensions import db
 from ..forms import EmptyForm
+from ..i18n import pick
 from ..models import FormStash, ResponseState
 from ..services import audit
 from ..services.responding import pages, progress
@@ -42,6 +44,24 @@ from .stash import apply_cookie, logged_out, remember_token, stash_token
 @bp.after_request
 def _stash_cookie(response):
     return apply_cookie(response)
+
+
+@bp.errorhandler(413)
+def _too_large(error):  # type: ignore[no-untyped-def]
+    """A section page over the limit (an answer far past its length, pasted by a script
+    or with the browser's limit removed): back to the section, with what happened; the
+    answers saved before are there. Scripts (the autosave) get the JSON error."""
+    if request.endpoint == "respond.section" and request.method == "POST" and not wants_json():
+        flash(
+            _(
+                "This page was too large to save: an answer is far longer than its limit "
+                "allows. Your answers saved before are kept; shorten the long answer and "
+                "save again."
+            ),
+            "error",
+        )
+        return redirect(request.path, code=303)
+    return render_error(413)
 
 
 # --- "My questionnaires" and one questionnaire's overview ------------------------------
@@ -194,6 +214,7 @@ def _post_section(ctx: Context, sec: dict[str, Any]):
         abort(400)
     if not ctx.editable:
         return _render_locked(ctx, sec)
+    before = _visible_sections(ctx, *ctx.stored)
     parsed, outcome = _save(ctx, sec, form)
     db.session.commit()
     if not outcome.saved or parsed.errors:
@@ -227,38 +248,103 @@ def _post_section(ctx: Context, sec: dict[str, Any]):
             ),
             "info",
         )
-    return redirect(_next_url(ctx, sec, outcome))
+    _say_which_sections_changed(ctx, before, outcome)
+    target = _next_target(ctx, sec, outcome)
+    if target is None:
+        flash(_("Your draft was saved."), "success")
+        return redirect(url_for(".section", action=ctx.action.number, section=sec["code"]))
+    if _half_rated(ctx, sec, outcome.values):
+        # Leaving a table half rated: saved, but said here, not first at the review page.
+        flash(_("Your answers were saved. A table on this page is not finished."), "warning")
+        return redirect(
+            url_for(".section", action=ctx.action.number, section=sec["code"], then=target)
+            + "#unfinished"
+        )
+    return redirect(_target_url(ctx, target))
 
 
-def _next_url(ctx: Context, sec: dict[str, Any], outcome: pages.PageSave) -> str:
-    action = ctx.action.number
+def _visible_sections(ctx: Context, values: dict[str, Any], other: dict[str, str]) -> list[Any]:
+    return [s.section for s in progress.section_statuses(ctx.defn, values, other)]
+
+
+def _say_which_sections_changed(ctx: Context, before: list[Any], outcome: pages.PageSave) -> None:
+    """The section counter counts the sections shown; when an answer adds or removes one,
+    say so, so that "Section 3 of 5" after "of 4" is no surprise."""
+    after = _visible_sections(ctx, outcome.values, outcome.other)
+    lang = page_lang()
+    added = [pick(s["title"], lang) for s in after if s not in before]
+    gone = [pick(s["title"], lang) for s in before if s not in after]
+    messages = (
+        (
+            added,
+            lambda n, **kw: ngettext(
+                "Because of your answers, %(num)d section was added: %(titles)s. "
+                "There are now %(total)s sections.",
+                "Because of your answers, %(num)d sections were added: %(titles)s. "
+                "There are now %(total)s sections.",
+                n,
+                **kw,
+            ),
+        ),
+        (
+            gone,
+            lambda n, **kw: ngettext(
+                "Because of your answers, %(num)d section no longer applies: %(titles)s. "
+                "There are now %(total)s sections.",
+                "Because of your answers, %(num)d sections no longer apply: %(titles)s. "
+                "There are now %(total)s sections.",
+                n,
+                **kw,
+            ),
+        ),
+    )
+    for titles, message in messages:
+        if titles:
+            flash(message(len(titles), titles=", ".join(titles), total=len(after)), "info")
+
+
+def _half_rated(ctx: Context, sec: dict[str, Any], values: dict[str, Any]) -> list[dict[str, Any]]:
+    """The tables (matrices) on this section with some rows rated but not all: fine in a
+    draft, refused at submission ("Rate every row of this table")."""
+    shown = codec.visible_codes(ctx.defn, values)
+    result = []
+    for q in sec["questions"]:
+        rated = len(values.get(q["code"]) or {}) if q["type"] == "matrix" else 0
+        if q["code"] in shown and 0 < rated < len(q["items"]):
+            result.append({"q": q, "rated": rated, "rows": len(q["items"])})
+    return result
+
+
+def _next_target(ctx: Context, sec: dict[str, Any], outcome: pages.PageSave) -> str | None:
+    """Where the button pressed leads: a section code, "__review" or "__overview"; None
+    to stay ("Save draft")."""
     visible = [s.code for s in progress.section_statuses(ctx.defn, outcome.values, outcome.other)]
     order = [s["code"] for s in ctx.defn.sections]
     here = order.index(sec["code"])
     goto = request.form.get("goto", "")
     nav = request.form.get("nav", "save")
     if goto == "__review" or nav == "review":
-        return url_for(".review", action=action)
+        return "__review"
     if goto == "__overview":
-        return url_for(".overview", action=action)
+        return "__overview"
     if goto in visible:
-        return url_for(".section", action=action, section=goto)
+        return goto
     if nav == "next":
         later = [c for c in visible if order.index(c) > here]
-        return (
-            url_for(".section", action=action, section=later[0])
-            if later
-            else url_for(".review", action=action)
-        )
+        return later[0] if later else "__review"
     if nav == "prev":
         earlier = [c for c in visible if order.index(c) < here]
-        return (
-            url_for(".section", action=action, section=earlier[-1])
-            if earlier
-            else url_for(".overview", action=action)
-        )
-    flash(_("Your draft was saved."), "success")
-    return url_for(".section", action=action, section=sec["code"])
+        return earlier[-1] if earlier else "__overview"
+    return None
+
+
+def _target_url(ctx: Context, target: str) -> str:
+    action = ctx.action.number
+    if target == "__review":
+        return url_for(".review", action=action)
+    if target == "__overview" or ctx.section(target) is None:
+        return url_for(".overview", action=action)
+    return url_for(".section", action=action, section=target)
 
 
 def _render_section(ctx: Context, sec: dict[str, Any], page: PageState, status: int = 200):
@@ -300,6 +386,8 @@ def _render_section(ctx: Context, sec: dict[str, Any], page: PageState, status: 
         statuses=statuses,
         number=number,
         total=len(visible),
+        unfinished=_half_rated(ctx, sec, page.values),
+        then_url=_target_url(ctx, request.args["then"]) if request.args.get("then") else None,
         is_first=number == 1,
         is_last=number == len(visible),
         known=known_values(sec, page.values, shown),

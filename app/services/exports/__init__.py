@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from ...models import Action, utcnow
 from ..questionnaires.versions import questionnaire_for_action
 from .catalogue import Catalogue, load_catalogue
-from .layouts import codebook_rows, iso, long_rows, wide_rows
+from .layouts import CODEBOOK_COLUMNS, codebook_rows, iso, long_rows, wide_rows
 from .options import (
     DELIMITERS,
     LANGUAGES,
@@ -126,6 +126,7 @@ def about_rows(
         ["organisation_kind", filters["org_kind"] or ""],
         ["country", filters["country"] or ""],
         ["answers", "labels" if options.labels else "codes"],
+        ["headers", "labels" if options.label_headers else "codes"],
         ["language", options.lang],
         ["option_columns", "yes" if options.indicators else "no"],
     ]
@@ -149,9 +150,14 @@ def write_xlsx(
     responses = writer.sheet(
         "responses",
         wide_rows(catalogue, records, options, typed=True),
-        numeric=catalogue.numeric_columns(options.indicators),
+        typed=catalogue.typed_columns(options.indicators, options.labels),
     )
-    writer.sheet("codebook", codebook_rows(catalogue, options))
+    # The score column: option and point scores as numbers (a range stays text).
+    writer.sheet(
+        "codebook",
+        codebook_rows(catalogue, options),
+        typed={CODEBOOK_COLUMNS.index("score"): "number"},
+    )
     writer.sheet(
         "about",
         about_rows(

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ...countries import country_name
 from ...definitions.answers import option_label, point_label, word
 from ...models import (
     Question,
@@ -56,6 +56,8 @@ class QuestionColumns:
     items: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     has_other: bool = False
     ranks: int = 0
+    # option -> version -> its score there (None: offered without a score)
+    option_scores: dict[str, dict[int, float | None]] = field(default_factory=dict)
     # item ("" for the question) -> theme key -> weight, from the newest version
     weights: dict[str, dict[str, float]] = field(default_factory=dict)
 
@@ -103,13 +105,24 @@ class Catalogue:
             columns += info.columns(indicators)
         return columns
 
-    def numeric_columns(self, indicators: bool) -> set[int]:
-        """Indexes of the wide columns holding numbers (for typed XLSX cells)."""
+    def typed_columns(self, indicators: bool, labels: bool) -> dict[int, str]:
+        """Index -> "number" or "date" for the wide columns a spreadsheet should get as
+        numbers and dates (typed XLSX cells): ids and versions, number answers, scale
+        and matrix points (when written as codes: "dk" stays text), 0/1 option columns,
+        and date answers."""
+        kinds: dict[str, str] = {}
+        for info in self.questions:
+            qtype = info.qtype
+            if qtype == "number" or (qtype in ("likert", "matrix") and not labels):
+                kinds.update(dict.fromkeys(info.columns(indicators), "number"))
+            elif qtype == "date":
+                kinds[info.code] = "date"
+            elif qtype == "multiple_choice" and indicators:
+                kinds.update({f"{info.code}__{option}": "number" for option, _ in info.options})
         header = self.header(indicators)
-        numeric = {info.code for info in self.questions if info.qtype == "number"}
-        return {0, len(LEADING_COLUMNS) - 1} | {
-            i for i, name in enumerate(header) if name in numeric
-        }
+        typed = {0: "number", len(LEADING_COLUMNS) - 1: "number"}
+        typed.update({i: kinds[name] for i, name in enumerate(header) if name in kinds})
+        return typed
 
 
 def merge_in_order(target: list[str], codes: Iterable[str]) -> None:
@@ -162,7 +175,7 @@ def load_catalogue(session: Session, questionnaire: Questionnaire) -> Catalogue:
                 )
                 newest_ids[question.id] = info
             info.versions.insert(0, number)
-            _merge_choices(info, spec)
+            _merge_choices(info, spec, number)
             by_id[question.id] = QuestionRef(info, spec, question.position, number)
     _load_weights(session, newest_ids)
     return Catalogue(
@@ -174,13 +187,15 @@ def load_catalogue(session: Session, questionnaire: Questionnaire) -> Catalogue:
     )
 
 
-def _merge_choices(info: QuestionColumns, spec: dict[str, Any]) -> None:
+def _merge_choices(info: QuestionColumns, spec: dict[str, Any], version: int) -> None:
     for key, target in (("options", info.options), ("items", info.items)):
         known = [code for code, _ in target]
         entries = {e["code"]: e["label"] for e in spec.get(key, [])}
         merge_in_order(known, list(entries))
         labels = dict(target)
         target[:] = [(code, labels.get(code) or entries[code]) for code in known]
+    for option in spec.get("options", []):
+        info.option_scores.setdefault(option["code"], {})[version] = option.get("score")
     info.has_other = info.has_other or bool(spec.get("other"))
     if spec["type"] == "ranking":
         info.ranks = max(info.ranks, len(spec["options"]))
@@ -200,14 +215,6 @@ def _load_weights(session: Session, newest_ids: dict[int, QuestionColumns]) -> N
 
 
 # --- placing answers into wide rows ------------------------------------------------------
-
-
-@lru_cache(maxsize=512)
-def country_name(code: str) -> str:
-    import pycountry
-
-    country = pycountry.countries.get(alpha_2=code)
-    return country.name if country else code
 
 
 def answer_labels(spec: dict[str, Any], lang: str) -> dict[str, str]:
@@ -286,7 +293,7 @@ def make_placer(
     if qtype == "country" and labels:
 
         def place_country(row: list[Any], item: str, value: str, other: str | None) -> None:
-            row[main] = country_name(value)
+            row[main] = country_name(value, lang)
 
         return place_country
 

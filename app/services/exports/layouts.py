@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from ...countries import country_name
 from ...definitions.answers import point_label, word
 from ...definitions.model import text
 from ...definitions.validate import is_scorable
@@ -15,9 +16,9 @@ from .catalogue import (
     Catalogue,
     QuestionColumns,
     answer_labels,
-    country_name,
     placers,
 )
+from .headings import column_labels, leading_labeller
 from .options import ExportOptions
 from .reading import Record
 
@@ -61,10 +62,15 @@ def excel_time(moment: datetime | None) -> datetime | None:
 def wide_rows(
     catalogue: Catalogue, records: Iterable[Record], options: ExportOptions, *, typed: bool
 ) -> Iterator[list[Any]]:
-    """The header, then one row per response. ``typed``: ids and times as numbers and
-    datetimes (XLSX); otherwise every cell is text (CSV)."""
+    """The header (codes, or "label [code]" with ``label_headers``), then one row per
+    response, coded leading columns labelled with ``labels``. ``typed``: ids and times
+    as numbers and datetimes (XLSX); otherwise every cell is text (CSV)."""
     header = catalogue.header(options.indicators)
-    yield header
+    if options.label_headers:
+        yield column_labels(catalogue, options.indicators, options.lang)
+    else:
+        yield header
+    labelled = leading_labeller(options.lang) if options.labels else None
     place = placers(
         catalogue, labels=options.labels, lang=options.lang, indicators=options.indicators
     )
@@ -72,6 +78,8 @@ def wide_rows(
     convert = excel_time if typed else iso
     for meta, answers in records:
         rid, reference, org, kind, country, size, state, submitted, accepted, version = meta
+        if labelled:
+            kind, country, size, state = labelled(kind, country, size, state)
         row: list[Any] = [
             rid if typed else str(rid),
             reference,
@@ -119,7 +127,7 @@ def long_rows(
                     other_text = other if option == "other" else None
                     yield [rid, org, code, option, shown, names.get(option, option), other_text]
             elif qtype == "country":
-                yield [rid, org, code, item, value, country_name(value), other]
+                yield [rid, org, code, item, value, country_name(value, lang), other]
             elif qtype == "number" and ref.spec.get("unit"):
                 yield [rid, org, code, item, value, f"{value} {text(ref.spec['unit'], lang)}", None]
             else:
@@ -155,6 +163,16 @@ def _weights(weights: dict[str, float] | None) -> str:
     return "; ".join(f"{key}={_number(w)}" for key, w in (weights or {}).items())
 
 
+def _scoring_range(spec: dict[str, Any]) -> str:
+    """A number question's scoring range, ``min=40; max=0``: v = clamp((x - min) /
+    (max - min), 0, 1) (docs/scoring.md); empty for the other types, whose scores are on
+    their option, point and yes/no rows."""
+    scoring = spec.get("scoring") if spec["type"] == "number" else None
+    if not scoring:
+        return ""
+    return f"min={_number(scoring['min'])}; max={_number(scoring['max'])}"
+
+
 def _question_rows(info: QuestionColumns, options: ExportOptions) -> Iterator[list[str]]:
     spec, lang, code = info.spec, options.lang, info.code
     columns = info.columns(options.indicators)
@@ -170,21 +188,39 @@ def _question_rows(info: QuestionColumns, options: ExportOptions) -> Iterator[li
         info.section["code"],
         "yes" if spec.get("required") else "no",
         " AND ".join(c for c in conditions if c),
-        "",
+        _scoring_range(spec),
         _weights(weights),
         versions,
         ";".join(columns),
     ]
 
     def row(
-        kind: str, sub: str, label: str, score: str = "", themes: str = "", col: str = ""
+        kind: str,
+        sub: str,
+        label: str,
+        score: str = "",
+        themes: str = "",
+        col: str = "",
+        versions: str = versions,
     ) -> list[str]:
         return [code, kind, sub, label, "", "", "", "", score, themes, versions, col]
 
-    scores = {o["code"]: o.get("score") for o in spec.get("options", [])}
     for option, label in info.options:
         column = f"{code}__{option}" if f"{code}__{option}" in columns else ""
-        yield row("option", option, text(label, lang), _number(scores.get(option)), col=column)
+        # One row per score the option had, with the versions that offered it so: a
+        # multiple choice's value divides by the scores of its version's options.
+        by_score: dict[float | None, list[int]] = {}
+        for number, score in sorted(info.option_scores.get(option, {}).items()):
+            by_score.setdefault(score, []).append(number)
+        for score, numbers in by_score.items():
+            yield row(
+                "option",
+                option,
+                text(label, lang),
+                _number(score),
+                col=column,
+                versions=";".join(str(n) for n in numbers),
+            )
     if info.has_other:
         column = f"{code}__other" if f"{code}__other" in columns else ""
         yield row("option", "other", word("other", lang), col=column)

@@ -102,7 +102,8 @@ class ExportOptions:
 
     layout: Layout = Layout.WIDE
     format: Format = Format.CSV
-    labels: bool = False  # answers as labels (in ``lang``) instead of codes
+    labels: bool = False  # answers and coded columns as labels (in ``lang``), not codes
+    label_headers: bool = False  # wide headers as "label [code]" (in ``lang``), not codes
     lang: str = "en"
     delimiter: str = ","
     bom: bool = True  # UTF-8 with a byte order mark, so Excel detects the encoding
@@ -128,6 +129,7 @@ class ExportOptions:
             "layout": self.layout.value,
             "format": self.format.value,
             "answers": "labels" if self.labels else "codes",
+            "headers": "labels" if self.label_headers else "codes",
             "lang": self.lang,
             "delimiter": self.delimiter,
             "bom": self.bom,

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date
 from typing import IO, Any
 
 from openpyxl import Workbook
@@ -43,6 +44,16 @@ def csv_chunks(
         yield buffer.getvalue().encode("utf-8")
 
 
+def _date(value: Any) -> Any:
+    """An ISO date answer as a date (Excel shows and sorts it as one); else unchanged."""
+    if type(value) is not str or not value:
+        return value
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return value
+
+
 def _number(value: Any) -> Any:
     if type(value) is not str or not value:
         return value
@@ -72,9 +83,11 @@ class XlsxWriter:
         self,
         title: str,
         rows: Iterable[list[Any]],
-        numeric: set[int] | frozenset[int] = frozenset(),
+        typed: Mapping[int, str] | None = None,
     ) -> int:
-        """Append ``rows`` (the first is the header) as a sheet; returns the data rows."""
+        """Append ``rows`` (the first is the header) as a sheet; returns the data rows.
+        ``typed``: column index -> "number" or "date", for text cells that hold one."""
+        convert = {i: _date if kind == "date" else _number for i, kind in (typed or {}).items()}
         sheet = self.workbook.create_sheet(title)
         sheet.freeze_panes = "A2"
         count = -1
@@ -87,8 +100,8 @@ class XlsxWriter:
                     cells.append(cell)
                 sheet.append(cells)
             else:
-                if numeric:
-                    row = [_number(v) if i in numeric else v for i, v in enumerate(row)]
+                if convert:
+                    row = [convert[i](v) if i in convert else v for i, v in enumerate(row)]
                 sheet.append([xlsx_cell(v) for v in row])
             count += 1
         return max(count, 0)

@@ -4,16 +4,55 @@ already in use, the actions are added. Audited in the caller's transaction."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ... import authz
-from ...models import Action, Organisation, Role, User, normalise_email, utcnow
+from ...models import Action, OneTimeToken, Organisation, Role, User, normalise_email, utcnow
 from .. import audit
 from . import account_rules, accounts, link_tokens
 from .accounts import UserError
 from .gdpr import is_erased
+
+RESEND = "resend"  # the same invitation again: a fresh link, nothing else changes
+CHANGE = "change"  # the invitation as now filled in: name and actions, a fresh link
+PENDING_CHOICES = (RESEND, CHANGE)
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An account still waiting for its invitation to be accepted, and its last link."""
+
+    user: User
+    invited_by: User | None
+    invited_at: datetime | None
+    expires_at: datetime | None
+
+
+class InvitationPending(UserError):
+    """The address has an invitation pending: the inviter chooses to resend or change it
+    (``invite(..., on_pending=RESEND or CHANGE)``) rather than replacing it unseen."""
+
+    def __init__(self, pending: Pending) -> None:
+        super().__init__(f"An invitation to {pending.user.email} is pending already.")
+        self.pending = pending
+
+
+def pending_invitation(session: Session, user: User) -> Pending:
+    """Who sent ``user``'s latest invitation link, when, and until when it works."""
+    token = session.scalar(
+        select(OneTimeToken)
+        .where(OneTimeToken.user_id == user.id, OneTimeToken.purpose == link_tokens.INVITE)
+        .order_by(OneTimeToken.created_at.desc(), OneTimeToken.id.desc())
+        .limit(1)
+    )
+    if token is None:
+        return Pending(user, None, None, None)
+    inviter = session.get(User, token.created_by_id) if token.created_by_id else None
+    return Pending(user, inviter, token.created_at, token.expires_at)
 
 
 def _role(value: Role | str) -> Role:
@@ -68,6 +107,7 @@ def invite(
     invited_by: User,
     lifetime: timedelta,
     ip: str = "",
+    on_pending: str | None = None,
 ) -> tuple[User, str]:
     """Invite someone: a new account without a password, and an invitation link.
 
@@ -110,14 +150,30 @@ def invite(
             raise UserError(
                 f"The account for {email} is deactivated; an administrator can reactivate it."
             )
-        _add_actions(user, organisation, actions)
         if user.password_hash:
+            _add_actions(user, organisation, actions)
             audit.record(
                 session, "user.actions_added", user=invited_by, obj=user, ip=ip, actions=numbers
             )
             session.flush()
             return user, ""
-        if display_name:
+        if on_pending not in PENDING_CHOICES:
+            raise InvitationPending(pending_invitation(session, user))
+        if on_pending == RESEND:
+            raw = link_tokens.issue(session, user, link_tokens.INVITE, invited_by, lifetime)
+            audit.record(session, "invitation.resent", user=invited_by, obj=user, ip=ip)
+            return user, raw
+        _add_actions(user, organisation, actions)
+        if display_name and display_name != user.display_name:
+            audit.record(
+                session,
+                "invitation.changed",
+                user=invited_by,
+                obj=user,
+                ip=ip,
+                old_name=user.display_name,
+                new_name=display_name,
+            )
             user.display_name = display_name
     raw = link_tokens.issue(session, user, link_tokens.INVITE, invited_by, lifetime)
     audit.record(

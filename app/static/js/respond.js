@@ -145,6 +145,8 @@
   function addCounters(form, i18n) {
     form.querySelectorAll("[data-maxlength]").forEach(function (field) {
       var limit = parseInt(field.getAttribute("data-maxlength"), 10);
+      // The counter replaces the browser's hard limit, which cuts pasted text silently.
+      field.removeAttribute("maxlength");
       var counter = document.createElement("p");
       counter.className = "hint char-count";
       counter.id = field.id + "-count";
