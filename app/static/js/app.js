@@ -38,7 +38,43 @@
     });
   }
 
+  /* The navigation's menus (<details>) work without this; with it, one is open at a time
+     and a click elsewhere or Escape closes it (focus back on its summary). */
+  function navMenus() {
+    var menus = document.querySelectorAll(".main-nav details.nav-menu");
+    function closeAll(except) {
+      menus.forEach(function (menu) {
+        if (menu !== except) {
+          menu.open = false;
+        }
+      });
+    }
+    menus.forEach(function (menu) {
+      menu.addEventListener("toggle", function () {
+        if (menu.open) {
+          closeAll(menu);
+        }
+      });
+    });
+    document.addEventListener("click", function (event) {
+      if (!event.target.closest(".main-nav details.nav-menu")) {
+        closeAll(null);
+      }
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape") {
+        return;
+      }
+      var open = document.querySelector(".main-nav details.nav-menu[open]");
+      if (open) {
+        open.open = false;
+        open.querySelector("summary").focus();
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    navMenus();
     localizeTimes(document);
     document.querySelectorAll(".error-summary").forEach(linkErrorSummary);
     /* Move focus to the error summary (or conflict notice) so it is announced first. */
