@@ -4,22 +4,6 @@
 
   var lang = document.documentElement.lang || undefined;
 
-  /* Timestamps are rendered in UTC; show them in the reader's own time zone. */
-  function localizeTimes(root) {
-    var format;
-    try {
-      format = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" });
-    } catch (e) {
-      return;
-    }
-    root.querySelectorAll("time[data-localize]").forEach(function (el) {
-      var moment = new Date(el.getAttribute("datetime"));
-      if (!isNaN(moment.getTime())) {
-        el.textContent = format.format(moment);
-      }
-    });
-  }
-
   /* An error summary link focuses its field and shows the field's question. */
   function linkErrorSummary(summary) {
     summary.addEventListener("click", function (event) {
@@ -75,7 +59,6 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     navMenus();
-    localizeTimes(document);
     document.querySelectorAll(".error-summary").forEach(linkErrorSummary);
     /* Move focus to the error summary (or conflict notice) so it is announced first. */
     var first = document.querySelector("[data-autofocus]");
@@ -84,5 +67,5 @@
     }
   });
 
-  window.Tympanum = { localizeTimes: localizeTimes, lang: lang };
+  window.Tympanum = { lang: lang };
 })();
