@@ -57,8 +57,27 @@
     });
   }
 
+  /* A table wider than the screen scrolls in its .table-wrap: make that region reachable
+     by keyboard (and named by the table's caption) while it scrolls, and only then. */
+  function scrollableTables() {
+    document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      if (wrap.scrollWidth > wrap.clientWidth + 1) {
+        var caption = wrap.querySelector("caption");
+        wrap.setAttribute("tabindex", "0");
+        wrap.setAttribute("role", "region");
+        wrap.setAttribute("aria-label", caption ? caption.textContent.trim() : document.title);
+      } else if (wrap.getAttribute("role") === "region") {
+        wrap.removeAttribute("tabindex");
+        wrap.removeAttribute("role");
+        wrap.removeAttribute("aria-label");
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     navMenus();
+    scrollableTables();
+    window.addEventListener("resize", scrollableTables);
     document.querySelectorAll(".error-summary").forEach(linkErrorSummary);
     /* Move focus to the error summary (or conflict notice) so it is announced first. */
     var first = document.querySelector("[data-autofocus]");
