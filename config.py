@@ -83,7 +83,7 @@ class Config:
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
 
     BABEL_DEFAULT_LOCALE = "en"
-    BABEL_DEFAULT_TIMEZONE = "UTC"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Brussels"
     LANGUAGES = ("en", "de", "fr", "it")
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")

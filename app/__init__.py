@@ -114,9 +114,10 @@ def _init_extensions(app: Flask) -> None:
 
     login_manager.user_loader(load_user)
 
-    from .labels import ROLE_LABELS, label
+    from .labels import ROLE_LABELS, country, label
 
     app.add_template_filter(label, "label")
+    app.add_template_filter(country, "country")
 
     @app.context_processor
     def inject_globals() -> dict[str, Any]:

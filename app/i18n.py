@@ -7,6 +7,7 @@ it imports nothing of the app's but the extension singletons.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -140,22 +141,115 @@ def translate(message: str, lang: str) -> str:
     """A message of the app's catalogues in ``lang``, outside any request (exports in the
     language asked for, whatever the page's)."""
     return message if lang == "en" else _app_catalogue(lang).ugettext(message)
+# --- dates and times: one format, in the reader's time zone --------------------------
+
+DEFAULT_TIME_ZONE = "Europe/Brussels"
+# English pages write dates the European way (6 Dec 2026, 14:05), not the American one.
+_DATE_LOCALES = {"en": "en_GB"}
+
+
+@lru_cache(maxsize=1)
+def time_zones() -> tuple[str, ...]:
+    """The zones one may choose: Europe's first, then UTC and the rest of the world's."""
+    import pytz
+
+    zones = [zone for zone in pytz.common_timezones if "/" in zone]
+    europe = [zone for zone in zones if zone.startswith("Europe/")]
+    return (*europe, "UTC", *[zone for zone in zones if not zone.startswith("Europe/")])
+
+
+def select_timezone() -> str:
+    """The logged-in user's time zone (a setting on their account page), else the default."""
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return getattr(current_user, "time_zone", None) or DEFAULT_TIME_ZONE
+    return current_app.config.get("BABEL_DEFAULT_TIMEZONE") or DEFAULT_TIME_ZONE
+
+
+def _date_locale() -> str:
+    from flask_babel import get_locale
+
+    lang = str(get_locale() or "en")
+    return _DATE_LOCALES.get(lang, lang)
+
+
+def format_moment(moment: datetime, *, zone: bool = True) -> str:
+    """A timestamp as the page's language writes it, in the reader's time zone, the zone
+    shown: "6 Dec 2026, 02:12 CET", "06.12.2026, 02:12 MEZ", "6 déc. 2026, 02:12 UTC+01:00"."""
+    from babel import dates
+    from flask_babel import get_timezone
+
+    tz, locale = get_timezone(), _date_locale()
+    local = moment.astimezone(tz)
+    text = (
+        dates.get_datetime_format("medium", locale=locale)
+        .replace("'", "")
+        .replace("{1}", dates.format_date(local.date(), "medium", locale=locale))
+        .replace("{0}", dates.format_time(local, "short", tzinfo=tz, locale=locale))
+    )
+    return f"{text} {zone_name(moment)}" if zone else text
+
+
+def format_clock(moment: datetime) -> str:
+    """A time of day, in the reader's time zone, the zone shown: "14:05 CET"."""
+    from babel import dates
+    from flask_babel import get_timezone
+
+    tz = get_timezone()
+    clock = dates.format_time(moment.astimezone(tz), "short", tzinfo=tz, locale=_date_locale())
+    return f"{clock} {zone_name(moment)}"
+
+
+def zone_name(moment: datetime) -> str:
+    """The reader's zone at ``moment``: its short name where the language has one (CET,
+    MEZ), else its offset (UTC+01:00)."""
+    from babel import dates
+    from flask_babel import get_timezone
+
+    tz, locale = get_timezone(), _date_locale()
+    short = dates.format_time(moment, "z", tzinfo=tz, locale=locale)
+    if short.isalpha():
+        return short
+    return dates.format_time(moment, "ZZZZ", tzinfo=tz, locale=locale)
+
+
+def format_day(value: date | datetime) -> str:
+    """A day as the page's language writes it (6 Dec 2026); a timestamp's day in the
+    reader's time zone."""
+    from babel import dates
+    from flask_babel import get_timezone
+
+    if isinstance(value, datetime):
+        value = value.astimezone(get_timezone()).date()
+    return dates.format_date(value, "medium", locale=_date_locale())
+
+
+def format_day_long(value: date) -> str:
+    """A day in full words (6 December 2026), as the page's language writes it."""
+    from babel import dates
+
+    return dates.format_date(value, "long", locale=_date_locale())
 
 
 def when(moment: Any) -> Markup:
-    """A timestamp as <time>, in UTC; the script shows it in the reader's time zone."""
+    """A timestamp as <time>, written for the reader (``format_moment``)."""
     if moment is None:
         return Markup("")
-    from flask_babel import format_datetime
+    return Markup('<time datetime="{}">{}</time>').format(moment.isoformat(), format_moment(moment))
 
-    label = format_datetime(moment, "medium") + " UTC"
-    return Markup('<time datetime="{}" data-localize>{}</time>').format(moment.isoformat(), label)
+
+def day(value: Any) -> Markup:
+    """A day (or a timestamp's day) as <time>, written for the reader (``format_day``)."""
+    if value is None:
+        return Markup("")
+    return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), format_day(value))
 
 
 def init_app(app: Flask) -> None:
-    """Flask-Babel with the locale selector, the fast catalogues and the ``when`` filter."""
+    """Flask-Babel with the locale and time-zone selectors, the fast catalogues and the
+    ``when`` and ``day`` filters."""
     from .extensions import babel
 
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     _install_fast_gettext(app)
     app.add_template_filter(when, "when")
+    app.add_template_filter(day, "day")

@@ -10,6 +10,7 @@ from typing import Any
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from .countries import country_name
 from .i18n import N_
 from .models import (
     ORG_KIND_LABELS,
@@ -52,3 +53,12 @@ def label(value: StrEnum | str | None) -> str:
         if isinstance(value, enum_type):
             return gettext(labels[value])
     return str(value)
+
+
+def country(code: str | None) -> str:
+    """A country's name in the page's language (``{{ org.country|country }}``)."""
+    from flask_babel import get_locale
+
+    if not code:
+        return "–"
+    return country_name(code, str(get_locale() or "en"))

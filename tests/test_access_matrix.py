@@ -176,6 +176,7 @@ ROWS: list[Row] = [
     row(GET,  "/account/data.json",                          "account.personal_data",               authz.is_logged_in,               200),
     row(POST, "/account/password",                           "account.change_password",             authz.is_logged_in,               200),  # form errors
     row(POST, "/account/profile",                            "account.update_profile",              authz.is_logged_in,               200),  # form errors
+    row(POST, "/account/time-zone",                          "account.update_time_zone",            authz.is_logged_in,               200),  # form errors
     row(POST, "/account/sessions/{victim_session}/end",      "account.end_session",                 authz.is_logged_in,               302),  # not theirs: nothing ends
     row(POST, "/account/sessions/end-all",                   "account.end_all_sessions",            authz.is_logged_in,               LOGIN),
     row(GET,  "/privacy",                                    "account.privacy",                     authz.is_logged_in,               200),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -68,11 +69,7 @@ def log(db, users):
 
 def events_listed(client, query_string=""):
     html = client.get(f"/admin/audit{query_string}").get_data(as_text=True)
-    return [
-        line.split("<code>")[1].split("</code>")[0]
-        for line in html.splitlines()
-        if line.strip().startswith("<td><code>")
-    ]
+    return re.findall(r'<li class="audit-entry" data-event="([^"]*)">', html)
 
 
 def test_newest_first_and_filters(client, login_as, log):
@@ -118,12 +115,12 @@ def test_event_select_lists_the_events_present(client, login_as, log):
         assert f'<option value="{event}">{event}</option>' in html
 
 
-def test_details_are_compact_json_and_escaped(client, login_as, db, log):
+def test_details_are_json_and_escaped(client, login_as, db, log):
     add_entry(db, "x.test", at=datetime(2026, 3, 4, tzinfo=UTC), note="<b>hi</b>", n=1)
     db.session.commit()
     login_as("admin")
     html = client.get("/admin/audit?event=x.test").get_data(as_text=True)
-    assert "{&#34;n&#34;:1,&#34;note&#34;:&#34;&lt;b&gt;hi&lt;/b&gt;&#34;}" in html
+    assert "&#34;note&#34;: &#34;&lt;b&gt;hi&lt;/b&gt;&#34;" in html
     assert "<b>hi</b>" not in html
 
 

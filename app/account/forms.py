@@ -5,6 +5,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from ..auth.forms import new_password_fields
+from ..i18n import time_zones
 
 LOCALE_CHOICES = [
     SelectChoice("", _l("The language of my browser")),
@@ -30,6 +31,14 @@ class ProfileForm(FlaskForm):
         render_kw={"autocomplete": "name"},
     )
     locale = SelectField(_l("Language"), choices=LOCALE_CHOICES, default="")
+
+
+class TimeZoneForm(FlaskForm):
+    time_zone = SelectField(_l("Time zone"), choices=[])
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.time_zone.choices = [(zone, zone.replace("_", " ")) for zone in time_zones()]
 
 
 class ChangePasswordForm(FlaskForm):

@@ -24,13 +24,13 @@ from ..auth.login_sessions import current_session
 from ..authz import allowed
 from ..database import writes_on_get
 from ..extensions import db
-from ..models import User
+from ..models import User, utcnow
 from ..services import audit
 from ..services.people import accounts, gdpr, user_sessions
 from ..services.people.accounts import UserError
 from ..urls import is_safe_next
 from . import bp
-from .forms import ChangePasswordForm, PrivacyForm, ProfileForm
+from .forms import ChangePasswordForm, PrivacyForm, ProfileForm, TimeZoneForm
 from .notice import render_notice
 
 # Reachable before the privacy notice is accepted (the notice itself, leaving, and the
@@ -118,7 +118,7 @@ def privacy_notice():
     )
 
 
-def _render_account(profile_form=None, password_form=None):
+def _render_account(profile_form=None, password_form=None, zone_form=None):
     if profile_form is None:
         profile_form = ProfileForm(
             formdata=None, display_name=current_user.display_name, locale=current_user.locale or ""
@@ -128,6 +128,8 @@ def _render_account(profile_form=None, password_form=None):
         "account/index.html",
         profile_form=profile_form,
         password_form=password_form or ChangePasswordForm(formdata=None),
+        zone_form=zone_form or TimeZoneForm(formdata=None, time_zone=current_user.time_zone),
+        now=utcnow(),
         retention_months=current_app.config["RETENTION_MONTHS"],
         sessions=user_sessions.sessions_of(db.session, _me()),
         this_session_id=this_browser.id if this_browser is not None else None,
@@ -166,6 +168,18 @@ def update_profile():
             flash(_("Your details have been saved."), "success")
             return redirect(url_for("account.index"))
     return _render_account(profile_form=form)
+
+
+@bp.route("/account/time-zone", methods=["POST"])
+@allowed(authz.is_logged_in)
+def update_time_zone():
+    form = TimeZoneForm()
+    if form.validate_on_submit():
+        accounts.set_time_zone(db.session, _me(), form.time_zone.data, ip=_ip())
+        db.session.commit()
+        flash(_("Dates and times are now shown in %(zone)s.", zone=form.time_zone.data), "success")
+        return redirect(url_for("account.index"))
+    return _render_account(zone_form=form)
 
 
 @bp.route("/account/password", methods=["POST"])

@@ -13,7 +13,7 @@ from ..extensions import db
 from ..models import utcnow
 from ..services import audit
 from ..services.exports.csv_safe import csv_rows
-from . import bp
+from . import audit_sentences, bp
 from .forms import AuditFilterForm, options
 from .routes import client_ip, list_args, paginate, valid_filters
 
@@ -50,9 +50,9 @@ def audit_log_page():
         "admin/audit.html",
         form=form,
         page=page,
+        lines=audit_sentences.lines(page.items, audit.objects_named(db.session, page.items)),
         args=list_args(),
         export_args=filters.as_dict(),
-        compact_json=audit.compact_json,
     )
 
 

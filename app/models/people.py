@@ -126,6 +126,10 @@ class User(UserMixin, Model):
     privacy_version: Mapped[str | None] = mapped_column(String(40))
     privacy_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locale: Mapped[str | None] = mapped_column(String(5))
+    # An IANA zone name; dates and times are shown in it (app.i18n.select_timezone).
+    time_zone: Mapped[str] = mapped_column(
+        String(64), default="Europe/Brussels", server_default="Europe/Brussels"
+    )
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
     led_actions: Mapped[list[Action]] = relationship(

@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from ..definitions import answers as codec
 from ..definitions.model import text
+from ..i18n import format_day_long
 from . import bp
 from .page import page_lang
 
@@ -91,9 +92,8 @@ def _ranked_options(q: dict[str, Any], raw: dict[str, Any]) -> list[dict[str, An
 
 @bp.app_template_filter("format_date_long")
 def _format_date_long(day: Any) -> str:
-    from flask_babel import format_date
-
-    return format_date(day, "long")
+    """A deadline in full words (6 December 2026), as the page's language writes it."""
+    return format_day_long(day)
 
 
 @bp.app_template_global("respond_i18n")

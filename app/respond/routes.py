@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_time, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import MultiDict
@@ -19,7 +19,7 @@ from ..definitions import answers as codec
 from ..errors import render_error, wants_json
 from ..extensions import db
 from ..forms import EmptyForm
-from ..i18n import pick
+from ..i18n import format_clock, pick
 from ..models import FormStash, ResponseState
 from ..services import audit
 from ..services.responding import pages, progress
@@ -436,7 +436,7 @@ def autosave(action: int):
             "Not saved: %(name)s saved this questionnaire at %(time)s. Press “Save draft” "
             "to compare your answers with theirs.",
             name=conflict.by if conflict else _("a colleague"),
-            time=format_time(conflict.at, "short") + " UTC" if conflict and conflict.at else "",
+            time=format_clock(conflict.at) if conflict and conflict.at else "",
         )
         return jsonify(ok=False, conflict=True, message=message), 409
     # The page still shows its old values for answers a colleague changed meanwhile: keep
@@ -452,6 +452,7 @@ def autosave(action: int):
         lock_version=outcome.lock,
         base=pages.encode_digests(digests),
         saved_at=saved_at.isoformat() if saved_at else None,
+        saved_at_text=format_clock(saved_at) if saved_at else None,
         errors=len(parsed.errors),
         merged=bool(outcome.merged_theirs),
     )

@@ -14,7 +14,16 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from ..days import within_days
-from ..models import AuditEntry, User
+from ..models import (
+    Action,
+    ApiToken,
+    AuditEntry,
+    Organisation,
+    Questionnaire,
+    QuestionnaireVersion,
+    Response,
+    User,
+)
 
 
 def record(
@@ -115,6 +124,35 @@ def distinct_object_types(session: Session) -> list[str]:
             .order_by(AuditEntry.object_type)
         )
     )
+
+
+# The rows an entry can name, by object_type (``record`` takes it from the table name).
+OBJECT_MODELS: dict[str, Any] = {
+    "user": User,
+    "organisation": Organisation,
+    "response": Response,
+    "questionnaire": Questionnaire,
+    "questionnaire_version": QuestionnaireVersion,
+    "action": Action,
+    "api_token": ApiToken,
+}
+
+
+def objects_named(session: Session, entries: list[AuditEntry]) -> dict[tuple[str, str], Any]:
+    """The rows a page of entries names, as objects or actors, keyed by (object_type,
+    id as text): one query per type. Rows deleted since are simply missing."""
+    wanted: dict[str, set[int]] = {}
+    for entry in entries:
+        if entry.object_type in OBJECT_MODELS and entry.object_id.isdigit():
+            wanted.setdefault(entry.object_type, set()).add(int(entry.object_id))
+        if entry.user_id is not None:
+            wanted.setdefault("user", set()).add(entry.user_id)
+    found: dict[tuple[str, str], Any] = {}
+    for object_type, ids in wanted.items():
+        model = OBJECT_MODELS[object_type]
+        for row in session.scalars(select(model).where(model.id.in_(ids))):
+            found[(object_type, str(row.id))] = row
+    return found
 
 
 def compact_json(details: Any) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
+from ...i18n import time_zones
 from ...models import Action, Organisation, Role, User, UserSession, normalise_email, utcnow
 from ...models.people import password_method
 from ...passwords import hash_password, verify_password
@@ -165,6 +166,14 @@ def update_profile(
     user.display_name = name[:120]
     user.locale = locale or None
     audit.record(session, "profile.updated", user=user, obj=user, ip=ip, locale=locale or "")
+
+
+def set_time_zone(session: Session, user: User, time_zone: str, *, ip: str = "") -> None:
+    """Show ``user`` dates and times in ``time_zone`` (an IANA name, e.g. Europe/Brussels)."""
+    if time_zone not in time_zones():
+        raise UserError("Choose a time zone from the list.")
+    user.time_zone = time_zone
+    audit.record(session, "profile.updated", user=user, obj=user, ip=ip, time_zone=time_zone)
 
 
 def needs_privacy_consent(user: User, version: str) -> bool:

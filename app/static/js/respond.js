@@ -261,7 +261,7 @@
         form.elements.lock_version.value = body.lock_version;
         form.elements.base.value = body.base;
         var template = body.merged ? i18n.merged : body.errors ? i18n.savedWithErrors : i18n.savedAt;
-        show(fmt(template, { time: localTime(body.saved_at) }), false);
+        show(fmt(template, { time: body.saved_at_text || localTime(body.saved_at) }), false);
         return;
       }
       dirty = true;
