@@ -24,6 +24,7 @@ from flask_login import current_user
 from sqlalchemy import Select, bindparam, select
 
 from .models import Action, Organisation, Response, Role, User, organisation_actions
+from .services.responding import deadlines
 from .services.results.disclosure import FULL_ACCESS, Audience, audience_for
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -279,7 +280,7 @@ def can_edit_response(user: User, response: Response) -> bool:
         user.role == Role.RESPONDENT
         and can_view_response(user, response)
         and response.is_editable
-        and response.questionnaire.is_open
+        and deadlines.is_open(response.questionnaire)
     )
 
 

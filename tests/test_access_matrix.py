@@ -270,6 +270,8 @@ ROWS: list[Row] = [
     row(POST, "/questionnaires/2/reminders",                 "questionnaires.reminders",            authz.can_manage_questionnaires,  302),
     row(POST, "/questionnaires/2/close",                     "questionnaires.close",                authz.can_manage_questionnaires,  302),
     row(POST, "/questionnaires/2/open",                      "questionnaires.open",                 authz.can_manage_questionnaires,  302),
+    row(POST, "/questionnaires/2/extensions",                "questionnaires.extend",               authz.can_manage_questionnaires,  302),
+    row(POST, "/questionnaires/2/extensions/{org_a}/remove", "questionnaires.remove_extension",     authz.can_manage_questionnaires,  302),
 
     # --- review -------------------------------------------
     #   method url                                           endpoint                               rule                              admitted and where the object or page decides
