@@ -58,9 +58,7 @@ def test_the_deadline_is_the_end_of_its_day_in_the_questionnaires_time_zone(
 
 def test_the_default_time_zone_is_brussels(db, questionnaire):
     assert questionnaire.time_zone == "Europe/Brussels"
-    assert deadlines.end_of_day(date(2027, 6, 1), None) == datetime(
-        2027, 6, 1, 22, 0, tzinfo=UTC
-    )
+    assert deadlines.end_of_day(date(2027, 6, 1), None) == datetime(2027, 6, 1, 22, 0, tzinfo=UTC)
 
 
 # --- refusing saves and submissions, keeping what was typed ----------------------------
