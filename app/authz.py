@@ -95,6 +95,12 @@ def can_see_action_overviews(user: User) -> bool:
     return _role_in(user, Role.ADMIN, Role.COORDINATOR, Role.LEADER)
 
 
+def can_see_dashboard(user: User) -> bool:
+    """The organisers' dashboard (the home page): admins and coordinators (every action),
+    leaders (their actions: ``dashboard_scope``)."""
+    return _role_in(user, Role.ADMIN, Role.COORDINATOR, Role.LEADER)
+
+
 def can_read_questionnaires(user: User) -> bool:
     """Questionnaire pages, versions and previews: admins, coordinators, leaders (which
     actions: ``can_view_action``)."""
@@ -291,6 +297,16 @@ def can_review_response(user: User, response: Response) -> bool:
 def review_scope(user: User) -> set[int] | None:
     """The ids of the actions whose responses ``user`` sees in the review queue
     (None: every action)."""
+    if user.role in (Role.ADMIN, Role.COORDINATOR):
+        return None
+    if user.role == Role.LEADER:
+        return {action.id for action in user.led_actions}
+    return set()
+
+
+def dashboard_scope(user: User) -> set[int] | None:
+    """The ids of the actions on ``user``'s dashboard (None: every action): leaders see
+    only the actions they lead."""
     if user.role in (Role.ADMIN, Role.COORDINATOR):
         return None
     if user.role == Role.LEADER:
