@@ -11,12 +11,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import event, update
 
+from app.definitions.validate import validate_text
 from app.extensions import db as _db
 from app.models import OrgKind, Response, ResponseState
+from app.services.questionnaires import versions as qservice
 from app.services.responding import participation
 from tests.conftest import make_org
-from app.definitions.validate import validate_text
-from app.services.questionnaires import versions as qservice
 from tests.review_helpers import example_text, make_response, publish_example
 
 
