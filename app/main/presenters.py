@@ -94,7 +94,8 @@ def timeline(
 def _chart(
     weeks: list[tuple[date, int, int]], invited: int, deadline: date | None, today: date, label: str
 ) -> Markup:
-    width, height, pad = 240.0, 80.0, 4.0
+    width, height, pad = 240.0, 92.0, 4.0
+    axis = 14.0  # room under the plot for the first and last day
     if not weeks:
         return Markup("")
     start = weeks[0][0]
@@ -106,7 +107,7 @@ def _chart(
         return pad + (width - 2 * pad) * (day - start).days / span
 
     def y(value: int) -> float:
-        return height - pad - (height - 2 * pad) * value / top
+        return height - axis - pad - (height - axis - 2 * pad) * value / top
 
     points = [f"{x(start):.1f},{y(0):.1f}"]
     for monday, _count, total in weeks:
