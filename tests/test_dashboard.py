@@ -145,6 +145,7 @@ def _count_queries(app, client) -> int:
     def count(*_args, **_kwargs):
         statements.append(1)
 
+    app.extensions.pop("tympanum_results_cache", None)  # every figure computed
     with app.app_context():
         engine = _db.engine
     event.listen(engine, "before_cursor_execute", count)
@@ -169,3 +170,19 @@ def test_the_number_of_queries_does_not_grow_with_actions_or_organisations(
     _db.session.commit()
     after = _count_queries(app, client)
     assert after == before, (before, after)
+
+
+def test_cached_figures_follow_every_change_but_not_saves(app, db, client, world, login_as):
+    login_as("admin")
+    rate = re.compile(r"response rate: (\d+) of (\d+) invitations answered")
+    assert rate.search(client.get("/").get_data(as_text=True)).groups() == ("4", "8")
+    # Starting a response, submitting it: each moves the data version the cache checks.
+    response = make_response(world["q1"], world["e"], ResponseState.DRAFT)
+    html = client.get("/").get_data(as_text=True)
+    assert rate.search(html).groups() == ("4", "8")  # a draft is not an answer...
+    assert 'href="/actions/1/pending?state=not_started"' not in html  # ... but E started
+    from app.services.responding import responses as rservice
+
+    rservice.submit(db.session, response, user=None)
+    db.session.commit()
+    assert rate.search(client.get("/").get_data(as_text=True)).groups() == ("5", "8")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, jsonify, redirect, render_template, url_for
+from flask import abort, current_app, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import text
@@ -13,6 +13,7 @@ from ..countries import country_name
 from ..extensions import db, limiter
 from ..models import ORG_KIND_LABELS, SIZE_BAND_LABELS
 from ..services.responding import deadlines, participation
+from ..services.results.cache import ResultCache
 from . import bp, presenters
 
 
@@ -34,7 +35,9 @@ def index():
 def dashboard():  # type: ignore[no-untyped-def]
     """The organisers' dashboard: every action for admins and coordinators, their own
     for leaders (``authz.dashboard_scope``)."""
-    board = participation.build(db.session, authz.dashboard_scope(current_user))
+    board = participation.build(
+        db.session, authz.dashboard_scope(current_user), cache=_figures_cache()
+    )
     today = deadlines.local_day(board.now, deadlines.DEFAULT_TIME_ZONE)
     timelines = [
         presenters.timeline(
@@ -60,6 +63,18 @@ def dashboard():  # type: ignore[no-untyped-def]
         kind_labels=ORG_KIND_LABELS,
         size_labels=SIZE_BAND_LABELS,
     )
+
+
+def _figures_cache() -> ResultCache:
+    """The process's cache of aggregate rows (RESULTS_CACHE_SECONDS; 0 switches it off),
+    shared with the results pages; the dashboard checks it against its own data version."""
+    cache = current_app.extensions.get("tympanum_results_cache")
+    if cache is None:
+        seconds = float(current_app.config.get("RESULTS_CACHE_SECONDS", 600))
+        cache = current_app.extensions.setdefault(
+            "tympanum_results_cache", ResultCache(ttl_seconds=seconds)
+        )
+    return cache
 
 
 @bp.route("/healthz")

@@ -1,5 +1,5 @@
-"""deadlines: a time zone and automatic closing per questionnaire, and deadline
-extensions for one organisation
+"""deadlines: a time zone and automatic closing per questionnaire, deadline extensions
+for one organisation, and an index for the dashboard's current responses
 
 Revision ID: dashboard_deadlines_1
 Revises: sessions_1
@@ -69,7 +69,17 @@ def upgrade():
         )
 
 
+    # The dashboard reads each organisation's current response from this index alone.
+    op.create_index(
+        "ix_responses_current",
+        "responses",
+        ["organisation_id", "questionnaire_id", "version_id", "state", "submitted_at"],
+        unique=False,
+    )
+
+
 def downgrade():
+    op.drop_index("ix_responses_current", table_name="responses")
     with op.batch_alter_table("deadline_extensions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_deadline_extensions_organisation_id"))
     op.drop_table("deadline_extensions")

@@ -14,16 +14,18 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any, Protocol
 
-from sqlalchemy import String, Subquery, and_, case, cast, func, select
+from sqlalchemy import Select, String, and_, case, cast, func, literal, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from ...models import (
     Action,
+    AuditEntry,
     Organisation,
     Questionnaire,
-    QuestionnaireVersion,
     Response,
+    ResponseEvent,
     ResponseState,
     User,
     organisation_actions,
@@ -133,68 +135,84 @@ class Dashboard:
 # --- the queries -----------------------------------------------------------------------
 
 
-def current_responses() -> Subquery:
-    """Each organisation's current response to each questionnaire: the one on the
-    newest version it answered (a window function, one pass over the responses)."""
-    newest = (
-        func.row_number()
-        .over(
-            partition_by=(Response.organisation_id, Response.questionnaire_id),
-            order_by=QuestionnaireVersion.number.desc(),
-        )
-        .label("newest")
-    )
-    ranked = (
+class RowSource(Protocol):
+    """Where aggregate rows come from: the session itself, or a cache of them
+    (``app.services.results.cache.ResultCache``) checked against ``data_version``."""
+
+    def rows(
+        self, session: Session, stmt: Any, version: tuple[Any, ...] | None = None
+    ) -> list[Any]: ...
+
+
+class _Direct:
+    def rows(
+        self, session: Session, stmt: Any, version: tuple[Any, ...] | None = None
+    ) -> list[Any]:
+        return list(session.execute(stmt))
+
+
+def data_version(session: Session) -> tuple[Any, ...]:
+    """What moves whenever a dashboard figure can change (one round trip): a response
+    started (count, newest id), a state change (every one records an event), anything
+    audited (organisations asked, deactivated, erased; deadlines), an organisation
+    added. Saving answers changes none of the figures, so it does not move it."""
+    row = session.execute(
         select(
-            Response.id,
-            Response.organisation_id,
-            Response.questionnaire_id,
-            Response.state,
-            Response.submitted_at,
-            newest,
+            select(func.count(Response.id)).scalar_subquery(),
+            select(func.max(Response.id)).scalar_subquery(),
+            select(func.max(ResponseEvent.id)).scalar_subquery(),
+            select(func.max(AuditEntry.id)).scalar_subquery(),
+            select(func.max(Organisation.id)).scalar_subquery(),
         )
-        .join(QuestionnaireVersion, QuestionnaireVersion.id == Response.version_id)
-        .subquery("ranked")
-    )
-    return (
-        select(ranked.c.id, ranked.c.organisation_id, ranked.c.questionnaire_id)
-        .add_columns(ranked.c.state, ranked.c.submitted_at)
-        .where(ranked.c.newest == 1)
-        .subquery("current")
-    )
+    ).one()
+    return tuple(row)
 
 
-def _invitations(action_ids: Iterable[int] | None, current: Subquery):  # type: ignore[no-untyped-def]
-    """Every (active organisation, action) invitation with its current response, if any."""
-    pair = organisation_actions.c
-    stmt = (
-        select()
-        .select_from(organisation_actions)
-        .join(Organisation, and_(Organisation.id == pair.organisation_id, Organisation.active))
-        .outerjoin(Questionnaire, Questionnaire.action_id == pair.action_id)
-        .outerjoin(
-            current,
-            and_(
-                current.c.organisation_id == pair.organisation_id,
-                current.c.questionnaire_id == Questionnaire.id,
-            ),
+def current_responses() -> Select[Any]:
+    """Each organisation's current response to each questionnaire: the one on its newest
+    version (a questionnaire's versions are created in number order, so the newest has
+    the highest id). ``ix_responses_current`` answers the NOT EXISTS from the index."""
+    newer = aliased(Response)
+    return select(
+        Response.id,
+        Response.organisation_id,
+        Response.questionnaire_id,
+        Response.state,
+        Response.submitted_at,
+        Response.updated_at,
+    ).where(
+        ~select(newer.id)
+        .where(
+            newer.organisation_id == Response.organisation_id,
+            newer.questionnaire_id == Response.questionnaire_id,
+            newer.version_id > Response.version_id,
         )
+        .exists()
     )
-    if action_ids is not None:
-        stmt = stmt.where(pair.action_id.in_(list(action_ids) or [-1]))
-    return stmt
 
 
-def build(session: Session, action_ids: set[int] | None, now: datetime | None = None) -> Dashboard:
-    """The dashboard of the actions ``action_ids`` (None: every action)."""
+def _scoped(column: Any, action_ids: set[int] | None) -> list[Any]:
+    return [] if action_ids is None else [column.in_(action_ids or {-1})]
+
+
+def build(
+    session: Session,
+    action_ids: set[int] | None,
+    now: datetime | None = None,
+    cache: RowSource | None = None,
+) -> Dashboard:
+    """The dashboard of the actions ``action_ids`` (None: every action). Three grouped
+    statements hold every figure (through ``cache`` when given), whatever the number of
+    actions and organisations; the actions and the backlog are two more."""
     now = now or utcnow()
+    source = cache or _Direct()
+    version = data_version(session) if cache is not None else None
     actions_stmt = (
         select(Action, Questionnaire)
         .outerjoin(Questionnaire, Questionnaire.action_id == Action.id)
+        .where(*_scoped(Action.id, action_ids))
         .order_by(Action.number)
     )
-    if action_ids is not None:
-        actions_stmt = actions_stmt.where(Action.id.in_(action_ids or {-1}))
     progress = {
         action.id: ActionProgress(
             action,
@@ -204,72 +222,124 @@ def build(session: Session, action_ids: set[int] | None, now: datetime | None = 
         )
         for action, questionnaire in session.execute(actions_stmt)
     }
-    current = current_responses()
     pair = organisation_actions.c
-    state = func.coalesce(cast(current.c.state, String(20)), NOT_STARTED, type_=String(20))
-    waiting_since = func.min(
-        case((current.c.state == ResponseState.SUBMITTED.value, current.c.submitted_at))
-    )
-    per_state = _invitations(action_ids, current).add_columns(
-        pair.action_id, state.label("state"), func.count().label("n"), waiting_since
-    )
-    per_state = per_state.group_by(pair.action_id, state)
-    for action_id, state_value, count, oldest in session.execute(per_state):
-        row = progress[action_id]
-        row.counts[str(state_value)] = count
-        row.invited += count
-        if oldest is not None:
-            row.oldest_waiting = _aware(oldest)
-
-    answered = case((current.c.state.in_([s.value for s in ANSWERED]), 1), else_=0)
-    per_group = (
-        _invitations(action_ids, current)
-        .add_columns(
-            Organisation.id,
-            Organisation.country,
-            Organisation.kind,
-            Organisation.size_band,
-            func.count().label("invited"),
-            func.sum(answered).label("answered"),
-        )
-        .group_by(Organisation.id, Organisation.country, Organisation.kind, Organisation.size_band)
-    )
-    by_country: dict[str, Breakdown] = {}
-    by_kind: dict[str, Breakdown] = {}
-    by_size: dict[str | None, Breakdown] = {}
-    for _org, country, kind, size, invited, done in session.execute(per_group):
-        for groups, key in ((by_country, country), (by_kind, kind), (by_size, size)):
-            key = key.value if hasattr(key, "value") else key
-            group = groups.setdefault(key, Breakdown(key))
-            group.invited += invited
-            group.answered += int(done or 0)
-            group.organisations += 1
-            group.answering += 1 if done else 0
-
-    day = func.date(current.c.submitted_at)
-    per_day = (
-        select(Questionnaire.action_id, day.label("day"), func.count())
-        .select_from(current)
-        .join(Questionnaire, Questionnaire.id == current.c.questionnaire_id)
-        .join(
-            organisation_actions,
+    group_columns = (Organisation.country, Organisation.kind, Organisation.size_band)
+    # 1. Every invitation (an active organisation asked about an action) with the state
+    # of its current response, if any: one pass, kept for the three groupings below.
+    newer = aliased(Response)
+    invitations = (
+        select(pair.action_id, *group_columns, Response.state, Response.submitted_at)
+        .select_from(organisation_actions)
+        .join(Organisation, and_(Organisation.id == pair.organisation_id, Organisation.active))
+        .outerjoin(Questionnaire, Questionnaire.action_id == pair.action_id)
+        .outerjoin(
+            Response,
             and_(
-                pair.organisation_id == current.c.organisation_id,
-                pair.action_id == Questionnaire.action_id,
+                Response.organisation_id == pair.organisation_id,
+                Response.questionnaire_id == Questionnaire.id,
+                ~select(newer.id)
+                .where(
+                    newer.organisation_id == Response.organisation_id,
+                    newer.questionnaire_id == Response.questionnaire_id,
+                    newer.version_id > Response.version_id,
+                )
+                .exists(),
             ),
         )
-        .join(Organisation, and_(Organisation.id == pair.organisation_id, Organisation.active))
-        .where(current.c.state.in_([s.value for s in ANSWERED]))
-        .group_by(Questionnaire.action_id, day)
-        .order_by(Questionnaire.action_id, day)
+        .where(*_scoped(pair.action_id, action_ids))
+        .cte("invitations")
+        .prefix_with("MATERIALIZED")
     )
-    if action_ids is not None:
-        per_day = per_day.where(Questionnaire.action_id.in_(action_ids or {-1}))
-    timeline: dict[int, list[tuple[date, int]]] = defaultdict(list)
+    inv = invitations.c
+    state = func.coalesce(cast(inv.state, String(20)), NOT_STARTED, type_=String(20))
+    answered_states = [s.value for s in ANSWERED]
+    is_answered = case((inv.state.in_(answered_states), 1), else_=0)
+    waiting_since = func.min(case((inv.state == ResponseState.SUBMITTED.value, inv.submitted_at)))
+    day = func.date(inv.submitted_at)
+    none = cast(literal(None), String(20))
+    per_state = select(
+        literal("a").label("part"),
+        inv.action_id,
+        state.label("state"),
+        none.label("country"),
+        none.label("kind"),
+        none.label("size"),
+        none.label("day"),
+        func.count().label("n"),
+        cast(waiting_since, String(40)).label("extra"),
+    ).group_by(inv.action_id, state)
+    per_group = select(
+        literal("b"),
+        literal(None),
+        none,
+        cast(inv.country, String(20)),
+        cast(inv.kind, String(20)),
+        cast(inv.size_band, String(20)),
+        none,
+        func.count(),
+        cast(func.sum(is_answered), String(40)),
+    ).group_by(inv.country, inv.kind, inv.size_band)
+    per_day = (
+        select(
+            literal("t"),
+            inv.action_id,
+            none,
+            none,
+            none,
+            none,
+            cast(day, String(20)),
+            func.count(),
+            none,
+        )
+        .where(inv.state.in_(answered_states))
+        .group_by(inv.action_id, day)
+    )
+    figures = union_all(per_state, per_group, per_day)
+    # 2. The organisations asked about at least one of the actions, per group.
+    asked = (
+        select(pair.organisation_id)
+        .where(pair.organisation_id == Organisation.id, *_scoped(pair.action_id, action_ids))
+        .exists()
+    )
+    organisations = (
+        select(*group_columns, func.count())
+        .where(Organisation.active, asked)
+        .group_by(*group_columns)
+    )
+
+    by_country: dict[str | None, Breakdown] = {}
+    by_kind: dict[str | None, Breakdown] = {}
+    by_size: dict[str | None, Breakdown] = {}
+
+    def groups(country: str | None, kind: Any, size: Any) -> list[Breakdown]:
+        keys = (country, _value(kind), _value(size))
+        return [
+            table.setdefault(key, Breakdown(key))
+            for table, key in zip((by_country, by_kind, by_size), keys, strict=True)
+        ]
+
     numbers = {a.action.id: a.action.number for a in progress.values()}
-    for action_id, when, count in session.execute(per_day):
-        if when is not None:
+    timeline: dict[int, list[tuple[date, int]]] = defaultdict(list)
+    for part, action_id, state_value, country, kind, size, when, count, extra in source.rows(
+        session, figures, version
+    ):
+        if part == "a":
+            row = progress[action_id]
+            row.counts[state_value] = count
+            row.invited += count
+            if extra is not None:
+                row.oldest_waiting = _moment(extra)
+        elif part == "b":
+            for group in groups(country, kind, size):
+                group.invited += count
+                group.answered += int(extra or 0)
+        elif when is not None:
             timeline[numbers[action_id]].append((_day(when), count))
+    for country, kind, size, count in source.rows(session, organisations, version):
+        for group in groups(country, kind, size):
+            group.organisations += count
+    for days in timeline.values():
+        days.sort()
 
     return Dashboard(
         actions=list(progress.values()),
@@ -280,6 +350,17 @@ def build(session: Session, action_ids: set[int] | None, now: datetime | None = 
         backlog=backlog(session, action_ids),
         now=now,
     )
+
+
+def _value(code: Any) -> str | None:
+    return code.value if hasattr(code, "value") else code
+
+
+def _moment(value: datetime | str) -> datetime:
+    """A timestamp read back through a cast: SQLite gives text, PostgreSQL too."""
+    if isinstance(value, datetime):
+        return _aware(value)
+    return _aware(datetime.fromisoformat(str(value).replace(" ", "T")[:26].rstrip("Z")))
 
 
 _SIZE_ORDER = {"small": 0, "medium": 1, "large": 2, "metropolitan": 3, None: 4}
@@ -325,12 +406,12 @@ def pending(session: Session, action: Action, states: Iterable[str]) -> list[Pen
     ``states`` ("not_started", "draft", "returned"), with their active respondents (three
     queries)."""
     wanted = set(states)
-    current = current_responses()
+    current = current_responses().subquery("current_responses")
     org = aliased(Organisation)
     pair = organisation_actions.c
     state = func.coalesce(cast(current.c.state, String(20)), NOT_STARTED, type_=String(20))
     stmt = (
-        select(org, state, Response.updated_at)
+        select(org, state, current.c.updated_at)
         .select_from(organisation_actions)
         .join(org, and_(org.id == pair.organisation_id, org.active))
         .outerjoin(Questionnaire, Questionnaire.action_id == pair.action_id)
@@ -341,7 +422,6 @@ def pending(session: Session, action: Action, states: Iterable[str]) -> list[Pen
                 current.c.questionnaire_id == Questionnaire.id,
             ),
         )
-        .outerjoin(Response, Response.id == current.c.id)
         .where(pair.action_id == action.id, state.in_(wanted))
         .order_by(org.country, org.name)
     )
