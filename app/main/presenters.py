@@ -116,15 +116,20 @@ def _chart(
         f'<line class="chart-target" x1="{pad}" y1="{y(invited):.1f}" x2="{width - pad}" y2="{y(invited):.1f}"/>',
         f'<polyline class="chart-line" points="{" ".join(points)}"/>',
     ]
+    base = height - axis
     if deadline is not None:
         dx = x(deadline + timedelta(days=1))
         parts.append(
-            f'<line class="chart-deadline" x1="{dx:.1f}" y1="{pad}" x2="{dx:.1f}" y2="{height - pad}"/>'
+            f'<line class="chart-deadline" x1="{dx:.1f}" y1="{pad}" x2="{dx:.1f}" y2="{base:.1f}"/>'
         )
     tx = x(today)
-    parts.append(
-        f'<line class="chart-today" x1="{tx:.1f}" y1="{height - pad}" x2="{tx:.1f}" y2="{height - pad - 6}"/>'
-    )
+    parts += [
+        f'<line class="chart-axis" x1="{pad}" y1="{base:.1f}" x2="{width - pad}" y2="{base:.1f}"/>',
+        f'<line class="chart-today" x1="{tx:.1f}" y1="{base:.1f}" x2="{tx:.1f}" y2="{base - 6:.1f}"/>',
+        f'<text class="chart-tick" x="{pad}" y="{height - 2:.1f}">{start.isoformat()}</text>',
+        f'<text class="chart-tick" x="{width - pad}" y="{height - 2:.1f}" '
+        f'text-anchor="end">{end.isoformat()}</text>',
+    ]
     return Markup(  # noqa: S704 - numbers and escaped labels only  # nosec B704
         f'<svg class="timeline" viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
         f'aria-label="{escape(label)}">{"".join(parts)}</svg>'
