@@ -360,7 +360,9 @@ def _moment(value: datetime | str) -> datetime:
     """A timestamp read back through a cast: SQLite gives text, PostgreSQL too."""
     if isinstance(value, datetime):
         return _aware(value)
-    return _aware(datetime.fromisoformat(str(value).replace(" ", "T")[:26].rstrip("Z")))
+    return _aware(
+        datetime.fromisoformat(str(value).strip().replace(" ", "T").replace("Z", "+00:00"))
+    )
 
 
 _SIZE_ORDER = {"small": 0, "medium": 1, "large": 2, "metropolitan": 3, None: 4}
