@@ -186,3 +186,11 @@ def test_cached_figures_follow_every_change_but_not_saves(app, db, client, world
     rservice.submit(db.session, response, user=None)
     db.session.commit()
     assert rate.search(client.get("/").get_data(as_text=True)).groups() == ("5", "8")
+
+
+def test_the_review_queue_filters_by_city_size(client, world, login_as):
+    login_as("admin")
+    html = client.get("/review/?state=all&size=medium").get_data(as_text=True)
+    assert "City A" in html and "City D" in html and "Region B" not in html
+    html = client.get("/").get_data(as_text=True)
+    assert 'href="/review/?size=medium&amp;state=all"' in html
