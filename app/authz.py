@@ -24,6 +24,7 @@ from flask_login import current_user
 from sqlalchemy import Select, bindparam, select
 
 from .models import Action, Organisation, Response, Role, User, organisation_actions
+from .services.responding import deadlines
 from .services.results.disclosure import FULL_ACCESS, Audience, audience_for
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -91,6 +92,12 @@ def can_respond(user: User) -> bool:
 def can_see_action_overviews(user: User) -> bool:
     """Action pages: admins, coordinators, leaders (which actions:
     ``can_view_action_overview``)."""
+    return _role_in(user, Role.ADMIN, Role.COORDINATOR, Role.LEADER)
+
+
+def can_see_dashboard(user: User) -> bool:
+    """The organisers' dashboard (the home page): admins and coordinators (every action),
+    leaders (their actions: ``dashboard_scope``)."""
     return _role_in(user, Role.ADMIN, Role.COORDINATOR, Role.LEADER)
 
 
@@ -279,7 +286,7 @@ def can_edit_response(user: User, response: Response) -> bool:
         user.role == Role.RESPONDENT
         and can_view_response(user, response)
         and response.is_editable
-        and response.questionnaire.is_open
+        and deadlines.is_open(response.questionnaire)
     )
 
 
@@ -290,6 +297,16 @@ def can_review_response(user: User, response: Response) -> bool:
 def review_scope(user: User) -> set[int] | None:
     """The ids of the actions whose responses ``user`` sees in the review queue
     (None: every action)."""
+    if user.role in (Role.ADMIN, Role.COORDINATOR):
+        return None
+    if user.role == Role.LEADER:
+        return {action.id for action in user.led_actions}
+    return set()
+
+
+def dashboard_scope(user: User) -> set[int] | None:
+    """The ids of the actions on ``user``'s dashboard (None: every action): leaders see
+    only the actions they lead."""
     if user.role in (Role.ADMIN, Role.COORDINATOR):
         return None
     if user.role == Role.LEADER:

@@ -92,6 +92,7 @@ POLICY: dict[Rule, set[str]] = {
     authz.is_logged_in: EVERYONE,
     authz.can_respond: RESPONDENTS,
     authz.can_see_action_overviews: STAFF,
+    authz.can_see_dashboard: STAFF,
     authz.can_read_questionnaires: STAFF,
     authz.can_export: STAFF,
     authz.can_see_review_queue: STAFF,
@@ -187,6 +188,8 @@ ROWS: list[Row] = [
     #   method url                                           endpoint                               rule                              admitted and where the object or page decides
     row(GET,  "/actions/1",                                  "actions.show",                        authz.can_see_action_overviews,   200,    leader2=403),
     row(GET,  "/actions/2",                                  "actions.show",                        authz.can_see_action_overviews,   200,    leader1=403),
+    row(GET,  "/actions/1/pending",                          "actions.pending",                     authz.can_see_action_overviews,   200,    leader2=403),
+    row(GET,  "/actions/2/pending?state=draft",              "actions.pending",                     authz.can_see_action_overviews,   200,    leader1=403),
     row(GET,  "/actions/99",                                 "actions.show",                        authz.can_see_action_overviews,   404),
     row(GET,  "/actions/1/exports",                          "exports.index",                       authz.can_export,                 200,    leader2=403),
     row(GET,  "/actions/2/exports",                          "exports.index",                       authz.can_export,                 200,    leader1=403),
@@ -271,6 +274,8 @@ ROWS: list[Row] = [
     row(POST, "/questionnaires/2/reminders",                 "questionnaires.reminders",            authz.can_manage_questionnaires,  302),
     row(POST, "/questionnaires/2/close",                     "questionnaires.close",                authz.can_manage_questionnaires,  302),
     row(POST, "/questionnaires/2/open",                      "questionnaires.open",                 authz.can_manage_questionnaires,  302),
+    row(POST, "/questionnaires/2/extensions",                "questionnaires.extend",               authz.can_manage_questionnaires,  302),
+    row(POST, "/questionnaires/2/extensions/{org_a}/remove", "questionnaires.remove_extension",     authz.can_manage_questionnaires,  302),
 
     # --- review -------------------------------------------
     #   method url                                           endpoint                               rule                              admitted and where the object or page decides

@@ -3,13 +3,14 @@ many responses are in each state, and which organisations have answered."""
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
 from .. import authz
 from ..authz import allowed
 from ..extensions import db
+from ..forms import EmptyForm
 from ..loaders import get_action_or_404
 from ..models import (
     ORG_KIND_LABELS,
@@ -20,6 +21,8 @@ from ..models import (
     organisation_actions,
 )
 from ..services.questionnaires import versions as questionnaire_service
+from ..services.responding import deadlines as deadline_service
+from ..services.responding import participation
 from ..services.responding import responses as response_service
 from . import bp
 
@@ -70,4 +73,40 @@ def show(number: int):
         asked=asked,
         current=current,
         kind_labels=ORG_KIND_LABELS,
+    )
+
+
+PENDING_STATES = {
+    "not_started": ("not_started",),
+    "draft": ("draft",),
+    "returned": ("returned",),
+    "unanswered": ("not_started", "draft", "returned"),
+}
+
+
+@bp.route("/<int:number>/pending")
+@allowed(authz.can_see_action_overviews)
+def pending(number: int):
+    """The organisations asked about the action that have not submitted (not started, in
+    draft or returned), with their respondents: who to remind."""
+    action = get_action_or_404(number, current_user)
+    chosen = request.args.get("state", "unanswered")
+    if chosen not in PENDING_STATES:
+        chosen = "unanswered"
+    questionnaire = db.session.scalar(
+        select(Questionnaire).where(Questionnaire.action_id == action.id)
+    )
+    rows = participation.pending(db.session, action, PENDING_STATES[chosen])
+    return render_template(
+        "actions/pending.html",
+        action=action,
+        questionnaire=questionnaire,
+        rows=rows,
+        chosen=chosen,
+        choices=list(PENDING_STATES),
+        kind_labels=ORG_KIND_LABELS,
+        can_remind=questionnaire is not None
+        and authz.can_manage_questionnaires(current_user)
+        and deadline_service.is_open(questionnaire),
+        button_form=EmptyForm(),
     )

@@ -21,10 +21,18 @@ from ..countries import country_name
 from ..extensions import db
 from ..forms import EmptyForm
 from ..loaders import get_account_or_404, get_organisation_or_404
-from ..models import ORG_KIND_LABELS, SIZE_BAND_LABELS, Action, Organisation, User
+from ..models import (
+    ORG_KIND_LABELS,
+    SIZE_BAND_LABELS,
+    Action,
+    Organisation,
+    Questionnaire,
+    User,
+)
 from ..requests import page_number
 from ..services.people import accounts, login_locks
 from ..services.people import organisations as org_service
+from ..services.responding import deadlines as deadline_service
 from . import bp
 from .forms import (
     OrganisationFilterForm,
@@ -200,11 +208,29 @@ def _render_organisation(org: Organisation, form: OrganisationForm):
     accounts = db.session.scalars(
         select(User).where(User.organisation_id == org.id).order_by(User.display_name)
     ).all()
+    questionnaires = [
+        q
+        for q in db.session.scalars(
+            select(Questionnaire).where(
+                Questionnaire.action_id.in_([a.id for a in org.actions]),
+                Questionnaire.deadline.is_not(None),
+            )
+        )
+    ]
+    extended = deadline_service.extensions_of_organisation(
+        db.session, org.id, [q.id for q in questionnaires]
+    )
+    deadline_rows = [
+        (q, deadline_service.deadline_for(q, extended.get(q.id)))
+        for q in sorted(questionnaires, key=lambda q: q.action.number)
+    ]
     return render_template(
         "admin/organisation.html",
         form=form,
         org=org,
         accounts=accounts,
+        deadline_rows=deadline_rows,
+        can_extend=authz.can_manage_questionnaires(current_user),
         country_name=country_name,
         kind_labels=ORG_KIND_LABELS,
         size_labels=SIZE_BAND_LABELS,

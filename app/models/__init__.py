@@ -2,6 +2,7 @@
 
 from .audit import ApiToken, AuditEntry, OneTimeToken
 from .base import UTCDateTime, utcnow
+from .deadline import DeadlineExtension
 from .framework import Action, Perspective, Pillar, Theme
 from .people import (
     ORG_KIND_LABELS,
@@ -16,6 +17,7 @@ from .people import (
     organisation_actions,
 )
 from .questionnaire import (
+    DEFAULT_TIME_ZONE,
     Question,
     Questionnaire,
     QuestionnaireVersion,
@@ -37,7 +39,9 @@ from .sessions import UserSession
 from .stash import FormStash
 
 __all__ = [
+    "DEFAULT_TIME_ZONE",
     "EDITABLE_STATES",
+    "DeadlineExtension",
     "FormStash",
     "ORG_KIND_LABELS",
     "SIZE_BAND_LABELS",

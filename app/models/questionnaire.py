@@ -21,11 +21,14 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
 from .base import JSONType, UTCDateTime, enum_values, utcnow
 from .framework import Action, Theme
+
+DEFAULT_TIME_ZONE = "Europe/Brussels"
 
 
 class VersionStatus(StrEnum):
@@ -44,6 +47,14 @@ class Questionnaire(Model):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
     deadline: Mapped[date | None] = mapped_column(Date)
+    # The deadline is the end of its day in this time zone (an IANA name).
+    time_zone: Mapped[str] = mapped_column(
+        String(64), default=DEFAULT_TIME_ZONE, server_default=DEFAULT_TIME_ZONE
+    )
+    # Closed for everyone (extensions included) once the deadline has passed.
+    close_at_deadline: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=sa_false()
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     action: Mapped[Action] = relationship(lazy="joined")

@@ -51,6 +51,16 @@ class Response(Model):
     __table_args__ = (
         UniqueConstraint("organisation_id", "version_id"),
         Index("ix_responses_questionnaire_state", "questionnaire_id", "state"),
+        # Each organisation's current response (the newest version's) and its state, read
+        # from the index alone (the organisers' dashboard: services/responding/participation).
+        Index(
+            "ix_responses_current",
+            "organisation_id",
+            "questionnaire_id",
+            "version_id",
+            "state",
+            "submitted_at",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

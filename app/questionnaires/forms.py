@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, DateField
-from wtforms.validators import DataRequired, Optional
+from wtforms import BooleanField, DateField, HiddenField, SelectField
+from wtforms.validators import DataRequired, InputRequired, Optional
+
+from ..services.responding.deadlines import time_zone_names
 
 
 class UploadForm(FlaskForm):
@@ -32,3 +34,26 @@ class DeadlineForm(FlaskForm):
         validators=[Optional()],
         description=_l("Leave empty for no deadline."),
     )
+    # Empty (an older page, a script): the time zone is left as it is.
+    time_zone = SelectField(_l("Time zone of the deadline"), choices=[], validators=[Optional()])
+    close_at_deadline = BooleanField(_l("Close the questionnaire automatically at the deadline"))
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.time_zone.choices = [("", "")] + [(name, name) for name in time_zone_names()]
+
+
+class ExtensionForm(FlaskForm):
+    """Extend the deadline for one organisation (admins)."""
+
+    organisation = SelectField(
+        _l("Organisation"),
+        coerce=int,
+        choices=[],
+        validators=[InputRequired(_l("Choose an organisation."))],
+    )
+    until = DateField(
+        _l("New deadline for this organisation"),
+        validators=[InputRequired(_l("Enter a date as YYYY-MM-DD."))],
+    )
+    next = HiddenField()

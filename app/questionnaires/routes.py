@@ -5,7 +5,6 @@ publish it, open and close, set a deadline, send reminders."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 from flask import flash, redirect, render_template, request, url_for
@@ -29,14 +28,17 @@ from ..models import (
     Questionnaire,
     ResponseState,
     Theme,
+    utcnow,
 )
 from ..services import audit
 from ..services.questionnaires import versions as service
 from ..services.questionnaires.versions import Diff
+from ..services.responding import deadlines as deadline_service
 from ..services.responding import reminders as reminder_service
 from ..services.responding import responses as response_service
 from ..urls import external_url
 from . import bp
+from .deadlines import extension_form
 from .forms import DeadlineForm, PublishForm, UploadForm
 from .presenters import describe_condition
 
@@ -143,7 +145,11 @@ def manage(number: int):
     diff = None
     if draft is not None and published is not None:
         diff = diff_groups(service.diff_definitions(published.definition, draft.definition))
-    deadline_form = DeadlineForm(deadline=questionnaire.deadline)
+    deadline_form = DeadlineForm(
+        deadline=questionnaire.deadline,
+        time_zone=questionnaire.time_zone,
+        close_at_deadline=questionnaire.close_at_deadline,
+    )
     return render_template(
         "questionnaires/manage.html",
         questionnaire=questionnaire,
@@ -163,6 +169,10 @@ def manage(number: int):
         publish_form=PublishForm(),
         deadline_form=deadline_form,
         button_form=EmptyForm(),
+        deadline=deadline_service.deadline_for(questionnaire),
+        is_open=deadline_service.is_open(questionnaire),
+        extensions=deadline_service.extensions(db.session, questionnaire),
+        extension_form=extension_form(questionnaire) if questionnaire.deadline else None,
     )
 
 
@@ -281,7 +291,20 @@ def close_questionnaire(number: int):
 def _set_open(number: int, opening: bool):
     questionnaire = get_questionnaire_or_404(number, current_user)
     if EmptyForm().validate_on_submit():
+        changed = False
+        if opening and deadline_service.closed_automatically(questionnaire, utcnow()):
+            # Opened by hand after closing itself: automatic closing is turned off.
+            changed = deadline_service.set_rules(
+                db.session,
+                questionnaire,
+                time_zone=questionnaire.time_zone,
+                close_at_deadline=False,
+                user=current_user,
+                ip=_ip(),
+            )
         if service.set_open(db.session, questionnaire, opening, user=current_user, ip=_ip()):
+            changed = True
+        if changed:
             db.session.commit()
         if opening:
             flash(_("The questionnaire is open: respondents can answer and submit."), "success")
@@ -304,13 +327,31 @@ def deadline(number: int):
             "error",
         )
         return redirect(_manage_url(number, "status"))
-    if service.set_deadline(
+    changed = service.set_deadline(
         db.session, questionnaire, form.deadline.data, user=current_user, ip=_ip()
+    )
+    if deadline_service.set_rules(
+        db.session,
+        questionnaire,
+        time_zone=form.time_zone.data or questionnaire.time_zone,
+        close_at_deadline=bool(form.close_at_deadline.data),
+        user=current_user,
+        ip=_ip(),
     ):
+        changed = True
+    if changed:
         db.session.commit()
     if form.deadline.data:
-        flash(_("Deadline set to %(day)s.", day=form.deadline.data.isoformat()), "success")
-        if form.deadline.data < date.today():
+        flash(
+            _("Deadline set to %(day)s.", day=form.deadline.data.isoformat())
+            + " "
+            + _(
+                "Answers are taken until the end of that day, %(zone)s time.",
+                zone=questionnaire.time_zone,
+            ),
+            "success",
+        )
+        if deadline_service.deadline_for(questionnaire).passed:
             flash(_("That day has passed: check the date if this was not intended."), "warning")
     else:
         flash(_("The questionnaire has no deadline now."), "success")

@@ -25,6 +25,7 @@ from ..models import (
     ReviewComment,
     User,
 )
+from ..services.responding import deadlines
 from ..services.responding import responses as response_service
 
 
@@ -54,11 +55,27 @@ class Context:
     def defn(self) -> Definition:
         return definition_of(self.version)
 
+    @cached_property
+    def deadline(self) -> deadlines.Deadline:
+        """The deadline that applies to this organisation (its extension, if any)."""
+        return deadlines.organisation_deadline(db.session, self.questionnaire, self.organisation.id)
+
+    @property
+    def changeable(self) -> bool:
+        """Editable but for the deadline: open, and a draft (or returned)."""
+        if self.response is None:
+            return deadlines.is_open(self.questionnaire)
+        return authz.can_edit_response(self.user, self.response)
+
+    @property
+    def past_deadline(self) -> bool:
+        """Changeable, but the deadline has passed: saves and submissions are refused
+        (what the respondent types is kept in the stash)."""
+        return self.changeable and self.deadline.passed
+
     @property
     def editable(self) -> bool:
-        if self.response is None:
-            return self.questionnaire.is_open
-        return authz.can_edit_response(self.user, self.response)
+        return self.changeable and not self.deadline.passed
 
     @cached_property
     def stored(self) -> tuple[dict[str, Any], dict[str, str]]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -38,7 +39,7 @@ from .page import (
     question_views,
     translate,
 )
-from .stash import apply_cookie, logged_out, remember_token, stash_token
+from .stash import apply_cookie, keep_after_deadline, logged_out, remember_token, stash_token
 
 
 @bp.after_request
@@ -212,6 +213,9 @@ def _post_section(ctx: Context, sec: dict[str, Any]):
     form = PageForm()
     if not form.validate_on_submit():
         abort(400)
+    if ctx.past_deadline:
+        kept = keep_after_deadline(ctx.action.number, sec["code"])
+        return _render_locked(ctx, sec, kept=kept)
     if not ctx.editable:
         return _render_locked(ctx, sec)
     before = _visible_sections(ctx, *ctx.stored)
@@ -400,9 +404,21 @@ def _render_section(ctx: Context, sec: dict[str, Any], page: PageState, status: 
     return html, status
 
 
-def _render_locked(ctx: Context, sec: dict[str, Any]):
-    """A page posted after the questionnaire was submitted or closed: nothing can be
-    saved, so show what the person typed, for them to copy."""
+def deadline_message(ctx: Context) -> str:
+    """Why nothing can be saved once the deadline has passed."""
+    deadline = ctx.deadline
+    return _(
+        "The deadline passed at the end of %(day)s (%(zone)s time): answers can no longer "
+        "be saved or submitted.",
+        day=format_date(deadline.day, "long") if deadline.day else "",
+        zone=deadline.time_zone,
+    )
+
+
+def _render_locked(ctx: Context, sec: dict[str, Any], kept: bool = False):
+    """A page posted after the questionnaire was submitted or closed, or after its
+    deadline: nothing can be saved, so show what the person typed, for them to copy (and,
+    after the deadline, say that it is kept)."""
     parsed = codec.parse_form(ctx.defn, request.form, _codes(sec))
     lang = page_lang()
     typed = [
@@ -410,7 +426,14 @@ def _render_locked(ctx: Context, sec: dict[str, Any]):
         for q in sec["questions"]
         if q["code"] in parsed.values
     ]
-    return render_template("respond/locked.html", ctx=ctx, sec=sec, typed=typed), 409
+    return render_template(
+        "respond/locked.html",
+        ctx=ctx,
+        sec=sec,
+        typed=typed,
+        kept=kept,
+        deadline_message=deadline_message(ctx) if ctx.past_deadline else None,
+    ), 409
 
 
 @bp.route("/<int:action>/autosave", methods=["POST"])
@@ -422,6 +445,12 @@ def autosave(action: int):
     if sec is None or not form.validate_on_submit():
         message = _("Not saved: this page is out of date. Reload it.")
         return jsonify(ok=False, message=message), 400
+    if ctx.past_deadline:
+        kept = keep_after_deadline(action, sec["code"])
+        message = deadline_message(ctx)
+        if kept:
+            message += " " + _("What you typed on this page is kept.")
+        return jsonify(ok=False, locked=True, deadline=True, message=message), 409
     if not ctx.editable:
         message = _(
             "Not saved: this questionnaire was submitted or closed and can no longer be changed."
@@ -522,6 +551,9 @@ def submit(action: int):
         return redirect(url_for(".review", action=action))
     if response.state in (ResponseState.SUBMITTED, ResponseState.ACCEPTED):
         return redirect(url_for(".receipt", action=action))  # a replay or a double click
+    if ctx.past_deadline:
+        flash(deadline_message(ctx) + " " + _("Your saved answers are kept."), "warning")
+        return redirect(url_for(".overview", action=action))
     if not ctx.editable:
         flash(_("This questionnaire is closed and can no longer be submitted."), "warning")
         return redirect(url_for(".overview", action=action))

@@ -43,20 +43,23 @@ def stash_token() -> str | None:
     return request.cookies.get(COOKIE)
 
 
-def remember_token(token: str | None) -> None:
-    """Set (a token) or clear (None) the stash cookie on this request's response."""
+def remember_token(token: str | None, days: int = stash_service.STASH_DAYS) -> None:
+    """Set (a token, kept ``days``) or clear (None) the stash cookie on this request's
+    response."""
     g.stash_cookie = token or ""
+    g.stash_days = days
 
 
 def apply_cookie(response: WerkzeugResponse) -> WerkzeugResponse:
     token = g.pop("stash_cookie", None)
+    days = g.pop("stash_days", stash_service.STASH_DAYS)
     if token is None:
         return response
     if token:
         response.set_cookie(
             COOKIE,
             token,
-            max_age=stash_service.STASH_DAYS * 86400,
+            max_age=days * 86400,
             path=COOKIE_PATH,
             secure=current_app.config["SESSION_COOKIE_SECURE"],
             httponly=True,
@@ -102,7 +105,13 @@ def _definition(action_number: int) -> Definition | None:
     return definition_of(version) if version else None
 
 
-def _keep(action_number: int, section_code: str) -> bool:
+def keep_after_deadline(action_number: int, section_code: str) -> bool:
+    """Keep a page posted after the deadline (``DEADLINE_STASH_DAYS``), to be shown
+    again on that page if the organisation's deadline is extended."""
+    return _keep(action_number, section_code, days=stash_service.DEADLINE_STASH_DAYS)
+
+
+def _keep(action_number: int, section_code: str, days: int = stash_service.STASH_DAYS) -> bool:
     defn = _definition(action_number)
     section = next((s for s in defn.sections if s["code"] == section_code), None) if defn else None
     if defn is None or section is None:
@@ -118,9 +127,10 @@ def _keep(action_number: int, section_code: str) -> bool:
         section_code=section_code,
         payload=payload,
         lock_version=as_int((payload.get("lock_version") or [""])[0], 0),
+        days=days,
     )
     db.session.commit()
-    remember_token(token)
+    remember_token(token, days)
     return True
 
 

@@ -17,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 
-from ..models import ORG_KIND_LABELS, OrgKind, ResponseState
+from ..models import ORG_KIND_LABELS, SIZE_BAND_LABELS, OrgKind, ResponseState, SizeBand
 from ..services.responding.review import DECISIONS, MAX_COMMENT_LENGTH, SORTS, QueueFilters
 
 STATE_ALL = "all"
@@ -26,6 +26,7 @@ FILTER_FIELDS = (
     "state",
     "kind",
     "country",
+    "size",
     "submitted_from",
     "submitted_to",
     "sort",
@@ -54,6 +55,12 @@ class QueueFilterForm(FlaskForm):
         default="",
     )
     country = SelectField(_l("Country"), choices=[], default="")
+    size = SelectField(
+        _l("City size"),
+        choices=[SelectChoice("", _l("All sizes"))]
+        + [SelectChoice(k.value, label) for k, label in SIZE_BAND_LABELS.items()],
+        default="",
+    )
     submitted_from = DateField(_l("Submitted from"), validators=[Optional()])
     submitted_to = DateField(_l("Submitted until"), validators=[Optional()])
     sort = SelectField(choices=[SelectChoice(key) for key in SORTS], default="submitted")
@@ -76,6 +83,7 @@ class QueueFilterForm(FlaskForm):
             state=None if state in (None, STATE_ALL) else ResponseState(state),
             kind=OrgKind(kind) if kind else None,
             country=self.valid("country"),
+            size=SizeBand(self.valid("size")) if self.valid("size") else None,
             submitted_from=self.valid("submitted_from"),
             submitted_to=self.valid("submitted_to"),
             sort=self.valid("sort") or "submitted",

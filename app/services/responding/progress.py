@@ -24,6 +24,7 @@ from ...models import (
     VersionStatus,
     utcnow,
 )
+from . import deadlines
 from . import responses as response_service
 
 
@@ -75,6 +76,7 @@ class QuestionnaireStatus:
     response: Response | None
     remaining: int = 0  # answers still needed before submission (drafts)
     answered: int = 0
+    deadline: deadlines.Deadline | None = None  # with the organisation's extension
 
     @property
     def status(self) -> str:
@@ -86,12 +88,15 @@ class QuestionnaireStatus:
 
     @property
     def closed(self) -> bool:
-        return self.questionnaire is not None and not self.questionnaire.is_open
+        return self.questionnaire is not None and not deadlines.is_open(self.questionnaire)
 
     @property
     def deadline_passed(self) -> bool:
-        deadline = self.questionnaire.deadline if self.questionnaire else None
-        return deadline is not None and deadline < utcnow().date()
+        if self.deadline is not None:
+            return self.deadline.passed
+        if self.questionnaire is None:
+            return False
+        return deadlines.deadline_for(self.questionnaire, now=utcnow()).passed
 
 
 def status_from(
@@ -148,6 +153,9 @@ def organisation_questionnaires(
         )
     }
     stored = response_service.stored_values_of(session, list(current.values()))
+    extended = deadlines.extensions_of_organisation(
+        session, organisation.id, [q.id for q in questionnaires.values() if q.deadline]
+    )
     result = []
     for action in actions:
         questionnaire = questionnaires.get(action.id)
@@ -157,7 +165,9 @@ def organisation_questionnaires(
         found = current.get(questionnaire.id)
         version = found.version if found else published.get(questionnaire.id)
         values, other = stored[found.id] if found else ({}, {})
-        result.append(status_from(action, questionnaire, version, found, values, other))
+        status = status_from(action, questionnaire, version, found, values, other)
+        status.deadline = deadlines.deadline_for(questionnaire, extended.get(questionnaire.id))
+        result.append(status)
     return result
 
 

@@ -26,6 +26,7 @@ from ...models import (
     ResponseEvent,
     ResponseState,
     ReviewComment,
+    SizeBand,
     User,
 )
 from .. import audit
@@ -197,6 +198,7 @@ class QueueFilters:
     state: ResponseState | None = None  # None: every state
     kind: OrgKind | None = None
     country: str | None = None
+    size: SizeBand | None = None
     submitted_from: date | None = None
     submitted_to: date | None = None  # inclusive
     sort: str = "submitted"
@@ -226,6 +228,8 @@ def queue(session: Session, filters: QueueFilters, *, action_ids: set[int] | Non
         conditions.append(Organisation.kind == filters.kind)
     if filters.country:
         conditions.append(Organisation.country == filters.country.upper())
+    if filters.size is not None:
+        conditions.append(Organisation.size_band == filters.size)
     conditions += within_days(Response.submitted_at, filters.submitted_from, filters.submitted_to)
 
     def scoped(stmt: Any) -> Any:

@@ -17,6 +17,8 @@ from ...definitions.model import Definition
 from ...models import FormStash, utcnow
 
 STASH_DAYS = 7
+# Answers refused because the deadline had passed wait for an extension that long.
+DEADLINE_STASH_DAYS = 90
 MAX_VALUES_PER_FIELD = 50
 MAX_VALUE_LENGTH = 25_000
 KEPT_FIELDS = ("lock_version", "base")
@@ -60,8 +62,10 @@ def save(
     section_code: str,
     payload: dict[str, list[str]],
     lock_version: int | None,
+    days: int = STASH_DAYS,
 ) -> str:
-    """Keep ``payload``; reuses the stash of ``token`` when it exists. Returns the token."""
+    """Keep ``payload`` for ``days``; reuses the stash of ``token`` when it exists.
+    Returns the token."""
     purge_expired(session)
     stash = find(session, token) if token else None
     if stash is None:
@@ -74,7 +78,7 @@ def save(
     stash.payload = payload
     stash.lock_version = lock_version
     stash.created_at = utcnow()
-    stash.expires_at = stash.created_at + timedelta(days=STASH_DAYS)
+    stash.expires_at = stash.created_at + timedelta(days=days)
     session.flush()
     assert token is not None
     return token
