@@ -3,6 +3,14 @@
 from .audit import ApiToken, AuditEntry, OneTimeToken
 from .base import UTCDateTime, utcnow
 from .framework import Action, Perspective, Pillar, Theme
+from .mail import (
+    DigestItem,
+    MailKind,
+    MailStatus,
+    OutboxMail,
+    ReminderSchedule,
+    ReminderSent,
+)
 from .people import (
     ORG_KIND_LABELS,
     SIZE_BAND_LABELS,
@@ -37,7 +45,13 @@ from .stash import FormStash
 
 __all__ = [
     "EDITABLE_STATES",
+    "DigestItem",
     "FormStash",
+    "MailKind",
+    "MailStatus",
+    "OutboxMail",
+    "ReminderSchedule",
+    "ReminderSent",
     "ORG_KIND_LABELS",
     "SIZE_BAND_LABELS",
     "Action",

@@ -35,7 +35,6 @@ from ..services.questionnaires import versions as service
 from ..services.questionnaires.versions import Diff
 from ..services.responding import reminders as reminder_service
 from ..services.responding import responses as response_service
-from ..urls import external_url
 from . import bp
 from .forms import DeadlineForm, PublishForm, UploadForm
 from .presenters import describe_condition
@@ -328,7 +327,6 @@ def reminders(number: int):
             db.session,
             questionnaire,
             user=current_user,
-            link=external_url("main.index"),
             ip=_ip(),
         )
     except service.QuestionnaireError as error:
@@ -352,6 +350,4 @@ def reminders(number: int):
             ),
             "warning",
         )
-    if report.failed:
-        flash(_("Sending failed for: %(emails)s.", emails=", ".join(report.failed)), "error")
     return redirect(_manage_url(number, "reminders"))

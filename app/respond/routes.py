@@ -20,6 +20,7 @@ from ..extensions import db
 from ..forms import EmptyForm
 from ..models import ResponseState
 from ..services import audit
+from ..services.mailing import messages
 from ..services.responding import pages, progress
 from ..services.responding import responses as response_service
 from ..services.responding import stash as stash_service
@@ -436,6 +437,7 @@ def submit(action: int):
     if not ctx.editable:
         flash(_("This questionnaire is closed and can no longer be submitted."), "warning")
         return redirect(url_for(".overview", action=action))
+    resubmitted = response.state == ResponseState.RETURNED
     try:
         done = response_service.submit(
             db.session, response, user=current_user, expected_lock=as_int(form.lock_version.data)
@@ -471,6 +473,7 @@ def submit(action: int):
             ip=request.remote_addr or "",
             reference=response.reference,
         )
+        messages.submitted(db.session, response, current_user._get_current_object(), resubmitted)
     db.session.commit()
     return redirect(url_for(".receipt", action=action))
 
