@@ -52,8 +52,9 @@ from werkzeug.exceptions import HTTPException
 
 from app import authz
 from app.definitions.validate import validate_text
-from app.models import Organisation, OrgKind, Response, ResponseState, Role
+from app.models import MailKind, MailStatus, Organisation, OrgKind, Response, ResponseState, Role
 from app.services import audit
+from app.services.mailing import outbox
 from app.services.people import accounts as user_service
 from app.services.people import api_tokens, invitations, password_resets, user_sessions
 from app.services.questionnaires import versions as qservice
@@ -224,6 +225,8 @@ ROWS: list[Row] = [
     row(POST, "/admin/users/invite",                         "admin.invite_user",                   authz.can_invite_people,          200),
     row(GET,  "/admin/audit",                                "admin.audit_log",                     authz.can_read_admin,             200),
     row(GET,  "/admin/audit.csv",                            "admin.audit_export",                  authz.can_read_admin,             200),
+    row(GET,  "/admin/mail",                                 "admin.mail",                          authz.can_read_admin,             200),
+    row(POST, "/admin/mail/{failed_mail}/retry",             "admin.mail_retry",                    authz.can_administer,             302),
 
     # --- API tokens page ----------------------------------
     #   method url                                           endpoint                               rule                              admitted and where the object or page decides
@@ -411,6 +414,10 @@ def world(db, users, orgs) -> World:
         db.session, victim, issued_by=admin, lifetime=timedelta(hours=1)
     )
     audit.record(db.session, "matrix.setup", user=admin, obj=victim)
+    failed_mail = outbox.enqueue(
+        db.session, kind=MailKind.REMINDER, to=victim.email, subject="S", body="B", user=victim
+    )
+    failed_mail.status = MailStatus.FAILED
     victim_session, _secret = user_sessions.start(db.session, victim, lifetime=timedelta(hours=1))
     bearer, spare = {}, {}
     for name, user in [*users.items(), ("victim", victim)]:
@@ -423,6 +430,7 @@ def world(db, users, orgs) -> World:
             "org_a": orgs["A"].id,
             "org_c": org_c.id,
             "victim": victim.id,
+            "failed_mail": failed_mail.id,
             "victim_api_token": spare["victim"],
             "victim_session": victim_session.id,
             "invite_token": invite_token,
