@@ -31,7 +31,8 @@ class Policy:
     max_attempts: int = MAX_ATTEMPTS
 
     def delay(self, attempts: int) -> timedelta:
-        return min(self.backoff * 2 ** max(attempts - 1, 0), self.max_backoff)
+        doublings = min(max(attempts - 1, 0), 30)  # 2**30 pauses are past any cap
+        return min(self.backoff * 2**doublings, self.max_backoff)
 
 
 def enqueue(
