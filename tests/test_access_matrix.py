@@ -271,6 +271,7 @@ ROWS: list[Row] = [
     row(POST, "/questionnaires/1/publish",                   "questionnaires.publish",              authz.can_manage_questionnaires,  302),  # unconfirmed
     row(POST, "/questionnaires/2/deadline",                  "questionnaires.deadline",             authz.can_manage_questionnaires,  302),
     row(POST, "/questionnaires/2/reminders",                 "questionnaires.reminders",            authz.can_manage_questionnaires,  302),
+    row(POST, "/questionnaires/2/reminder-schedule",          "questionnaires.reminder_schedule",    authz.can_manage_questionnaires,  302),
     row(POST, "/questionnaires/2/close",                     "questionnaires.close",                authz.can_manage_questionnaires,  302),
     row(POST, "/questionnaires/2/open",                      "questionnaires.open",                 authz.can_manage_questionnaires,  302),
 

@@ -31,12 +31,13 @@ from ..models import (
     Theme,
 )
 from ..services import audit
+from ..services.mailing import schedule as schedule_service
 from ..services.questionnaires import versions as service
 from ..services.questionnaires.versions import Diff
 from ..services.responding import reminders as reminder_service
 from ..services.responding import responses as response_service
 from . import bp
-from .forms import DeadlineForm, PublishForm, UploadForm
+from .forms import DeadlineForm, PublishForm, ReminderScheduleForm, UploadForm
 from .presenters import describe_condition
 
 
@@ -143,6 +144,11 @@ def manage(number: int):
     if draft is not None and published is not None:
         diff = diff_groups(service.diff_definitions(published.definition, draft.definition))
     deadline_form = DeadlineForm(deadline=questionnaire.deadline)
+    schedule = schedule_service.schedule_of(db.session, questionnaire)
+    schedule_form = ReminderScheduleForm(
+        days_before=", ".join(str(d) for d in schedule.steps) if schedule else "",
+        returned_after=schedule.returned_after_days if schedule else None,
+    )
     return render_template(
         "questionnaires/manage.html",
         questionnaire=questionnaire,
@@ -161,6 +167,8 @@ def manage(number: int):
         can_manage=authz.can_manage_questionnaires(current_user),
         publish_form=PublishForm(),
         deadline_form=deadline_form,
+        schedule=schedule,
+        schedule_form=schedule_form,
         button_form=EmptyForm(),
     )
 
@@ -350,4 +358,29 @@ def reminders(number: int):
             ),
             "warning",
         )
+    return redirect(_manage_url(number, "reminders"))
+
+
+@bp.route("/<int:number>/reminder-schedule", methods=["POST"])
+@allowed(authz.can_manage_questionnaires)
+def reminder_schedule(number: int):
+    questionnaire = get_questionnaire_or_404(number, current_user)
+    form = ReminderScheduleForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(_("The schedule was not changed: %(why)s", why=error), "error")
+        return redirect(_manage_url(number, "reminders"))
+    try:
+        days = schedule_service.parse_days(form.days_before.data or "")
+        changed = schedule_service.set_schedule(
+            db.session, questionnaire, days, form.returned_after.data, user=current_user, ip=_ip()
+        )
+    except schedule_service.ScheduleError as error:
+        db.session.rollback()
+        flash(_("The schedule was not changed: %(why)s.", why=error), "error")
+        return redirect(_manage_url(number, "reminders"))
+    db.session.commit()
+    if changed:
+        flash(_("The reminder schedule is saved."), "success")
     return redirect(_manage_url(number, "reminders"))
