@@ -98,6 +98,7 @@ POLICY: dict[Rule, set[str]] = {
     authz.can_see_review_queue: STAFF,
     authz.can_review: LEADERS | {"admin"},
     authz.can_see_results: STAFF,
+    authz.is_leader: LEADERS,
     authz.can_invite_people: LEADERS | {"admin"},
     authz.can_read_admin: {"coordinator", "admin"},
     authz.can_administer: {"admin"},
@@ -177,6 +178,7 @@ ROWS: list[Row] = [
     row(GET,  "/account/data.json",                          "account.personal_data",               authz.is_logged_in,               200),
     row(POST, "/account/password",                           "account.change_password",             authz.is_logged_in,               200),  # form errors
     row(POST, "/account/profile",                            "account.update_profile",              authz.is_logged_in,               200),  # form errors
+    row(POST, "/account/notifications",                      "account.update_notifications",        authz.is_leader,                  302),
     row(POST, "/account/sessions/{victim_session}/end",      "account.end_session",                 authz.is_logged_in,               302),  # not theirs: nothing ends
     row(POST, "/account/sessions/end-all",                   "account.end_all_sessions",            authz.is_logged_in,               LOGIN),
     row(GET,  "/privacy",                                    "account.privacy",                     authz.is_logged_in,               200),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -57,6 +58,8 @@ def invite_user():
     # Leaders are offered only the respondent role and their actions; the service checks
     # authz.can_invite again, whatever was posted.
     form = InviteForm.for_inviter(current_user, organisations, offered)
+    if request.method == "GET":
+        form.language.data = str(get_locale() or "en")
     problem = None
     if form.validate_on_submit():
         chosen = [a for a in offered if a.id in (form.actions.data or [])]
@@ -75,6 +78,7 @@ def invite_user():
                 invited_by=_me(),
                 lifetime=timedelta(days=days),
                 ip=_ip(),
+                locale=form.language.data,
             )
         except UserError as error:
             db.session.rollback()

@@ -43,6 +43,16 @@ class InviteForm(FlaskForm):
     role = RadioField(_l("Role"))
     organisation = SelectField(_l("Organisation"), coerce=int)
     actions = MultiCheckboxField(_l("Actions"), coerce=int)
+    language = SelectField(
+        _l("Language of the invitation"),
+        choices=[
+            SelectChoice("en", "English"),
+            SelectChoice("de", "Deutsch"),
+            SelectChoice("fr", "Français"),
+            SelectChoice("it", "Italiano"),
+        ],
+        default="en",
+    )
 
     @classmethod
     def for_inviter(
