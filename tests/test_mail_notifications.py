@@ -136,3 +136,18 @@ def test_the_invitation_language_becomes_the_account_language(db, client, login_
     assert "Buongiorno Giulia," in mail.body
     user = db.session.scalar(select(User).where(User.email == "italiana@example.org"))
     assert user.locale == "it"
+
+
+def test_erasing_a_person_deletes_their_mail(db, users):
+    from app.services.mailing import messages
+    from app.services.people import gdpr
+
+    messages.send(
+        db.session, users["respondent_b"], MailKind.REMINDER, "password_reset", link="x", hours=1
+    )
+    db.session.add(DigestItem(user_id=users["respondent_b"].id, line="x"))
+    db.session.commit()
+    gdpr.erase_user(db.session, users["respondent_b"], users["admin"])
+    db.session.commit()
+    assert db.session.scalars(select(OutboxMail)).all() == []
+    assert db.session.scalars(select(DigestItem)).all() == []
