@@ -210,6 +210,10 @@ ROWS: list[Row] = [
     row(POST, "/admin/organisations/import",                 "admin.organisations_import_preview",  authz.can_administer,             200),
     row(POST, "/admin/organisations/import/commit",          "admin.organisations_import_commit",   authz.can_administer,             302),
     row(GET,  "/admin/organisations/import/template.csv",    "admin.organisations_import_template", authz.can_administer,             200),
+    row(GET,  "/admin/users/import",                         "admin.invitations_import",            authz.can_administer,             200),
+    row(POST, "/admin/users/import",                         "admin.invitations_import_preview",    authz.can_administer,             200),
+    row(POST, "/admin/users/import/commit",                  "admin.invitations_import_commit",     authz.can_administer,             302),
+    row(GET,  "/admin/users/import/template.csv",            "admin.invitations_import_template",   authz.can_administer,             200),
 
     # --- administration: users, audit ---------------------
     #   method url                                           endpoint                               rule                              admitted and where the object or page decides
