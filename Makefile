@@ -62,7 +62,9 @@ run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed
 	$(FLASK) demo accounts
-	@echo "Serving Tympanum on http://$(HOST):$(PORT) (Ctrl-C to stop)"
+	@echo "Serving Tympanum on http://$(HOST):$(PORT), with the mail worker (Ctrl-C stops both)"
+	@HOST=$(HOST) PORT=$(PORT) $(FLASK) worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	HOST=$(HOST) PORT=$(PORT) $(FLASK) run --host $(HOST) --port $(PORT) --no-debugger --no-reload
 
 serve: install

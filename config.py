@@ -93,6 +93,12 @@ class Config:
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
     MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "Tympanum <no-reply@tympanum.invalid>")
+    # The mail worker (app/worker.py): how long a claimed message stays claimed, the first
+    # pause after a failed attempt (doubling each time, at most 6 hours), the attempts
+    # before a message is given up as failed. 0: the defaults (300 s, 60 s, 10).
+    OUTBOX_LEASE_SECONDS = _int("OUTBOX_LEASE_SECONDS", 0)
+    OUTBOX_BACKOFF_SECONDS = _int("OUTBOX_BACKOFF_SECONDS", 0)
+    OUTBOX_MAX_ATTEMPTS = _int("OUTBOX_MAX_ATTEMPTS", 0)
     INVITATION_DAYS = _int("INVITATION_DAYS", 14)
     RESET_HOURS = _int("RESET_HOURS", 24)
     PRIVACY_NOTICE_VERSION = os.environ.get("PRIVACY_NOTICE_VERSION", "2026-11")

@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config, ProductionConfig, config_from_env
 
-from . import background, i18n
+from . import i18n
 from .database import configure_engine, engine_options
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .i18n import LANGUAGE_NAMES, N_
@@ -102,7 +102,6 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app)  # the request's language, catalogues, the ``when`` filter
-    background.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = N_("Please log in to see this page.")

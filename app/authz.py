@@ -123,6 +123,11 @@ def can_review(user: User) -> bool:
     return _role_in(user, Role.ADMIN, Role.LEADER)
 
 
+def is_leader(user: User) -> bool:
+    """Leaders choose how they hear about submissions to their actions."""
+    return _role_in(user, Role.LEADER)
+
+
 def can_see_results(user: User) -> bool:
     return _role_in(user, Role.ADMIN, Role.COORDINATOR, Role.LEADER)
 

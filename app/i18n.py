@@ -7,6 +7,8 @@ it imports nothing of the app's but the extension singletons.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
@@ -58,6 +60,24 @@ def select_locale() -> str:
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     return request.accept_languages.best_match(languages) or "en"
+
+
+@contextmanager
+def in_language(locale: str) -> Iterator[None]:
+    """Texts in ``locale`` for a while, inside a request too (an e-mail to someone
+    who reads another language than the page's): the request's cached catalogue is put
+    aside and restored after."""
+    from flask_babel import force_locale
+
+    environ = request.environ if has_request_context() else {}
+    saved = environ.pop("tympanum.translations", None)
+    try:
+        with force_locale(locale):
+            yield
+    finally:
+        environ.pop("tympanum.translations", None)
+        if saved is not None:
+            environ["tympanum.translations"] = saved
 
 
 def _request_translations() -> Any:

@@ -17,6 +17,7 @@ from .models import (
     Action,
     ApiToken,
     Organisation,
+    OutboxMail,
     Question,
     Questionnaire,
     QuestionnaireVersion,
@@ -27,7 +28,7 @@ from .services.people import api_tokens
 from .services.questionnaires.versions import published_version, questionnaire_for_action
 from .services.responding import responses as response_service
 
-Administered = TypeVar("Administered", Organisation, User)
+Administered = TypeVar("Administered", Organisation, User, OutboxMail)
 MAX_ID = 2**31 - 1  # larger numbers name nothing (integer columns cannot hold them)
 
 
@@ -188,6 +189,11 @@ def get_organisation_or_404(org_id: int, user: User) -> Organisation:
 def get_account_or_404(account_id: int, user: User) -> User:
     """Someone's account, for its administration pages (admins, coordinators)."""
     return _administered(User, account_id, user)
+
+
+def get_outbox_mail_or_404(mail_id: int, user: User) -> OutboxMail:
+    """A message of the outbox, for the mail page (admins, coordinators)."""
+    return _administered(OutboxMail, mail_id, user)
 
 
 def get_own_token_or_404(token_id: int, user: User) -> ApiToken:

@@ -1,10 +1,10 @@
 """Plain-text e-mail over SMTP; without a mail server, messages are logged instead.
 
-``send_mail`` is the one function every message goes through (so that a transactional
-outbox can take its place). It never raises: it returns True when the SMTP server took
-the message and False otherwise (mail not configured, or the server failed), so the
-caller can show the link to the person who asked for it instead. Links in messages are
-built with ``app.urls.external_url`` (on PUBLIC_URL), never from the request.
+``compose`` renders a message in its recipient's language; pages and commands write it to
+the outbox (``app/services/mailing/outbox.py``) in the transaction of the change that
+causes it, and only the worker calls ``deliver``, which never raises: it says whether the
+SMTP server took the message, and if not whether trying again could help. Links in
+messages are built with ``app.urls.external_url`` (on PUBLIC_URL), never from the request.
 """
 
 from __future__ import annotations
@@ -12,12 +12,14 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from typing import Any
 
 from flask import current_app, render_template
-from flask_babel import force_locale
+
+from .i18n import in_language
 
 log = logging.getLogger("tympanum.mail")
 
@@ -34,7 +36,7 @@ def compose(template: str, locale: str | None, **context: Any) -> tuple[str, str
     The template's first line is ``Subject: ...``; the rest, after one blank line, is the body.
     """
     languages = current_app.config["LANGUAGES"]
-    with force_locale(locale if locale in languages else "en"):
+    with in_language(locale if locale in languages else "en"):
         text = render_template(f"mail/{template}.txt", **context)
     head, _, body = text.lstrip().partition("\n")
     subject = head.removeprefix("Subject:").strip()
@@ -54,16 +56,23 @@ def build_message(config: Any, to: str, subject: str, body: str) -> EmailMessage
     return message
 
 
-def send_mail(to: str, subject: str, body: str) -> bool:
-    """Send one plain-text message; True if the SMTP server accepted it. To keep a page's
-    answer time from depending on it, call it from ``app.background.later``."""
-    return _send(current_app.config, to, subject, body)
+@dataclass(frozen=True)
+class Delivery:
+    """What became of one message: sent, logged (mail not configured), or an error with
+    whether trying again could help (a 4xx or a network fault) or not (a 5xx refusal)."""
+
+    sent: bool
+    logged: bool = False
+    error: str = ""
+    permanent: bool = False
 
 
-def _send(config: Any, to: str, subject: str, body: str) -> bool:
+def deliver(config: Any, to: str, subject: str, body: str) -> Delivery:
+    """Send one plain-text message over SMTP; never raises. Only the outbox worker
+    (``app/worker.py``) calls it: pages and commands write to the outbox instead."""
     if not config.get("MAIL_SERVER"):
         log.warning("E-mail is not configured; message to %s not sent: %s\n%s", to, subject, body)
-        return False
+        return Delivery(sent=False, logged=True)
     message = build_message(config, to, subject, body)
     host, port = config["MAIL_SERVER"], config["MAIL_PORT"]
     try:
@@ -80,8 +89,22 @@ def _send(config: Any, to: str, subject: str, body: str) -> bool:
             if config.get("MAIL_USERNAME"):
                 smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD", ""))
             smtp.send_message(message)
+    except smtplib.SMTPRecipientsRefused as error:
+        codes = [code for code, _ in error.recipients.values()]
+        text = "; ".join(f"{code} {_text(reply)}" for code, reply in error.recipients.values())
+        log.error("E-mail to %s refused by %s:%s: %s", to, host, port, text)
+        return Delivery(sent=False, error=text, permanent=all(code >= 500 for code in codes))
+    except smtplib.SMTPResponseException as error:
+        text = f"{error.smtp_code} {_text(error.smtp_error)}"
+        log.error("Sending e-mail to %s via %s:%s failed: %s", to, host, port, text)
+        return Delivery(sent=False, error=text, permanent=error.smtp_code >= 500)
     except (smtplib.SMTPException, OSError, ssl.SSLError) as error:
-        log.error("Sending e-mail to %s via %s:%s failed: %s", to, host, port, error)
-        return False
+        text = f"{type(error).__name__}: {error}"
+        log.error("Sending e-mail to %s via %s:%s failed: %s", to, host, port, text)
+        return Delivery(sent=False, error=text)
     log.info("E-mail sent to %s: %s", to, subject)
-    return True
+    return Delivery(sent=True)
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)

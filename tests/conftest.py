@@ -7,13 +7,14 @@
 - ``client``: a test client whose ``post_form`` adds the CSRF token the way a browser does.
   Each request runs in its own app context (fresh ``g`` and database session, as in
   production); the test's own session is committed first, so the request sees its data.
-  POST answers are read and closed at once, which starts their background work.
+  POST answers are read and closed at once.
 - ``db``: the SQLAlchemy handle, inside the app context.
 - ``users``: one account per role (see ``PEOPLE``), all with the password ``PASSWORD``,
   who have accepted the current privacy notice (so pages open without the consent step).
 - ``login_as(name)``: log the client in as one of those people.
 - ``mail_server``: a real SMTP server (aiosmtpd) on 127.0.0.1 that the app sends to;
-  ``mail_server.wait_for(n)`` returns the messages once ``n`` have arrived.
+  ``mail_server.wait_for(n)`` runs the mail worker's delivery (the outbox) and returns
+  the messages once ``n`` have arrived.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
-from app import background, create_app
+from app import create_app
 from app.extensions import db as _db
 from app.extensions import limiter
 from app.models import Action, Organisation, OrgKind, Role, SizeBand, User, utcnow
@@ -80,9 +81,8 @@ class Client(FlaskClient):
         with self.application.app_context():
             response = super().open(*args, **kwargs)
         if response.request.method == "POST":
-            # Read and close it, as a server does once it has sent it: that starts the
-            # work the request left for after its answer (app.background). GET answers
-            # stay open, so that downloads can be read as a stream.
+            # Read and close it, as a server does once it has sent it. GET answers stay
+            # open, so that downloads can be read as a stream.
             response.get_data()
             response.close()
         return response
@@ -135,7 +135,6 @@ def app(tmp_path, app_overrides: dict) -> Iterator[Flask]:
         _db.session.commit()
         limiter.reset()
         yield app
-        assert background.wait(), "background work still running at the end of the test"
         _db.session.remove()
         _db.engine.dispose()
 
@@ -233,7 +232,8 @@ def login_as(client: Client, users: dict[str, User]):
 class Inbox:
     """An aiosmtpd handler that keeps every message it receives."""
 
-    def __init__(self) -> None:
+    def __init__(self, app: Flask | None = None) -> None:
+        self.app = app
         self.messages: list[email.message.EmailMessage] = []
         self.recipients: list[list[str]] = []
         self._arrived = threading.Condition()
@@ -247,11 +247,23 @@ class Inbox:
         return "250 Message accepted for delivery"
 
     def wait_for(self, count: int = 1, timeout: float = 15) -> list[email.message.EmailMessage]:
-        """The messages, once ``count`` have arrived (fails after ``timeout`` seconds)."""
+        """The messages, once ``count`` have arrived (fails after ``timeout`` seconds),
+        after the worker has delivered what the outbox holds."""
+        if self.app is not None:
+            deliver_outbox(self.app)
         with self._arrived:
             self._arrived.wait_for(lambda: len(self.messages) >= count, timeout)
         assert len(self.messages) >= count, f"expected {count} messages, got {len(self.messages)}"
         return self.messages
+
+
+def deliver_outbox(app: Flask):
+    """What ``flask worker --once`` does with the outbox: every due message delivered."""
+    from app import worker
+
+    _db.session.commit()  # the worker is "another process": it sees what the test wrote
+    with app.app_context():
+        return worker.deliver_due(app)
 
 
 def free_port() -> int:
@@ -262,7 +274,7 @@ def free_port() -> int:
 
 @pytest.fixture
 def mail_server(app: Flask) -> Iterator[Inbox]:
-    inbox = Inbox()
+    inbox = Inbox(app)
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)

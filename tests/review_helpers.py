@@ -76,15 +76,30 @@ def audit_events(event: str | None = None) -> list[AuditEntry]:
     return list(db.session.scalars(query))
 
 
-def capture_mail(monkeypatch) -> list[tuple[str, str, str]]:
-    """Record the e-mails sent through ``notifications.notify``, as (to, subject, body)."""
-    from app.services.responding import notifications
+class Outbox:
+    """The messages written to the outbox so far, as (to, subject, body), oldest first:
+    read afresh each time it is looked at."""
 
-    sent: list[tuple[str, str, str]] = []
+    def _rows(self) -> list[tuple[str, str, str]]:
+        from app.models import OutboxMail
 
-    def record(to: str, subject: str, body: str) -> bool:
-        sent.append((to, subject, body))
-        return True
+        db.session.commit()
+        rows = db.session.scalars(select(OutboxMail).order_by(OutboxMail.id))
+        return [(m.to_address, m.subject, m.body) for m in rows]
 
-    monkeypatch.setattr(notifications, "notify", record)
-    return sent
+    def __iter__(self):
+        return iter(self._rows())
+
+    def __len__(self) -> int:
+        return len(self._rows())
+
+    def __getitem__(self, index):
+        return self._rows()[index]
+
+    def __eq__(self, other) -> bool:
+        return self._rows() == list(other)
+
+
+def capture_mail(monkeypatch=None) -> Outbox:
+    """The e-mails written to the outbox (the worker is not run), as (to, subject, body)."""
+    return Outbox()

@@ -52,8 +52,9 @@ from werkzeug.exceptions import HTTPException
 
 from app import authz
 from app.definitions.validate import validate_text
-from app.models import Organisation, OrgKind, Response, ResponseState, Role
+from app.models import MailKind, MailStatus, Organisation, OrgKind, Response, ResponseState, Role
 from app.services import audit
+from app.services.mailing import outbox
 from app.services.people import accounts as user_service
 from app.services.people import api_tokens, invitations, password_resets, user_sessions
 from app.services.questionnaires import versions as qservice
@@ -98,6 +99,7 @@ POLICY: dict[Rule, set[str]] = {
     authz.can_see_review_queue: STAFF,
     authz.can_review: LEADERS | {"admin"},
     authz.can_see_results: STAFF,
+    authz.is_leader: LEADERS,
     authz.can_invite_people: LEADERS | {"admin"},
     authz.can_read_admin: {"coordinator", "admin"},
     authz.can_administer: {"admin"},
@@ -178,6 +180,7 @@ ROWS: list[Row] = [
     row(POST, "/account/password",                           "account.change_password",             authz.is_logged_in,               200),  # form errors
     row(POST, "/account/profile",                            "account.update_profile",              authz.is_logged_in,               200),  # form errors
     row(POST, "/account/time-zone",                          "account.update_time_zone",            authz.is_logged_in,               200),  # form errors
+    row(POST, "/account/notifications",                      "account.update_notifications",        authz.is_leader,                  302),
     row(POST, "/account/sessions/{victim_session}/end",      "account.end_session",                 authz.is_logged_in,               302),  # not theirs: nothing ends
     row(POST, "/account/sessions/end-all",                   "account.end_all_sessions",            authz.is_logged_in,               LOGIN),
     row(GET,  "/privacy",                                    "account.privacy",                     authz.is_logged_in,               200),
@@ -211,6 +214,10 @@ ROWS: list[Row] = [
     row(POST, "/admin/organisations/import",                 "admin.organisations_import_preview",  authz.can_administer,             200),
     row(POST, "/admin/organisations/import/commit",          "admin.organisations_import_commit",   authz.can_administer,             302),
     row(GET,  "/admin/organisations/import/template.csv",    "admin.organisations_import_template", authz.can_administer,             200),
+    row(GET,  "/admin/users/import",                         "admin.invitations_import",            authz.can_administer,             200),
+    row(POST, "/admin/users/import",                         "admin.invitations_import_preview",    authz.can_administer,             200),
+    row(POST, "/admin/users/import/commit",                  "admin.invitations_import_commit",     authz.can_administer,             302),
+    row(GET,  "/admin/users/import/template.csv",            "admin.invitations_import_template",   authz.can_administer,             200),
 
     # --- administration: users, audit ---------------------
     #   method url                                           endpoint                               rule                              admitted and where the object or page decides
@@ -228,6 +235,8 @@ ROWS: list[Row] = [
     row(POST, "/admin/users/invite",                         "admin.invite_user",                   authz.can_invite_people,          200),
     row(GET,  "/admin/audit",                                "admin.audit_log",                     authz.can_read_admin,             200),
     row(GET,  "/admin/audit.csv",                            "admin.audit_export",                  authz.can_read_admin,             200),
+    row(GET,  "/admin/mail",                                 "admin.mail",                          authz.can_read_admin,             200),
+    row(POST, "/admin/mail/{failed_mail}/retry",             "admin.mail_retry",                    authz.can_administer,             302),
 
     # --- API tokens page ----------------------------------
     #   method url                                           endpoint                               rule                              admitted and where the object or page decides
@@ -272,6 +281,7 @@ ROWS: list[Row] = [
     row(POST, "/questionnaires/1/publish",                   "questionnaires.publish",              authz.can_manage_questionnaires,  302),  # unconfirmed
     row(POST, "/questionnaires/2/deadline",                  "questionnaires.deadline",             authz.can_manage_questionnaires,  302),
     row(POST, "/questionnaires/2/reminders",                 "questionnaires.reminders",            authz.can_manage_questionnaires,  302),
+    row(POST, "/questionnaires/2/reminder-schedule",          "questionnaires.reminder_schedule",    authz.can_manage_questionnaires,  302),
     row(POST, "/questionnaires/2/close",                     "questionnaires.close",                authz.can_manage_questionnaires,  302),
     row(POST, "/questionnaires/2/open",                      "questionnaires.open",                 authz.can_manage_questionnaires,  302),
     row(POST, "/questionnaires/2/extensions",                "questionnaires.extend",               authz.can_manage_questionnaires,  302),
@@ -417,6 +427,10 @@ def world(db, users, orgs) -> World:
         db.session, victim, issued_by=admin, lifetime=timedelta(hours=1)
     )
     audit.record(db.session, "matrix.setup", user=admin, obj=victim)
+    failed_mail = outbox.enqueue(
+        db.session, kind=MailKind.REMINDER, to=victim.email, subject="S", body="B", user=victim
+    )
+    failed_mail.status = MailStatus.FAILED
     victim_session, _secret = user_sessions.start(db.session, victim, lifetime=timedelta(hours=1))
     bearer, spare = {}, {}
     for name, user in [*users.items(), ("victim", victim)]:
@@ -429,6 +443,7 @@ def world(db, users, orgs) -> World:
             "org_a": orgs["A"].id,
             "org_c": org_c.id,
             "victim": victim.id,
+            "failed_mail": failed_mail.id,
             "victim_api_token": spare["victim"],
             "victim_session": victim_session.id,
             "invite_token": invite_token,

@@ -25,7 +25,6 @@ APP = Path(__file__).resolve().parent.parent / "app"
 GROUND, DOMAIN, SERVICES, DEMO, WEB, FACTORY = range(6)
 LAYER_NAMES = ["the ground floor", "the domain", "services", "demo", "web and CLI", "factory"]
 GROUND_FLOOR = {
-    "background",
     "backup",
     "countries",
     "database",
@@ -37,7 +36,7 @@ GROUND_FLOOR = {
     "passwords",
     "urls",
 }
-STAGES = {"questionnaires", "responding", "results", "exports", "people"}
+STAGES = {"questionnaires", "responding", "results", "exports", "people", "mailing"}
 REQUEST_STATE = {"request", "session", "g", "current_user", "login_user", "logout_user"}
 
 

@@ -48,3 +48,16 @@ class ChangePasswordForm(FlaskForm):
         render_kw={"autocomplete": "current-password"},
     )
     password, password_again = new_password_fields()
+
+
+NOTIFY_CHOICES = [
+    SelectChoice("immediate", _l("An e-mail for each submission")),
+    SelectChoice("digest", _l("One e-mail a day listing them")),
+    SelectChoice("off", _l("No e-mail")),
+]
+
+
+class NotificationsForm(FlaskForm):
+    notify_submissions = SelectField(
+        _l("Responses submitted to the actions I lead"), choices=NOTIFY_CHOICES
+    )

@@ -30,7 +30,7 @@ from ..services.people import accounts, gdpr, user_sessions
 from ..services.people.accounts import UserError
 from ..urls import is_safe_next
 from . import bp
-from .forms import ChangePasswordForm, PrivacyForm, ProfileForm, TimeZoneForm
+from .forms import ChangePasswordForm, NotificationsForm, PrivacyForm, ProfileForm, TimeZoneForm
 from .notice import render_notice
 
 # Reachable before the privacy notice is accepted (the notice itself, leaving, and the
@@ -127,6 +127,11 @@ def _render_account(profile_form=None, password_form=None, zone_form=None):
     return render_template(
         "account/index.html",
         profile_form=profile_form,
+        notifications_form=NotificationsForm(
+            formdata=None, notify_submissions=current_user.notify_submissions
+        )
+        if authz.is_leader(current_user)
+        else None,
         password_form=password_form or ChangePasswordForm(formdata=None),
         zone_form=zone_form or TimeZoneForm(formdata=None, time_zone=current_user.time_zone),
         now=utcnow(),
@@ -180,6 +185,19 @@ def update_time_zone():
         flash(_("Dates and times are now shown in %(zone)s.", zone=form.time_zone.data), "success")
         return redirect(url_for("account.index"))
     return _render_account(zone_form=form)
+
+
+@bp.route("/account/notifications", methods=["POST"])
+@allowed(authz.is_leader)
+def update_notifications():
+    form = NotificationsForm()
+    if form.validate_on_submit():
+        accounts.set_submission_notices(db.session, _me(), form.notify_submissions.data, ip=_ip())
+        db.session.commit()
+        flash(_("Your e-mail settings have been saved."), "success")
+    else:
+        flash(_("Choose one of the ways offered."), "error")
+    return redirect(url_for("account.index", _anchor="notifications-title"))
 
 
 @bp.route("/account/password", methods=["POST"])

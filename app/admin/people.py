@@ -6,17 +6,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from .. import authz, mail
-from ..auth.reset import reset_lifetime, reset_message
+from ..auth.reset import reset_lifetime
 from ..authz import allowed
 from ..extensions import db
 from ..forms import EmptyForm
 from ..loaders import get_account_or_404
 from ..models import Action, Organisation, Role, User, normalise_email
+from ..services.mailing import messages
 from ..services.people import accounts, gdpr, invitations, login_locks, password_resets
 from ..services.people.accounts import UserError
 from ..urls import external_url
@@ -33,10 +35,11 @@ def _me() -> User:
     return current_user._get_current_object()
 
 
-def _delivery(to: str, subject: str, body: str) -> dict[str, object]:
-    """Send a message (logged when mail is off); what the page tells the sender about it."""
-    sent = mail.send_mail(to, subject, body)
-    return {"sent": sent, "mail_configured": mail.mail_configured(), "to": to}
+def _delivery(to: str) -> dict[str, object]:
+    """What the page tells the sender about a message just written to the outbox: on its
+    way (the worker sends it) when mail is configured; else the link is shown."""
+    configured = mail.mail_configured()
+    return {"sent": configured, "mail_configured": configured, "to": to}
 
 
 @bp.route("/users/invite", methods=["GET", "POST"])
@@ -55,6 +58,8 @@ def invite_user():
     # Leaders are offered only the respondent role and their actions; the service checks
     # authz.can_invite again, whatever was posted.
     form = InviteForm.for_inviter(current_user, organisations, offered)
+    if request.method == "GET":
+        form.language.data = str(get_locale() or "en")
     problem = None
     pending = None  # the address has an invitation pending: resend or change it?
     if form.validate_on_submit():
@@ -75,6 +80,7 @@ def invite_user():
                 lifetime=timedelta(days=days),
                 ip=_ip(),
                 on_pending=form.pending.data or None,
+                locale=form.language.data,
             )
         except invitations.InvitationPending as waiting:
             db.session.rollback()
@@ -83,30 +89,26 @@ def invite_user():
             db.session.rollback()
             problem = str(error)
         else:
+            listed = _listed_actions(user, chosen)
+            _mail, link = messages.invitation(db.session, user, _me(), raw, listed, days)
             db.session.commit()
-            return _invitation_sent(user, raw, chosen, days)
+            return _invitation_sent(user, raw, link, days)
     return render_template("admin/people/invite.html", form=form, problem=problem, pending=pending)
 
 
-def _invitation_sent(user: User, raw: str, chosen: list[Action], days: int):
+def _listed_actions(user: User, chosen: list[Action]) -> list[Action]:
+    """The actions the invitation names: those chosen, else all of the person's."""
+    if user.role == Role.LEADER:
+        return chosen or list(user.led_actions)
+    if user.organisation is not None:
+        return chosen or list(user.organisation.actions)
+    return []
+
+
+def _invitation_sent(user: User, raw: str, link: str, days: int):
     """Shown once, right after the POST: the link is never stored, so it cannot be shown
     again after a redirect."""
-    if user.role == Role.LEADER:
-        listed = chosen or list(user.led_actions)
-    elif user.organisation is not None:
-        listed = chosen or list(user.organisation.actions)
-    else:
-        listed = []
-    if raw:
-        link = external_url("auth.accept_invitation", token=raw)
-        template = "invitation"
-    else:
-        link = external_url("main.index")
-        template = "actions_added"
-    subject, body = mail.compose(
-        template, user.locale, user=user, inviter=_me(), link=link, days=days, actions=listed
-    )
-    delivery = _delivery(user.email, subject, body)
+    delivery = _delivery(user.email)
     return render_template(
         "admin/people/link_result.html",
         kind="invitation" if raw else "actions_added",
@@ -145,9 +147,9 @@ def send_reset(user_id: int):
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("admin.user_account", user_id=user.id))
+    messages.password_reset(db.session, user, raw)
     db.session.commit()
-    subject, body = reset_message(user, raw)
-    delivery = _delivery(user.email, subject, body)
+    delivery = _delivery(user.email)
     return render_template(
         "admin/people/link_result.html",
         kind="reset",

@@ -45,6 +45,16 @@ class InviteForm(FlaskForm):
     actions = MultiCheckboxField(_l("Actions"), coerce=int)
     # Sent by the buttons shown when the address has an invitation pending already.
     pending = StringField(validators=[Optional(), AnyOf(["resend", "change"])])
+    language = SelectField(
+        _l("Language of the invitation"),
+        choices=[
+            SelectChoice("en", "English"),
+            SelectChoice("de", "Deutsch"),
+            SelectChoice("fr", "Français"),
+            SelectChoice("it", "Italiano"),
+        ],
+        default="en",
+    )
 
     @classmethod
     def for_inviter(

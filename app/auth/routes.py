@@ -6,13 +6,14 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import authz, background
+from .. import authz
 from ..authz import allowed
 from ..extensions import db, limiter
 from ..forms import EmptyForm
 from ..i18n import N_
 from ..models import normalise_email, utcnow
 from ..services import audit
+from ..services.mailing import messages
 from ..services.people import accounts, invitations, password_resets, user_sessions
 from ..services.people.accounts import UserError
 from ..services.people.link_tokens import TokenError
@@ -20,7 +21,6 @@ from ..urls import is_safe_next
 from . import bp, throttle
 from .forms import AcceptInvitationForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
 from .login_sessions import current_session, forget_session, start_session
-from .reset import send_reset_link
 
 GENERIC_LOGIN_ERROR = N_("Incorrect e-mail address or password, or the account is not active.")
 
@@ -141,8 +141,10 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         # The same answer, in the same time, whether or not the address has an account:
-        # the lookup, the link and the e-mail all happen after the answer has gone.
-        background.later(send_reset_link, form.email.data or "", _ip())
+        # the request writes one outbox row; the lookup, the link and the e-mail are the
+        # worker's.
+        messages.request_reset(db.session, form.email.data or "", _ip())
+        db.session.commit()
         return redirect(url_for("auth.forgot_password_sent"))
     return render_template("auth/forgot_password.html", form=form)
 

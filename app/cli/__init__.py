@@ -1,7 +1,7 @@
 """Command-line interface: click groups named by noun, thin wrappers over services.
 
 One module per noun (users, organisations, questionnaires, demo, gdpr, results, export,
-db backup); what they share (one-line errors, the day parameter, the group class) is
+db backup, the mail worker); what they share (one-line errors, the day parameter, the group class) is
 ``base``. The factory registers them here; nothing else imports this package.
 """
 
@@ -19,6 +19,7 @@ from .questionnaires import questionnaires_group
 from .results import results_group
 from .seed import seed_command
 from .users import users_group
+from .worker import worker_command
 
 
 def register_cli(app: Flask) -> None:
@@ -31,6 +32,7 @@ def register_cli(app: Flask) -> None:
         organisations_group,
         export_group,
         results_group,
+        worker_command,
     ):
         app.cli.add_command(command)
     if "backup" not in db_group.commands:

@@ -16,6 +16,7 @@ from ..models import (
     Questionnaire,
 )
 from ..services import audit
+from ..services.mailing import schedule
 from ..services.questionnaires import versions as questionnaire_service
 from .base import Group, fail
 
@@ -217,6 +218,39 @@ def questionnaires_deadline(action: int, day: str) -> None:
         click.echo(f"Action {action}: no deadline.")
     else:
         click.echo(f"Action {action}: deadline {deadline.isoformat()}.")
+
+
+@questionnaires_group.command("reminders")
+@click.argument("action", type=int)
+@click.option("--days-before", default="", metavar="14,7,2", help="Days before the deadline.")
+@click.option(
+    "--returned-after", type=click.IntRange(1, 365), help="Days after a response was returned."
+)
+@click.option("--off", is_flag=True, help="Remove the schedule.")
+def questionnaires_reminders(
+    action: int, days_before: str, returned_after: int | None, off: bool
+) -> None:
+    """Set the reminder schedule of ACTION's questionnaire (without options: show it)."""
+    questionnaire = _action_questionnaire(action)
+    if off or days_before or returned_after is not None:
+        try:
+            days = [] if off else schedule.parse_days(days_before)
+            schedule.set_schedule(
+                db.session, questionnaire, days, None if off else returned_after, actor="cli"
+            )
+        except schedule.ScheduleError as error:
+            fail(str(error))
+        db.session.commit()
+    current = schedule.schedule_of(db.session, questionnaire)
+    if current is None:
+        click.echo(f"Action {action}: no reminder schedule.")
+        return
+    parts = []
+    if current.steps:
+        parts.append(f"{', '.join(map(str, current.steps))} days before the deadline")
+    if current.returned_after_days:
+        parts.append(f"{current.returned_after_days} days after a return")
+    click.echo(f"Action {action}: reminders {'; '.join(parts)}.")
 
 
 @questionnaires_group.command("schema")

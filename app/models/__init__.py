@@ -4,6 +4,14 @@ from .audit import ApiToken, AuditEntry, OneTimeToken
 from .base import UTCDateTime, utcnow
 from .deadline import DeadlineExtension
 from .framework import Action, Perspective, Pillar, Theme
+from .mail import (
+    DigestItem,
+    MailKind,
+    MailStatus,
+    OutboxMail,
+    ReminderSchedule,
+    ReminderSent,
+)
 from .people import (
     ORG_KIND_LABELS,
     SIZE_BAND_LABELS,
@@ -42,7 +50,13 @@ __all__ = [
     "DEFAULT_TIME_ZONE",
     "EDITABLE_STATES",
     "DeadlineExtension",
+    "DigestItem",
     "FormStash",
+    "MailKind",
+    "MailStatus",
+    "OutboxMail",
+    "ReminderSchedule",
+    "ReminderSent",
     "ORG_KIND_LABELS",
     "SIZE_BAND_LABELS",
     "Action",

@@ -122,6 +122,11 @@ class User(UserMixin, Model):
     )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Leaders: mail on each submission to their actions ("immediate"), one a day
+    # ("digest"), or none ("off").
+    notify_submissions: Mapped[str] = mapped_column(
+        String(10), default="immediate", server_default="immediate"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     privacy_version: Mapped[str | None] = mapped_column(String(40))
     privacy_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, DateField, HiddenField, SelectField
-from wtforms.validators import DataRequired, InputRequired, Optional
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, Regexp
 
 from ..services.responding.deadlines import time_zone_names
 
@@ -57,3 +57,23 @@ class ExtensionForm(FlaskForm):
         validators=[InputRequired(_l("Enter a date as YYYY-MM-DD."))],
     )
     next = HiddenField()
+
+
+class ReminderScheduleForm(FlaskForm):
+    days_before = StringField(
+        _l("Days before the deadline"),
+        validators=[
+            Optional(),
+            Regexp(
+                r"^[\d\s,]*$",
+                message=_l("Write numbers of days separated by commas, like 14, 7, 2."),
+            ),
+        ],
+    )
+    returned_after = IntegerField(
+        _l("Days after a response was returned"),
+        validators=[
+            Optional(),
+            NumberRange(1, 365, _l("Write a number of days from 1 to 365, or leave it empty.")),
+        ],
+    )

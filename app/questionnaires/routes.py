@@ -31,15 +31,15 @@ from ..models import (
     utcnow,
 )
 from ..services import audit
+from ..services.mailing import schedule as schedule_service
 from ..services.questionnaires import versions as service
 from ..services.questionnaires.versions import Diff
 from ..services.responding import deadlines as deadline_service
 from ..services.responding import reminders as reminder_service
 from ..services.responding import responses as response_service
-from ..urls import external_url
 from . import bp
 from .deadlines import extension_form
-from .forms import DeadlineForm, PublishForm, UploadForm
+from .forms import DeadlineForm, PublishForm, ReminderScheduleForm, UploadForm
 from .presenters import describe_condition
 
 
@@ -150,6 +150,11 @@ def manage(number: int):
         time_zone=questionnaire.time_zone,
         close_at_deadline=questionnaire.close_at_deadline,
     )
+    schedule = schedule_service.schedule_of(db.session, questionnaire)
+    schedule_form = ReminderScheduleForm(
+        days_before=", ".join(str(d) for d in schedule.steps) if schedule else "",
+        returned_after=schedule.returned_after_days if schedule else None,
+    )
     return render_template(
         "questionnaires/manage.html",
         questionnaire=questionnaire,
@@ -168,6 +173,8 @@ def manage(number: int):
         can_manage=authz.can_manage_questionnaires(current_user),
         publish_form=PublishForm(),
         deadline_form=deadline_form,
+        schedule=schedule,
+        schedule_form=schedule_form,
         button_form=EmptyForm(),
         deadline=deadline_service.deadline_for(questionnaire),
         is_open=deadline_service.is_open(questionnaire),
@@ -369,7 +376,6 @@ def reminders(number: int):
             db.session,
             questionnaire,
             user=current_user,
-            link=external_url("main.index"),
             ip=_ip(),
         )
     except service.QuestionnaireError as error:
@@ -393,6 +399,29 @@ def reminders(number: int):
             ),
             "warning",
         )
-    if report.failed:
-        flash(_("Sending failed for: %(emails)s.", emails=", ".join(report.failed)), "error")
+    return redirect(_manage_url(number, "reminders"))
+
+
+@bp.route("/<int:number>/reminder-schedule", methods=["POST"])
+@allowed(authz.can_manage_questionnaires)
+def reminder_schedule(number: int):
+    questionnaire = get_questionnaire_or_404(number, current_user)
+    form = ReminderScheduleForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(_("The schedule was not changed: %(why)s", why=error), "error")
+        return redirect(_manage_url(number, "reminders"))
+    try:
+        days = schedule_service.parse_days(form.days_before.data or "")
+        changed = schedule_service.set_schedule(
+            db.session, questionnaire, days, form.returned_after.data, user=current_user, ip=_ip()
+        )
+    except schedule_service.ScheduleError as error:
+        db.session.rollback()
+        flash(_("The schedule was not changed: %(why)s.", why=error), "error")
+        return redirect(_manage_url(number, "reminders"))
+    db.session.commit()
+    if changed:
+        flash(_("The reminder schedule is saved."), "success")
     return redirect(_manage_url(number, "reminders"))

@@ -23,6 +23,7 @@ from ..forms import EmptyForm
 from ..i18n import format_clock, pick
 from ..models import FormStash, ResponseState
 from ..services import audit
+from ..services.mailing import messages
 from ..services.responding import pages, progress
 from ..services.responding import responses as response_service
 from ..services.responding import stash as stash_service
@@ -557,6 +558,7 @@ def submit(action: int):
     if not ctx.editable:
         flash(_("This questionnaire is closed and can no longer be submitted."), "warning")
         return redirect(url_for(".overview", action=action))
+    resubmitted = response.state == ResponseState.RETURNED
     try:
         done = response_service.submit(
             db.session, response, user=current_user, expected_lock=as_int(form.lock_version.data)
@@ -592,6 +594,7 @@ def submit(action: int):
             ip=request.remote_addr or "",
             reference=response.reference,
         )
+        messages.submitted(db.session, response, current_user._get_current_object(), resubmitted)
     db.session.commit()
     return redirect(url_for(".receipt", action=action))
 

@@ -1,5 +1,5 @@
 """The review queue and the review page: admins and action leaders decide, coordinators
-read. Decisions go through ``app.services.responding.review``; respondents are told by e-mail."""
+read. Decisions go through ``app.services.responding.review``; respondents are told by e-mail (written to the outbox with the decision)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from ..extensions import db
 from ..loaders import get_response_or_404
 from ..models import ORG_KIND_LABELS, Action, Organisation, Response, ResponseState
 from ..requests import page_number
-from ..services.responding import notifications
+from ..services.mailing import messages
 from ..services.responding import review as review_service
 from ..services.responding.responses import ResponseError
-from ..urls import external_url, is_safe_next
+from ..urls import is_safe_next
 from . import bp, presenters
 from .forms import (
     BulkAcceptForm,
@@ -92,9 +92,9 @@ def bulk_accept():
         db.session, allowed, user=current_user, ip=request.remote_addr or ""
     )
     hidden = len(ids) - len(allowed)
-    db.session.commit()
     for response in report.accepted:
-        _notify(response)
+        messages.decision(db.session, response, ResponseState.ACCEPTED, response.review_note, [])
+    db.session.commit()
     if report.accepted:
         flash(
             ngettext(
@@ -150,8 +150,14 @@ def show(response_id: int):
             db.session.rollback()
             errors.append(("comment", _("The decision was not saved: %(why)s.", why=error)))
         else:
+            messages.decision(
+                db.session,
+                response,
+                ResponseState(decision.event.to_state),
+                response.review_note,
+                decision.comments,
+            )
             db.session.commit()
-            _notify(response, decision)
             flash(
                 _(
                     "Response %(ref)s is now %(state)s.",
@@ -174,19 +180,3 @@ def show(response_id: int):
         can_decide=can_decide and response.state == ResponseState.SUBMITTED,
         events=response.events,
     ), (400 if errors or form.errors else 200)
-
-
-def _notify(response: Response, decision: review_service.Decision | None = None) -> None:
-    """Tell the organisation's respondents about a decision (after the commit)."""
-    event = response.events[-1] if decision is None else decision.event
-    comments = decision.comments if decision else []
-    subject, body = notifications.decision_message(
-        response,
-        ResponseState(event.to_state),
-        response.review_note,
-        comments,
-        presenters.question_labels(response),
-        external_url("main.index"),
-    )
-    for person in notifications.respondents_of(db.session, response.organisation):
-        notifications.notify(person.email, subject, body)

@@ -176,6 +176,18 @@ def set_time_zone(session: Session, user: User, time_zone: str, *, ip: str = "")
     audit.record(session, "profile.updated", user=user, obj=user, ip=ip, time_zone=time_zone)
 
 
+SUBMISSION_NOTICES = ("immediate", "digest", "off")
+
+
+def set_submission_notices(session: Session, user: User, choice: str, *, ip: str = "") -> None:
+    """How a leader hears about submissions: each at once, a daily digest, or not."""
+    if choice not in SUBMISSION_NOTICES:
+        raise UserError(f"Unknown choice {choice!r}.")
+    if user.notify_submissions != choice:
+        user.notify_submissions = choice
+        audit.record(session, "profile.notices", user=user, obj=user, ip=ip, submissions=choice)
+
+
 def needs_privacy_consent(user: User, version: str) -> bool:
     return user.privacy_version != version
 

@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, cast, func, or_, select, update
+from sqlalchemy import String, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ...models import (
     ApiToken,
     AuditEntry,
+    DigestItem,
     OneTimeToken,
+    OutboxMail,
     Response,
     ResponseEvent,
     ResponseState,
@@ -247,6 +249,17 @@ def erase_user(
     ).all()
     for entry in mentioning:
         entry.details = _scrub(entry.details, email, pseudonym)
+    # Mail to them, sent or waiting, and their digest lines go: they hold the address.
+    session.execute(
+        delete(OutboxMail)
+        .where(or_(OutboxMail.user_id == user.id, OutboxMail.to_address == email))
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        delete(DigestItem)
+        .where(DigestItem.user_id == user.id)
+        .execution_options(synchronize_session=False)
+    )
     accounts.deactivate(session, user, now=now)  # sessions, links and API tokens end
     user.email = erased_email(user.id)
     user.display_name = ERASED_NAME

@@ -108,6 +108,7 @@ def invite(
     lifetime: timedelta,
     ip: str = "",
     on_pending: str | None = None,
+    locale: str | None = None,
 ) -> tuple[User, str]:
     """Invite someone: a new account without a password, and an invitation link.
 
@@ -116,6 +117,8 @@ def invite(
     invitation to be accepted issues a fresh link. For an account that is already in
     use, the actions are added and no link is issued (the second value is ""): a link
     that sets a password must not reach an inviter for an account someone else owns.
+    ``locale`` (the invitation's language) becomes the new account's language, for its
+    pages and e-mails, until its owner chooses another.
     """
     role = _role(role)
     actions = list(actions)
@@ -136,6 +139,7 @@ def invite(
             actions=actions,
         )
         user.active = False  # until the invitation is accepted
+        user.locale = locale or None
     else:
         same_org = user.organisation_id == (organisation.id if organisation else None)
         if user.role != role or not same_org:

@@ -1,9 +1,10 @@
 """Reminders: e-mail the respondents of organisations that have not submitted an action's
-questionnaire yet (nothing started, a draft, or a response returned for revision)."""
+questionnaire yet (nothing started, a draft, or a response returned for revision). The
+messages go to the outbox, each in its recipient's language; the scheduled reminders
+are ``services/mailing/schedule``'s."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -18,8 +19,8 @@ from ...models import (
     organisation_actions,
 )
 from .. import audit
+from ..mailing import messages
 from ..questionnaires.versions import QuestionnaireError, published_version
-from . import notifications
 from .responses import current_response
 
 PENDING_STATES = frozenset({ResponseState.DRAFT, ResponseState.RETURNED})
@@ -40,11 +41,10 @@ class ReminderTarget:
 class ReminderReport:
     reminded: list[ReminderTarget] = field(default_factory=list)
     without_recipients: list[ReminderTarget] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)  # e-mail addresses
 
     @property
     def people(self) -> int:
-        return sum(len(t.recipients) for t in self.reminded) - len(self.failed)
+        return sum(len(t.recipients) for t in self.reminded)
 
 
 def reminder_targets(session: Session, questionnaire: Questionnaire) -> list[ReminderTarget]:
@@ -64,7 +64,7 @@ def reminder_targets(session: Session, questionnaire: Questionnaire) -> list[Rem
         if response is None or response.state in PENDING_STATES:
             targets.append(
                 ReminderTarget(
-                    organisation, response, notifications.respondents_of(session, organisation)
+                    organisation, response, messages.respondents_of(session, organisation.id)
                 )
             )
     return targets
@@ -75,14 +75,14 @@ def send_reminders(
     questionnaire: Questionnaire,
     *,
     user: User | None,
-    link: str,
     ip: str = "",
     actor: str | None = None,
-    send: Callable[[str, str, str], bool] | None = None,
+    targets: list[ReminderTarget] | None = None,
+    step: str | None = None,
 ) -> ReminderReport:
-    """Remind every target's respondents (with ``send``, by default ``notifications.notify``)
-    and audit who was reminded (``reminders.sent``)."""
-    send = send or notifications.notify
+    """Write a reminder to every target's respondents (by default every organisation
+    that has not submitted) to the outbox, and audit who was reminded (``reminders.sent``;
+    ``step`` names the scheduled step that sent them)."""
     if published_version(session, questionnaire) is None:
         raise QuestionnaireError("this questionnaire has no published version: publish it first")
     if not questionnaire.is_open:
@@ -90,16 +90,14 @@ def send_reminders(
     action = questionnaire.action
     deadline = questionnaire.deadline.isoformat() if questionnaire.deadline else None
     report = ReminderReport()
-    for target in reminder_targets(session, questionnaire):
+    if targets is None:
+        targets = reminder_targets(session, questionnaire)
+    for target in targets:
         if not target.recipients:
             report.without_recipients.append(target)
             continue
-        subject, body = notifications.reminder_message(
-            target.organisation, target.response, action.number, action.title, deadline, link
-        )
         for person in target.recipients:
-            if not send(person.email, subject, body):
-                report.failed.append(person.email)
+            messages.reminder(session, person, target.response, action, deadline)
         report.reminded.append(target)
     audit.record(
         session,
@@ -118,6 +116,6 @@ def send_reminders(
             for t in report.reminded
         ],
         without_recipients=[t.organisation.name for t in report.without_recipients],
-        failed=report.failed,
+        **({"step": step} if step else {}),
     )
     return report
