@@ -42,6 +42,7 @@ __all__ = [
     "SIZE_BAND_LABELS",
     "Action",
     "Answer",
+    "AnswerChange",
     "ApiToken",
     "AuditEntry",
     "OneTimeToken",

@@ -374,6 +374,8 @@ def submit(
             submitted_at=now,
             submitted_by_id=user.id if user else None,
             lock_version=Response.lock_version + 1,
+            # The organisation as it is now: what the results count it as from here on.
+            **response.record_organisation(),
         )
         .execution_options(synchronize_session=False)
     ).rowcount
