@@ -290,6 +290,9 @@ ROWS: list[Row] = [
     row(GET,  "/review/{response_b}",                        "review.show",                         authz.can_see_review_queue,       200,    leader2=403),  # a draft: read only
     row(GET,  "/review/{response_a2}",                       "review.show",                         authz.can_see_review_queue,       200,    leader1=403),
     row(GET,  "/review/999999",                              "review.show",                         authz.can_see_review_queue,       404),
+    row(GET,  "/review/{response_a}/history",                "review.history",                      authz.can_see_review_queue,       200,    leader2=403),
+    row(GET,  "/review/{response_a2}/history",               "review.history",                      authz.can_see_review_queue,       200,    leader1=403),
+    row(GET,  "/review/999999/history",                      "review.history",                      authz.can_see_review_queue,       404),
     # No decision in the body: the deciders get the form back with its errors (400); the
     # coordinator reads but does not decide, nor does the leader of the other action (403).
     row(POST, "/review/{response_a}",                        "review.show",                         authz.can_see_review_queue,       400,    leader2=403, coordinator=403),
@@ -306,6 +309,8 @@ ROWS: list[Row] = [
     row(GET,  "/respond/1/",                                 "respond.overview",                    authz.can_respond,                200),
     row(GET,  "/respond/2/",                                 "respond.overview",                    authz.can_respond,                200),
     row(GET,  "/respond/3/",                                 "respond.overview",                    authz.can_respond,                403),
+    row(GET,  "/respond/1/history",                          "respond.history",                     authz.can_respond,                200),
+    row(GET,  "/respond/3/history",                          "respond.history",                     authz.can_respond,                403),
     row(GET,  "/respond/1/section/organisation",             "respond.section",                     authz.can_respond,                302,    respondent_b=200),
     row(GET,  "/respond/2/section/organisation",             "respond.section",                     authz.can_respond,                302,    respondent_b=200),
     row(GET,  "/respond/3/section/organisation",             "respond.section",                     authz.can_respond,                403),

@@ -26,6 +26,7 @@ from .questionnaire import (
 from .response import (
     EDITABLE_STATES,
     Answer,
+    AnswerChange,
     Response,
     ResponseEvent,
     ResponseState,

@@ -16,10 +16,12 @@ from werkzeug.datastructures import MultiDict
 from .. import authz
 from ..authz import allowed
 from ..definitions import answers as codec
+from ..definitions.model import text
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import ResponseState
 from ..services import audit
+from ..services.responding import history as history_service
 from ..services.responding import pages, progress
 from ..services.responding import responses as response_service
 from ..services.responding import stash as stash_service
@@ -78,7 +80,35 @@ def overview(action: int):
         review_event=progress.last_review(ctx.response) if ctx.response else None,
         stash=stash,
         first_todo=_first_todo(statuses),
+        history=_history_summaries(ctx),
     )
+
+
+def _history_summaries(ctx: Context) -> list[tuple[str, str, history_service.Summary]]:
+    """(code, label, summary) of each question whose answer changed, in questionnaire
+    order: the organisation's answer history at a glance."""
+    if ctx.response is None:
+        return []
+    found = history_service.summaries(db.session, ctx.response)
+    return [
+        (q["code"], text(q["label"], page_lang()), found[q["code"]])
+        for q in ctx.defn.questions()
+        if q["code"] in found
+    ]
+
+
+@bp.route("/<int:action>/history")
+@allowed(authz.can_respond, anonymous=logged_out)
+def history(action: int):
+    """Every change of the organisation's answers (one question's with ?q=code)."""
+    ctx = load_context(action, current_user)
+    changes = []
+    code = request.args.get("q") or None
+    if ctx.response is not None:
+        changes = history_service.readable(
+            ctx.defn, history_service.changes(db.session, ctx.response, code), page_lang()
+        )
+    return render_template("respond/history.html", ctx=ctx, changes=changes, question=code)
 
 
 def _first_todo(statuses: list[progress.SectionStatus]) -> str | None:
