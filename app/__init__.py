@@ -114,9 +114,10 @@ def _init_extensions(app: Flask) -> None:
 
     login_manager.user_loader(load_user)
 
-    from .labels import ROLE_LABELS, label
+    from .labels import ROLE_LABELS, label, numbered_title
 
     app.add_template_filter(label, "label")
+    app.add_template_global(numbered_title, "numbered_title")
 
     @app.context_processor
     def inject_globals() -> dict[str, Any]:

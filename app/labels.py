@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 from flask_babel import gettext
@@ -54,3 +55,11 @@ def label(value: StrEnum | str | None) -> str:
         if isinstance(value, enum_type):
             return gettext(labels[value])
     return str(value)
+
+
+def numbered_title(number: int, title: str) -> str:
+    """A questionnaire's title led by its action number: "Action 1: <title>", unless the
+    title already starts with its number ("Action 1: ...", "Maßnahme 1: ...")."""
+    if re.match(rf"^\S+\s+{number}\s*:", title):
+        return title
+    return f"{gettext('Action %(n)s', n=number)}: {title}"
