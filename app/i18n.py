@@ -7,6 +7,8 @@ it imports nothing of the app's but the extension singletons.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -72,6 +74,24 @@ def _request_translations() -> Any:
     if translations is None:
         translations = environ["tympanum.translations"] = get_translations()
     return translations
+
+
+@contextmanager
+def in_language(lang: str) -> Iterator[None]:
+    """Render in ``lang`` whatever the request's language (a document made for someone
+    else, e.g. a respondent's copy in German): gettext, the templates' _() and Babel's
+    dates and numbers."""
+    from flask_babel import force_locale
+
+    environ = request.environ if has_request_context() else {}
+    saved = environ.pop("tympanum.translations", None)
+    try:
+        with force_locale(lang):
+            yield
+    finally:
+        environ.pop("tympanum.translations", None)
+        if saved is not None:
+            environ["tympanum.translations"] = saved
 
 
 @lru_cache(maxsize=16)

@@ -22,10 +22,11 @@ from ..forms import EmptyForm
 from ..models import ResponseState
 from ..services import audit
 from ..services.responding import history as history_service
-from ..services.responding import pages, progress
+from ..services.responding import notifications, pages, progress
 from ..services.responding import responses as response_service
 from ..services.responding import stash as stash_service
-from . import bp
+from ..urls import external_url
+from . import bp, copy
 from .forms import PageForm, SubmitForm, as_int
 from .page import (
     Context,
@@ -502,7 +503,34 @@ def submit(action: int):
             reference=response.reference,
         )
     db.session.commit()
+    if done:
+        _tell_submitted(response, action)
     return redirect(url_for(".receipt", action=action))
+
+
+def _tell_submitted(response: Any, action: int) -> None:
+    """E-mail the organisation's respondents that it was submitted, with their copy
+    (after the commit: a failed mail never undoes the submission)."""
+    subject, body = notifications.submission_message(
+        response,
+        external_url("respond.receipt", action=action),
+        external_url("respond.copy_download", action=action, fmt="pdf"),
+    )
+    for person in notifications.respondents_of(db.session, response.organisation):
+        notifications.notify(person.email, subject, body)
+
+
+SUBMITTED_STATES = (ResponseState.SUBMITTED, ResponseState.ACCEPTED, ResponseState.REJECTED)
+
+
+@bp.route("/<int:action>/copy.<any(pdf, csv):fmt>")
+@allowed(authz.can_respond, anonymous=logged_out)
+def copy_download(action: int, fmt: str):
+    """The organisation's submitted answers as PDF or CSV (?lang=de: in that language)."""
+    ctx = load_context(action, current_user)
+    if ctx.response is None or ctx.response.state not in SUBMITTED_STATES:
+        abort(404)  # nothing submitted: nothing to copy
+    return copy.download(db.session, ctx.response, fmt, request.args.get("lang"))
 
 
 @bp.route("/<int:action>/receipt")

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..loaders import get_response_or_404
 from ..models import ORG_KIND_LABELS, Action, Organisation, Response, ResponseState
 from ..requests import page_number
+from ..respond import copy as respondent_copy
 from ..services.responding import history as history_service
 from ..services.responding import notifications
 from ..services.responding import review as review_service
@@ -190,6 +191,16 @@ def history(response_id: int):
         question=code,
         changes=history_service.readable(definition_of(response), changes, _lang()),
     )
+
+
+@bp.route("/<int:response_id>/copy.<any(pdf, csv):fmt>")
+@allowed(authz.can_see_review_queue)
+def copy_download(response_id: int, fmt: str):
+    """The submitted answers as the respondents get them (PDF or CSV, ?lang=de)."""
+    response = get_response_or_404(response_id, current_user)
+    if response.submitted_at is None:
+        abort(404)  # never submitted: no copy
+    return respondent_copy.download(db.session, response, fmt, request.args.get("lang"))
 
 
 def _notify(response: Response, decision: review_service.Decision | None = None) -> None:

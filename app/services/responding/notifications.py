@@ -1,4 +1,5 @@
-"""E-mails to respondents about their responses: review decisions and reminders.
+"""E-mails to respondents about their responses: submission, review decisions and
+reminders.
 
 ``notify`` is the one place that sends: through ``app.mail.send_mail`` (SMTP when
 ``MAIL_SERVER`` is set; logged otherwise). Messages are composed here from explicit
@@ -74,6 +75,30 @@ def decision_message(
             label = question_labels.get(comment.question_code or "", comment.question_code)
             lines += [f"- {label}: {comment.body}"]
     lines += ["", f"See your response: {link}", "", "Tympanum"]
+    return subject, "\n".join(lines)
+
+
+def submission_message(response: Response, receipt_link: str, copy_link: str) -> tuple[str, str]:
+    """Subject and body of the e-mail confirming a submission, with a link to the
+    organisation's copy of the answers (PDF)."""
+    action = response.questionnaire.action
+    subject = f"Tympanum: your response to action {action.number} was submitted"
+    who = response.submitted_by.display_name if response.submitted_by else "your organisation"
+    lines = [
+        "Hello,",
+        "",
+        f"Your organisation's response was submitted by {who}. The action's leaders will "
+        "review it.",
+        "",
+        f"Action {action.number}: {action.title}",
+        f"Organisation: {response.organisation.name}",
+        f"Reference: {response.reference}",
+        "",
+        f"Your copy of the answers (PDF): {copy_link}",
+        f"The receipt: {receipt_link}",
+        "",
+        "Tympanum",
+    ]
     return subject, "\n".join(lines)
 
 
