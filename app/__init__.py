@@ -113,10 +113,11 @@ def _init_extensions(app: Flask) -> None:
 
     login_manager.user_loader(load_user)
 
-    from .labels import ROLE_LABELS, country, label
+    from .labels import ROLE_LABELS, country, label, numbered_title
 
     app.add_template_filter(label, "label")
     app.add_template_filter(country, "country")
+    app.add_template_global(numbered_title, "numbered_title")
 
     @app.context_processor
     def inject_globals() -> dict[str, Any]:

@@ -64,9 +64,10 @@ def select_locale() -> str:
 
 @contextmanager
 def in_language(locale: str) -> Iterator[None]:
-    """Texts in ``locale`` for a while, inside a request too (an e-mail to someone
-    who reads another language than the page's): the request's cached catalogue is put
-    aside and restored after."""
+    """Texts in ``locale`` for a while, inside a request too (an e-mail to someone who
+    reads another language than the page's, a respondent's copy in German): gettext,
+    the templates' _() and Babel's dates and numbers. The request's cached catalogue is
+    put aside and restored after."""
     from flask_babel import force_locale
 
     environ = request.environ if has_request_context() else {}

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
@@ -62,3 +63,11 @@ def country(code: str | None) -> str:
     if not code:
         return "–"
     return country_name(code, str(get_locale() or "en"))
+
+
+def numbered_title(number: int, title: str) -> str:
+    """A questionnaire's title led by its action number: "Action 1: <title>", unless the
+    title already starts with its number ("Action 1: ...", "Maßnahme 1: ...")."""
+    if re.match(rf"^\S+\s+{number}\s*:", title):
+        return title
+    return f"{gettext('Action %(n)s', n=number)}: {title}"

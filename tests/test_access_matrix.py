@@ -306,6 +306,13 @@ ROWS: list[Row] = [
     row(GET,  "/review/{response_b}",                        "review.show",                         authz.can_see_review_queue,       200,    leader2=403),  # a draft: read only
     row(GET,  "/review/{response_a2}",                       "review.show",                         authz.can_see_review_queue,       200,    leader1=403),
     row(GET,  "/review/999999",                              "review.show",                         authz.can_see_review_queue,       404),
+    row(GET,  "/review/{response_a}/history",                "review.history",                      authz.can_see_review_queue,       200,    leader2=403),
+    row(GET,  "/review/{response_a2}/history",               "review.history",                      authz.can_see_review_queue,       200,    leader1=403),
+    row(GET,  "/review/999999/history",                      "review.history",                      authz.can_see_review_queue,       404),
+    row(GET,  "/review/{response_a}/copy.csv",               "review.copy_download",                authz.can_see_review_queue,       200,    leader2=403),
+    row(GET,  "/review/{response_a2}/copy.csv",              "review.copy_download",                authz.can_see_review_queue,       200,    leader1=403),
+    row(GET,  "/review/{response_b}/copy.csv",               "review.copy_download",                authz.can_see_review_queue,       404,    leader2=403),  # a draft: no copy
+    row(GET,  "/review/999999/copy.pdf",                     "review.copy_download",                authz.can_see_review_queue,       404),
     # No decision in the body: the deciders get the form back with its errors (400); the
     # coordinator reads but does not decide, nor does the leader of the other action (403).
     row(POST, "/review/{response_a}",                        "review.show",                         authz.can_see_review_queue,       400,    leader2=403, coordinator=403),
@@ -322,6 +329,8 @@ ROWS: list[Row] = [
     row(GET,  "/respond/1/",                                 "respond.overview",                    authz.can_respond,                200),
     row(GET,  "/respond/2/",                                 "respond.overview",                    authz.can_respond,                200),
     row(GET,  "/respond/3/",                                 "respond.overview",                    authz.can_respond,                403),
+    row(GET,  "/respond/1/history",                          "respond.history",                     authz.can_respond,                200),
+    row(GET,  "/respond/3/history",                          "respond.history",                     authz.can_respond,                403),
     row(GET,  "/respond/1/section/organisation",             "respond.section",                     authz.can_respond,                302,    respondent_b=200),
     row(GET,  "/respond/2/section/organisation",             "respond.section",                     authz.can_respond,                302,    respondent_b=200),
     row(GET,  "/respond/3/section/organisation",             "respond.section",                     authz.can_respond,                403),
@@ -335,6 +344,9 @@ ROWS: list[Row] = [
     row(GET,  "/respond/1/review",                           "respond.review",                      authz.can_respond,                302,    respondent_b=200),
     row(GET,  "/respond/3/review",                           "respond.review",                      authz.can_respond,                403),
     row(GET,  "/respond/1/receipt",                          "respond.receipt",                     authz.can_respond,                200,    respondent_b=302),
+    row(GET,  "/respond/1/copy.csv",                         "respond.copy_download",               authz.can_respond,                200,    respondent_b=404),
+    row(GET,  "/respond/2/copy.csv",                         "respond.copy_download",               authz.can_respond,                200,    respondent_b=404),
+    row(GET,  "/respond/3/copy.pdf",                         "respond.copy_download",               authz.can_respond,                403),
     row(POST, "/respond/1/stash/discard",                    "respond.discard_stash",               authz.can_respond,                302),
     row(POST, "/respond/3/submit",                           "respond.submit",                      authz.can_respond,                403),
     row(POST, "/respond/1/submit",                           "respond.submit",                      authz.can_respond,                302),

@@ -111,6 +111,13 @@ RESULT_FILTERS = [
         "description": "ISO 3166-1 alpha-2 code of the organisation's country.",
         "schema": {"type": "string", "pattern": "^[A-Za-z]{2}$"},
     },
+    {
+        "name": "as_of",
+        "in": "query",
+        "description": "Figures as of this day: only the responses accepted by its end (UTC) "
+        "count, so a published figure can be reproduced (implies state accepted).",
+        "schema": {"type": "string", "format": "date"},
+    },
 ]
 
 ACTION_NUMBER = {

@@ -287,12 +287,14 @@ def theme_results():
     country = request.args.get("country", "").upper()
     if country and not re.fullmatch(r"[A-Z]{2}", country):
         fail(400, "country must be a two-letter ISO 3166-1 code.")
+    as_of = _date("as_of")
     audience = results_audience(user)  # leaders: their actions only, small cells hidden
     filters = aggregation.Filters(
         audience,
         include_submitted=state == "submitted",
         kinds=(kind,) if kind else (),
         countries=(country,) if country else (),
+        as_of=as_of,
     )
     db.session.rollback()  # end the token check's transaction: the rest only reads
     db.session.connection(execution_options={"sqlite_deferred": True})
@@ -306,6 +308,7 @@ def theme_results():
                 "by": wanted,
                 "org_kind": kind or None,
                 "country": country or None,
+                "as_of": as_of.isoformat() if as_of else None,
             },
             "scope": scope_json(audience),
         }

@@ -50,13 +50,20 @@ def version_json(version: QuestionnaireVersion, *, definition: bool = False) -> 
     return result
 
 
-def organisation_json(org: Organisation) -> dict[str, Any]:
+def organisation_json(org: Organisation, recorded: Response | None = None) -> dict[str, Any]:
+    """The organisation; with ``recorded``, as that response recorded it at submission
+    (what the results count it as), today's values for a response never submitted."""
+    if recorded is not None and recorded.org_kind is not None:
+        name, kind, country = recorded.org_name, recorded.org_kind, recorded.org_country
+        size = recorded.org_size_band
+    else:
+        name, kind, country, size = org.name, org.kind, org.country, org.size_band
     return {
         "id": org.id,
-        "name": org.name,
-        "kind": org.kind.value,
-        "country": org.country,
-        "size_band": org.size_band.value if org.size_band else None,
+        "name": name,
+        "kind": kind.value,
+        "country": country,
+        "size_band": size.value if size else None,
     }
 
 
@@ -68,7 +75,7 @@ def response_json(
         "reference": response.reference,
         "action": action_number,
         "version": version_number,
-        "organisation": organisation_json(org),
+        "organisation": organisation_json(org, recorded=response),
         "state": response.state.value,
         "created_at": timestamp(response.created_at),
         "updated_at": timestamp(response.updated_at),

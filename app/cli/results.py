@@ -58,6 +58,13 @@ def results_group() -> None:
 @click.option("--since", type=DAY, help="Submitted on or after (UTC).")
 @click.option("--until", type=DAY, help="Submitted on or before (UTC).")
 @click.option(
+    "--as-of",
+    "as_of",
+    type=DAY,
+    help="Figures as of this day: only the responses accepted by its end (UTC) count, "
+    "so a published figure can be reproduced later (implies --state accepted).",
+)
+@click.option(
     "--as",
     "as_email",
     metavar="EMAIL",
@@ -74,6 +81,7 @@ def results_themes(
     sizes: tuple[str, ...],
     since: date | None,
     until: date | None,
+    as_of: date | None,
     as_email: str | None,
 ) -> None:
     """The five themes' scores (0-100), n, standard deviation and 95% interval."""
@@ -89,6 +97,7 @@ def results_themes(
         sizes=sizes,
         submitted_from=since,
         submitted_to=until,
+        as_of=as_of,
     )
     dimensions = aggregation.DIMENSIONS if "all" in by else tuple(dict.fromkeys(by))
     scores, by_dimension = aggregation.figures(session, filters, dimensions)
@@ -101,6 +110,8 @@ def results_themes(
     elif fmt == "csv":
         click.echo(figures.to_csv(figures.figure_rows(scores, breakdowns)), nl=False)
     else:
+        if as_of is not None:
+            click.echo(f"As of {as_of.isoformat()}: the responses accepted by then only.")
         if audience.scoped:
             led = ", ".join(str(n) for n in sorted(audience.actions or ())) or "none"
             click.echo(f"As {as_email}: the responses to actions {led} only.")

@@ -522,6 +522,17 @@ def _write(session: Session, items: Sequence[Generated], now: datetime) -> None:
                     "submitted_at": item.submitted_at,
                     "accepted_at": item.accepted_at,
                     "review_note": item.review_note,
+                    # Submitted ones record their organisation, as submitting does.
+                    **(
+                        {
+                            "org_name": item.org.name,
+                            "org_kind": item.org.kind,
+                            "org_country": item.org.country,
+                            "org_size_band": item.org.size_band,
+                        }
+                        if item.submitted_at is not None
+                        else dict.fromkeys(("org_name", "org_kind", "org_country", "org_size_band"))
+                    ),
                 }
                 for item in items
             ],

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import Model
 from ..i18n import N_
 from .base import UTCDateTime, enum_values, utcnow
-from .people import Organisation, User
+from .people import Organisation, OrgKind, SizeBand, User
 from .questionnaire import Question, Questionnaire, QuestionnaireVersion
 
 
@@ -81,6 +81,17 @@ class Response(Model):
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     review_note: Mapped[str | None] = mapped_column(Text)  # overall reviewer comment / reason
+    # The organisation as it was when the response was (last) submitted: the results,
+    # breakdowns, exports and API read these, so changing an organisation later does not
+    # rewrite past figures. NULL until the first submission.
+    org_name: Mapped[str | None] = mapped_column(String(200))
+    org_kind: Mapped[OrgKind | None] = mapped_column(
+        Enum(OrgKind, native_enum=False, length=20, values_callable=enum_values)
+    )
+    org_country: Mapped[str | None] = mapped_column(String(2))
+    org_size_band: Mapped[SizeBand | None] = mapped_column(
+        Enum(SizeBand, native_enum=False, length=20, values_callable=enum_values)
+    )
 
     questionnaire: Mapped[Questionnaire] = relationship()
     version: Mapped[QuestionnaireVersion] = relationship()
@@ -100,6 +111,16 @@ class Response(Model):
     @property
     def is_editable(self) -> bool:
         return self.state in EDITABLE_STATES
+
+    def record_organisation(self) -> dict[str, object]:
+        """The organisation's attributes to record on the response at submission."""
+        org = self.organisation
+        return {
+            "org_name": org.name,
+            "org_kind": org.kind,
+            "org_country": org.country,
+            "org_size_band": org.size_band,
+        }
 
 
 class Answer(Model):
@@ -140,6 +161,27 @@ class Answer(Model):
 
     response: Mapped[Response] = relationship(back_populates="answers")
     question: Mapped[Question] = relationship()
+
+
+class AnswerChange(Model):
+    """One question's answer changed by one save: the old and new value (the question's
+    stored rows as text, see ``app.services.responding.history``), who and when. Written
+    in the save's transaction; a save that changes nothing writes no row."""
+
+    __tablename__ = "answer_changes"
+    __table_args__ = (Index("ix_answer_changes_response", "response_id", "question_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"))
+    question_code: Mapped[str] = mapped_column(String(64))
+    old_value: Mapped[str | None] = mapped_column(Text)  # None: no answer before
+    new_value: Mapped[str | None] = mapped_column(Text)  # None: answer removed
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User | None] = relationship()
 
 
 class ResponseThemeScore(Model):
@@ -201,6 +243,7 @@ class ReviewComment(Model):
 
 __all__ = [
     "Answer",
+    "AnswerChange",
     "Response",
     "ResponseEvent",
     "ResponseState",

@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import MultiDict
@@ -17,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 from .. import authz
 from ..authz import allowed
 from ..definitions import answers as codec
+from ..definitions.model import text
 from ..errors import render_error, wants_json
 from ..extensions import db
 from ..forms import EmptyForm
@@ -24,10 +24,11 @@ from ..i18n import format_clock, pick
 from ..models import FormStash, ResponseState
 from ..services import audit
 from ..services.mailing import messages
+from ..services.responding import history as history_service
 from ..services.responding import pages, progress
 from ..services.responding import responses as response_service
 from ..services.responding import stash as stash_service
-from . import bp
+from . import bp, copy
 from .forms import PageForm, SubmitForm, as_int
 from .page import (
     Context,
@@ -100,7 +101,35 @@ def overview(action: int):
         review_event=progress.last_review(ctx.response) if ctx.response else None,
         stash=stash,
         first_todo=_first_todo(statuses),
+        history=_history_summaries(ctx),
     )
+
+
+def _history_summaries(ctx: Context) -> list[tuple[str, str, history_service.Summary]]:
+    """(code, label, summary) of each question whose answer changed, in questionnaire
+    order: the organisation's answer history at a glance."""
+    if ctx.response is None:
+        return []
+    found = history_service.summaries(db.session, ctx.response)
+    return [
+        (q["code"], text(q["label"], page_lang()), found[q["code"]])
+        for q in ctx.defn.questions()
+        if q["code"] in found
+    ]
+
+
+@bp.route("/<int:action>/history")
+@allowed(authz.can_respond, anonymous=logged_out)
+def history(action: int):
+    """Every change of the organisation's answers (one question's with ?q=code)."""
+    ctx = load_context(action, current_user)
+    changes = []
+    code = request.args.get("q") or None
+    if ctx.response is not None:
+        changes = history_service.readable(
+            ctx.defn, history_service.changes(db.session, ctx.response, code), page_lang()
+        )
+    return render_template("respond/history.html", ctx=ctx, changes=changes, question=code)
 
 
 def _first_todo(statuses: list[progress.SectionStatus]) -> str | None:
@@ -597,6 +626,19 @@ def submit(action: int):
         messages.submitted(db.session, response, current_user._get_current_object(), resubmitted)
     db.session.commit()
     return redirect(url_for(".receipt", action=action))
+
+
+SUBMITTED_STATES = (ResponseState.SUBMITTED, ResponseState.ACCEPTED, ResponseState.REJECTED)
+
+
+@bp.route("/<int:action>/copy.<any(pdf, csv):fmt>")
+@allowed(authz.can_respond, anonymous=logged_out)
+def copy_download(action: int, fmt: str):
+    """The organisation's submitted answers as PDF or CSV (?lang=de: in that language)."""
+    ctx = load_context(action, current_user)
+    if ctx.response is None or ctx.response.state not in SUBMITTED_STATES:
+        abort(404)  # nothing submitted: nothing to copy
+    return copy.download(db.session, ctx.response, fmt, request.args.get("lang"))
 
 
 @bp.route("/<int:action>/receipt")

@@ -44,6 +44,11 @@ class FilterForm(Form):
     )
     date_from = DateField(_l("Submitted from"), validators=[Optional()])
     date_to = DateField(_l("Submitted until"), validators=[Optional()])
+    as_of = DateField(
+        _l("As of (accepted by)"),
+        validators=[Optional()],
+        description=_l("Only responses accepted by the end of this day (UTC) count."),
+    )
 
     def __init__(self, formdata: Any, countries: list[str], audience: Audience) -> None:
         super().__init__(formdata)
@@ -71,12 +76,13 @@ class FilterForm(Form):
             sizes=(self.size.data,) if ok(self.size) and self.size.data else (),
             submitted_from=self.date_from.data if ok(self.date_from) else None,
             submitted_to=self.date_to.data if ok(self.date_to) else None,
+            as_of=self.as_of.data if ok(self.as_of) else None,
         )
 
     def query_args(self) -> dict[str, str]:
         """The valid, non-default filter values, to carry over in links."""
         args = {}
-        for name in ("state", "kind", "country", "size", "date_from", "date_to"):
+        for name in ("state", "kind", "country", "size", "date_from", "date_to", "as_of"):
             field = getattr(self, name)
             if field.errors or not field.data or (name == "state" and field.data == "accepted"):
                 continue

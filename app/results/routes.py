@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Response, abort, current_app, g, render_template, request
+from flask import Response, abort, current_app, g, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -260,13 +260,21 @@ def question(question_id: int):
 @allowed(authz.can_see_results)
 def report():
     form = _filter_form()
-    result = build_report(db.session, form.filters(), _lang(), cache=results_cache())
+    filters = form.filters()
+    result = build_report(db.session, filters, _lang(), cache=results_cache())
+    generated = datetime.now(UTC)
+    # The same filters "as of" the day shown: opened later, it gives the same figures.
+    as_of = filters.as_of or generated.date()
+    reproduce = {**form.query_args(), "as_of": as_of.isoformat()}
+    reproduce.pop("state", None)  # "as of" counts accepted responses only
     return render_template(
         "results/report.html",
         form=form,
         args=form.query_args(),
         report=result,
-        generated=datetime.now(UTC),
+        generated=generated,
+        as_of=filters.as_of,
+        reproduce_url=url_for("results.report", **reproduce),
         chart=presenters.theme_bars(
             result.scores, _("Theme scores, 0 to 100, with 95% intervals"), _audience()
         ),

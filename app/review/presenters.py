@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ..definitions import answers as answer_codec
 from ..definitions.model import text
 from ..models import ORG_KIND_LABELS, SIZE_BAND_LABELS, Organisation, Response, ReviewComment
+from ..services.responding import history as history_service
 from ..services.responding.responses import definition_of, stored_values
 from ..services.responding.review import comments_by_question
 
@@ -24,6 +25,7 @@ class QuestionView:
     required: bool
     answer: str  # readable; "" when not answered
     comments: list[ReviewComment] = field(default_factory=list)
+    history: history_service.Summary | None = None  # None: never changed after the start
 
 
 @dataclass
@@ -50,6 +52,7 @@ def submission(session: Session, response: Response, lang: str) -> Submission:
     values, other = stored_values(session, response)
     shown = answer_codec.visible_codes(definition, values)
     comments = comments_by_question(response)
+    changed = history_service.summaries(session, response)
     sections = []
     for section in definition.sections:
         questions = [
@@ -60,6 +63,7 @@ def submission(session: Session, response: Response, lang: str) -> Submission:
                 required=bool(q.get("required")),
                 answer=answer_codec.display(q, values.get(q["code"]), other.get(q["code"]), lang),
                 comments=comments.get(q["code"], []),
+                history=changed.get(q["code"]),
             )
             for q in section["questions"]
             if q["code"] in shown or q["code"] in comments

@@ -16,9 +16,11 @@ from ..extensions import db
 from ..loaders import get_response_or_404
 from ..models import ORG_KIND_LABELS, Action, Organisation, Response, ResponseState
 from ..requests import page_number
+from ..respond import copy as respondent_copy
 from ..services.mailing import messages
+from ..services.responding import history as history_service
 from ..services.responding import review as review_service
-from ..services.responding.responses import ResponseError
+from ..services.responding.responses import ResponseError, definition_of
 from ..urls import is_safe_next
 from . import bp, presenters
 from .forms import (
@@ -180,3 +182,29 @@ def show(response_id: int):
         can_decide=can_decide and response.state == ResponseState.SUBMITTED,
         events=response.events,
     ), (400 if errors or form.errors else 200)
+
+
+@bp.route("/<int:response_id>/history")
+@allowed(authz.can_see_review_queue)
+def history(response_id: int):
+    """Every change of the response's answers (one question's with ?q=code)."""
+    response = get_response_or_404(response_id, current_user)
+    code = request.args.get("q") or None
+    changes = history_service.changes(db.session, response, code)
+    return render_template(
+        "review/history.html",
+        response=response,
+        question=code,
+        changes=history_service.readable(definition_of(response), changes, _lang()),
+    )
+
+
+@bp.route("/<int:response_id>/copy.<any(pdf, csv):fmt>")
+@allowed(authz.can_see_review_queue)
+def copy_download(response_id: int, fmt: str):
+    """The submitted answers as the respondents get them (PDF or CSV, ?lang=de)."""
+    response = get_response_or_404(response_id, current_user)
+    if response.submitted_at is None:
+        abort(404)  # never submitted: no copy
+    return respondent_copy.download(db.session, response, fmt, request.args.get("lang"))
+

@@ -7,7 +7,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, func
 
 from ...days import within_days
 from ...models import Organisation, Response, ResponseState
@@ -75,10 +75,11 @@ class Filters:
         """SQL conditions on ``Response`` (joined to ``Organisation``)."""
         result: list[ColumnElement[bool]] = [Response.state.in_(list(STATES[self.state]))]
         result += within_days(Response.submitted_at, self.submitted_from, self.submitted_to)
+        # The organisation as recorded at submission, like the results.
         if self.org_kind:
-            result.append(Organisation.kind == self.org_kind)
+            result.append(func.coalesce(Response.org_kind, Organisation.kind) == self.org_kind)
         if self.country:
-            result.append(Organisation.country == self.country)
+            result.append(func.coalesce(Response.org_country, Organisation.country) == self.country)
         if self.organisation_id is not None:
             result.append(Response.organisation_id == self.organisation_id)
         return result

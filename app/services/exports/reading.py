@@ -28,10 +28,12 @@ def meta_statement(questionnaire_id: int, filters: Filters) -> Select[*tuple[Any
         select(
             Response.id,
             Response.reference,
-            Organisation.name,
-            Organisation.kind,
-            Organisation.country,
-            Organisation.size_band,
+            # The organisation as recorded at submission (every exported response was
+            # submitted); today's values only for one that somehow was not.
+            func.coalesce(Response.org_name, Organisation.name).label("name"),
+            func.coalesce(Response.org_kind, Organisation.kind).label("kind"),
+            func.coalesce(Response.org_country, Organisation.country).label("country"),
+            func.coalesce(Response.org_size_band, Organisation.size_band).label("size_band"),
             Response.state,
             Response.submitted_at,
             Response.accepted_at,

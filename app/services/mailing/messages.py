@@ -197,9 +197,9 @@ def submitted(
                     link=external_url("review.show", response_id=response.id),
                 )
             )
+    # The organisation's respondents, the submitter too: a confirmation with their copy.
+    number = action.number
     for colleague in respondents_of(session, response.organisation_id):
-        if by is not None and colleague.id == by.id:
-            continue
         mails.append(
             send(
                 session,
@@ -209,7 +209,8 @@ def submitted(
                 response=response,
                 action=action,
                 by=by,
-                link=external_url("main.index"),
+                link=external_url("respond.receipt", action=number),
+                copy_link=external_url("respond.copy_download", action=number, fmt="pdf"),
             )
         )
     return mails

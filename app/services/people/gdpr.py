@@ -16,6 +16,7 @@ from sqlalchemy import String, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ...models import (
+    AnswerChange,
     ApiToken,
     AuditEntry,
     DigestItem,
@@ -74,6 +75,12 @@ def personal_data(session: Session, user: User, now: datetime | None = None) -> 
         select(Response)
         .where(or_(Response.updated_by_id == user.id, Response.submitted_by_id == user.id))
         .order_by(Response.id)
+    ).all()
+    changes = session.execute(
+        select(Response.reference, AnswerChange.question_code, AnswerChange.created_at)
+        .join(Response, Response.id == AnswerChange.response_id)
+        .where(AnswerChange.user_id == user.id)
+        .order_by(AnswerChange.id)
     ).all()
     link_tokens = session.scalars(
         select(OneTimeToken).where(OneTimeToken.user_id == user.id).order_by(OneTimeToken.id)
@@ -138,6 +145,10 @@ def personal_data(session: Session, user: User, now: datetime | None = None) -> 
             }
             for e in events
         ],
+        "answer_changes": [  # the answers you changed (the values are your organisation's)
+            {"response": ref, "question_code": code, "created_at": _iso(at)}
+            for ref, code, at in changes
+        ],
         "audit_entries": [
             {
                 "created_at": _iso(e.created_at),
@@ -198,6 +209,7 @@ def erasure_summary(session: Session, user: User) -> dict[str, int]:
         ),
         "review_comments": count(ReviewComment, ReviewComment.user_id == user.id),
         "response_events": count(ResponseEvent, ResponseEvent.user_id == user.id),
+        "answer_changes": count(AnswerChange, AnswerChange.user_id == user.id),
         "api_tokens": count(ApiToken, ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)),
     }
 
@@ -306,6 +318,11 @@ def _last_activity(session: Session, user: User, old_ids: Any) -> datetime:
             select(func.max(ReviewComment.created_at)).where(ReviewComment.user_id == user.id)
         ),
         session.scalar(
+            select(func.max(AnswerChange.created_at)).where(
+                AnswerChange.user_id == user.id, AnswerChange.response_id.not_in(old_ids)
+            )
+        ),
+        session.scalar(
             select(func.max(Response.updated_at)).where(
                 or_(Response.updated_by_id == user.id, Response.submitted_by_id == user.id),
                 Response.id.not_in(old_ids),
@@ -339,7 +356,7 @@ def purge_retention(
         )
     ):
         linked.setdefault(rid, set()).update(p for p in people if p is not None)
-    for model in (ResponseEvent, ReviewComment):
+    for model in (ResponseEvent, ReviewComment, AnswerChange):
         for rid, uid in session.execute(
             select(model.response_id, model.user_id).where(
                 model.response_id.in_(old_ids), model.user_id.is_not(None)
@@ -369,6 +386,7 @@ def purge_retention(
         (Response, Response.id, ("updated_by_id", "submitted_by_id")),
         (ResponseEvent, ResponseEvent.response_id, ("user_id",)),
         (ReviewComment, ReviewComment.response_id, ("user_id",)),
+        (AnswerChange, AnswerChange.response_id, ("user_id",)),
     )
     for model, id_column, columns in tables:
         session.execute(
@@ -407,7 +425,7 @@ def _count_links(session: Session, response_ids: list[int]) -> int:
             )
             or 0
         )
-    for model in (ResponseEvent, ReviewComment):
+    for model in (ResponseEvent, ReviewComment, AnswerChange):
         count += (
             session.scalar(
                 select(func.count()).where(

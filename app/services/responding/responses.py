@@ -35,6 +35,7 @@ from ...models import (
 )
 from ..questionnaires.versions import published_version
 from ..results.scoring import refresh_scores
+from . import history
 
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
@@ -214,9 +215,10 @@ def save_answers(
     rows = answer_codec.to_rows(defn, values, other)
     if stored is not None and expected_lock is not None:
         # The lock matched, so nobody has written since ``stored`` was read.
-        _write_changed_rows(session, response, answer_codec.to_rows(defn, *stored), rows)
-    else:
-        _write_rows(session, response, rows)
+        before = answer_codec.to_rows(defn, *stored)
+    else:  # every stored row, read under the write lock the bump took
+        before = _rows_of(session, response)
+    _write_changed_rows(session, response, before, rows, user, defn)
     return lock
 
 
@@ -303,11 +305,12 @@ def _insert_rows(
         session.execute(insert(Answer.__table__), params)
 
 
-def _write_rows(session: Session, response: Response, rows: list[answer_codec.Row]) -> None:
-    session.execute(delete(Answer).where(Answer.response_id == response.id))
-    _insert_rows(session, response, rows, question_ids(session, response.version))
-    refresh_scores(session, [response.id])  # the stored theme scores follow the answers
-    session.expire(response, ["answers"])
+def _rows_of(session: Session, response: Response) -> list[answer_codec.Row]:
+    """The response's stored answer rows, as they are in the database."""
+    return [
+        answer_codec.Row(*row)
+        for _rid, *row in session.execute(_stored_rows(), {"ids": [response.id]})
+    ]
 
 
 @cache
@@ -326,9 +329,12 @@ def _write_changed_rows(
     response: Response,
     before: list[answer_codec.Row],
     after: list[answer_codec.Row],
+    user: User | None,
+    defn: Definition,
 ) -> None:
     """Rewrite the answers of the questions whose rows differ between ``before`` (as
-    stored) and ``after``; leave the others alone."""
+    stored) and ``after``; leave the others alone. The changes go into the answer
+    history (``history.record_changes``)."""
     old: dict[str, list[answer_codec.Row]] = {}
     new: dict[str, list[answer_codec.Row]] = {}
     for row in before:
@@ -346,6 +352,7 @@ def _write_changed_rows(
         )
     _insert_rows(session, response, (row for code in changed for row in new.get(code, [])), ids)
     refresh_scores(session, [response.id])  # the stored theme scores follow the answers
+    history.record_changes(session, response, defn, old, new, changed, user)
     session.expire(response, ["answers"])
 
 
@@ -382,6 +389,8 @@ def submit(
             submitted_at=now,
             submitted_by_id=user.id if user else None,
             lock_version=Response.lock_version + 1,
+            # The organisation as it is now: what the results count it as from here on.
+            **response.record_organisation(),
         )
         .execution_options(synchronize_session=False),
     )

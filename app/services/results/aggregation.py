@@ -104,10 +104,14 @@ class Filters:
     sizes: tuple[str, ...] = ()  # SizeBand values, or NO_SIZE for non-cities
     submitted_from: date | None = None
     submitted_to: date | None = None
+    # "As of" a day: only the responses accepted by the end of that day (UTC) count, so
+    # figures published then can be reproduced later (accepted is final, and a response
+    # records its organisation at submission). Implies accepted only.
+    as_of: date | None = None
 
     @property
     def states(self) -> tuple[str, ...]:
-        if self.include_submitted:
+        if self.include_submitted and self.as_of is None:
             return (ResponseState.ACCEPTED.value, ResponseState.SUBMITTED.value)
         return (ResponseState.ACCEPTED.value,)
 
@@ -130,7 +134,7 @@ class ResponseFrom:
         self.joined: set[str] = set()
 
     def need(self, name: str) -> None:
-        if name in self.joined:
+        if name in self.joined or name == RESPONSE:
             return
         if name in ("perspective", "pillar"):
             self.need("action")
@@ -154,9 +158,18 @@ class ResponseFrom:
         self.joined.add(name)
 
 
+# The organisation's attributes as recorded on the response when it was submitted (every
+# counted response was): changing an organisation later does not move its past responses
+# to another group. No join: the columns are the response's own.
+KIND = T_RESPONSES.c.org_kind
+COUNTRY = T_RESPONSES.c.org_country
+SIZE = T_RESPONSES.c.org_size_band
+RESPONSE = "response"  # the "join" of the dimensions read from the response itself
+
+
 def _size_column() -> ColumnElement[Any]:
     # Typed as a plain string: "none" is no SizeBand, so the Enum type must not read it.
-    return func.coalesce(T_ORGANISATIONS.c.size_band, literal(NO_SIZE), type_=String())
+    return func.coalesce(SIZE, literal(NO_SIZE), type_=String())
 
 
 def _dimension(by: str) -> tuple[str, ColumnElement[Any]]:
@@ -165,9 +178,9 @@ def _dimension(by: str) -> tuple[str, ColumnElement[Any]]:
         "action": ("action", T_ACTIONS.c.number),
         "perspective": ("perspective", T_PERSPECTIVES.c.key),
         "pillar": ("pillar", T_PILLARS.c.key),
-        "kind": ("organisation", T_ORGANISATIONS.c.kind),
-        "country": ("organisation", T_ORGANISATIONS.c.country),
-        "size": ("organisation", _size_column()),
+        "kind": (RESPONSE, KIND),
+        "country": (RESPONSE, COUNTRY),
+        "size": (RESPONSE, _size_column()),
     }[by]
 
 
@@ -186,16 +199,15 @@ def filter_conditions(filters: Filters, joins: ResponseFrom) -> list[ColumnEleme
         joins.need("pillar")
         where.append(T_PILLARS.c.key.in_(filters.pillars))
     if filters.kinds:
-        joins.need("organisation")
-        where.append(T_ORGANISATIONS.c.kind.in_(filters.kinds))
+        where.append(KIND.in_(filters.kinds))
     if filters.countries:
-        joins.need("organisation")
-        where.append(T_ORGANISATIONS.c.country.in_([c.upper() for c in filters.countries]))
+        where.append(COUNTRY.in_([c.upper() for c in filters.countries]))
     if filters.sizes:
-        joins.need("organisation")
         where.append(_size_column().in_(filters.sizes))
     # Response.submitted_at is a UTCDateTime: the bounds bind through the column type.
     where += within_days(T_RESPONSES.c.submitted_at, filters.submitted_from, filters.submitted_to)
+    if filters.as_of is not None:  # accepted by the end of that day (states: accepted)
+        where += within_days(T_RESPONSES.c.accepted_at, None, filters.as_of)
     return where
 
 

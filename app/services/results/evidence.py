@@ -20,7 +20,6 @@ from ...i18n import pick
 from ...models import ORG_KIND_LABELS, Action, OrgKind, ResponseState
 from .aggregation import (
     T_ACTIONS,
-    T_ORGANISATIONS,
     T_QUESTIONNAIRES,
     T_QUESTIONS,
     T_RESPONSES,
@@ -241,15 +240,14 @@ def quotes(
         .correlate(None)  # a subquery of its own, not tied to the outer responses
     )
     joins = ResponseFrom(T_ANSWERS.join(T_RESPONSES, T_RESPONSES.c.id == T_ANSWERS.c.response_id))
-    joins.need("organisation")
     joins.need("action")
     rows = run(
         session,
         select(
             T_ANSWERS.c.value,
             T_ANSWERS.c.question_id,
-            T_ORGANISATIONS.c.kind,
-            T_ORGANISATIONS.c.country,
+            T_RESPONSES.c.org_kind.label("kind"),  # as recorded at submission
+            T_RESPONSES.c.org_country.label("country"),
             T_ACTIONS.c.number,
             T_RESPONSES.c.submitted_at,
         )
@@ -338,7 +336,6 @@ def question_answers(
     """(total, one page of) the counted answers to one question, anonymous: organisation
     kind and country only, never the organisation's name nor the person."""
     joins = ResponseFrom(T_ANSWERS.join(T_RESPONSES, T_RESPONSES.c.id == T_ANSWERS.c.response_id))
-    joins.need("organisation")
     where = [T_ANSWERS.c.question_id == question_id, *filter_conditions(filters, joins)]
     total = run(session, select(func.count()).select_from(joins.clause).where(*where), cache)[0][0]
     rows = run(
@@ -348,8 +345,8 @@ def question_answers(
             T_ANSWERS.c.item,
             T_ANSWERS.c.other_text,
             T_ANSWERS.c.score,
-            T_ORGANISATIONS.c.kind,
-            T_ORGANISATIONS.c.country,
+            T_RESPONSES.c.org_kind.label("kind"),  # as recorded at submission
+            T_RESPONSES.c.org_country.label("country"),
             T_RESPONSES.c.submitted_at,
         )
         .select_from(joins.clause)
@@ -438,7 +435,8 @@ def response_counts(
 def countries_with_responses(session: Any, audience: Audience, cache: Any = None) -> list[str]:
     """Countries of organisations that gave at least one response to an action in the
     audience's scope (for filter choices)."""
-    responding = select(T_RESPONSES.c.organisation_id)
+    # The countries the responses recorded at submission (drafts have none).
+    responding = select(T_RESPONSES.c.org_country).where(T_RESPONSES.c.org_country.is_not(None))
     if audience.actions is not None:
         responding = responding.join(
             T_QUESTIONNAIRES, T_QUESTIONNAIRES.c.id == T_RESPONSES.c.questionnaire_id
@@ -447,12 +445,7 @@ def countries_with_responses(session: Any, audience: Audience, cache: Any = None
                 select(T_ACTIONS.c.id).where(T_ACTIONS.c.number.in_(sorted(audience.actions)))
             )
         )
-    stmt = (
-        select(T_ORGANISATIONS.c.country)
-        .where(T_ORGANISATIONS.c.id.in_(responding.distinct()))
-        .distinct()
-        .order_by(T_ORGANISATIONS.c.country)
-    )
+    stmt = responding.distinct().order_by(T_RESPONSES.c.org_country)
     return [code for (code,) in run(session, stmt, cache)]
 
 
