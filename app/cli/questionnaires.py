@@ -14,6 +14,7 @@ from ..extensions import db
 from ..models import (
     Action,
     Questionnaire,
+    QuestionnaireVersion,
 )
 from ..services import audit
 from ..services.questionnaires import versions as questionnaire_service
@@ -159,22 +160,36 @@ def questionnaires_list() -> None:
 
 @questionnaires_group.command("diff")
 @click.argument("action", type=int)
-def questionnaires_diff(action: int) -> None:
-    """What the draft changes against the published version."""
+@click.option("--from", "old", type=int, help="The older version's number (default: published).")
+@click.option("--to", "new", type=int, help="The newer version's number (default: the draft).")
+def questionnaires_diff(action: int, old: int | None, new: int | None) -> None:
+    """What a version changes against another: by default the draft against the
+    published version; every changed text with its old and new wording."""
     questionnaire = _action_questionnaire(action)
     draft = questionnaire_service.draft_version(db.session, questionnaire)
     published = questionnaire_service.published_version(db.session, questionnaire)
-    if draft is None:
-        fail(f"Action {action} has no draft: import an edited definition file first.")
-    if published is None:
+    if old is None and new is None and draft is not None and published is None:
         click.echo(
             f"Action {action} has no published version: the whole draft (v{draft.number}) is new."
         )
         return
-    diff = questionnaire_service.diff_definitions(published.definition, draft.definition)
-    click.echo(f"Draft v{draft.number} against published v{published.number}:")
+    try:
+        before, after = questionnaire_service.pair_to_compare(db.session, questionnaire, old, new)
+    except questionnaire_service.QuestionnaireError as error:
+        fail(f"Action {action}: {error}.")
+    diff = questionnaire_service.diff_definitions(before.definition, after.definition)
+    click.echo(f"{_version_name(after)} against {_version_name(before)}:")
     for line in diff.lines() or ["no changes"]:
         click.echo(f"  {line}")
+
+
+def _version_name(version: QuestionnaireVersion) -> str:
+    status = version.status.value
+    return (
+        f"{status.capitalize()} v{version.number}"
+        if status == "draft"
+        else f"v{version.number} ({status})"
+    )
 
 
 @questionnaires_group.command("open")
