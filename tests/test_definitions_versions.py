@@ -79,7 +79,9 @@ def test_reimport_of_edited_file_makes_a_new_draft_and_publishes_next_version(db
     diff = service.diff_definitions(published.definition, outcome.version.definition)
     assert diff.added == ["contact_ok"]
     [label] = diff.changed["has_regulation"]
-    assert label.startswith('label [en]: "') and label.endswith('-> "Do you regulate holiday lets?"')
+    assert label.startswith('label [en]: "') and label.endswith(
+        '-> "Do you regulate holiday lets?"'
+    )
     # importing again replaces the same draft
     data["sections"][1]["questions"][0]["label"] = "Do you regulate holiday rentals?"
     outcome = import_text(db, yaml.safe_dump(data))

@@ -197,13 +197,19 @@ def test_upload_diff_preview_publish(client, login_as, db, orgs, users):
 
     html = client.get("/questionnaires/1/manage").get_data(as_text=True)
     draft = html[html.index('id="draft"') :]
-    added = draft[draft.index("diff-added") : draft.index("diff-removed")]
-    removed = draft[draft.index("diff-removed") : draft.index("diff-changed")]
-    changed = draft[draft.index("diff-changed") : draft.index("</section>")]
-    assert "question data_origin" in added
-    assert "question data_source" in removed
-    assert "question has_regulation: label changed" in changed
-    assert "question measures: option licences added" in changed
+    assert "1 questions added, 1 removed, 2 changed." in draft
+    assert 'href="/questionnaires/1/diff"' in draft
+    page = client.get("/questionnaires/1/diff").get_data(as_text=True)
+    added = page[page.index("diff-added") :]
+    removed = page[page.index("diff-removed") :]
+    assert 'Question <code class="code">data_origin</code>' in added
+    assert 'Question <code class="code">data_source</code>' in removed
+    regulation = page[page.index('<code class="code">has_regulation</code>') :]
+    assert "<del>Do you regulate short-term rentals?</del>" in regulation
+    assert "<ins>Do you regulate short-term rentals in your city?</ins>" in regulation
+    measures = page[page.index('<code class="code">measures</code>') :]
+    assert "option licences: label" not in measures.split("</section>")[0]
+    assert "option licences" in measures.split("</section>")[0]
     assert 'href="/questionnaires/1/v2/preview"' in html
 
     preview = client.get("/questionnaires/1/v2/preview").get_data(as_text=True)

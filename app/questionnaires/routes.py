@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -32,13 +32,12 @@ from ..models import (
 )
 from ..services import audit
 from ..services.questionnaires import versions as service
-from ..services.questionnaires.versions import Diff
 from ..services.responding import reminders as reminder_service
 from ..services.responding import responses as response_service
 from ..urls import external_url
 from . import bp
 from .forms import DeadlineForm, PublishForm, UploadForm
-from .presenters import describe_condition
+from .presenters import change_field, change_value, describe_condition, entry_title
 
 
 @bp.route("/")
@@ -112,15 +111,6 @@ def _manage_url(number: int, anchor: str | None = None) -> str:
     return url_for("questionnaires.manage", number=number, _anchor=anchor)
 
 
-def diff_groups(diff: Diff) -> dict[str, list[str]]:
-    """The diff's lines grouped by their sign: added (+), removed (-), changed (~)."""
-    groups: dict[str, list[str]] = {"added": [], "removed": [], "changed": []}
-    names = {"+": "added", "-": "removed", "~": "changed"}
-    for line in diff.lines():
-        groups[names[line[0]]].append(line[2:])
-    return groups
-
-
 def _last_reminders(questionnaire: Questionnaire) -> AuditEntry | None:
     return db.session.scalar(
         select(AuditEntry)
@@ -142,7 +132,7 @@ def manage(number: int):
     draft = service.draft_version(db.session, questionnaire)
     diff = None
     if draft is not None and published is not None:
-        diff = diff_groups(service.diff_definitions(published.definition, draft.definition))
+        diff = service.diff_definitions(published.definition, draft.definition)
     deadline_form = DeadlineForm(deadline=questionnaire.deadline)
     return render_template(
         "questionnaires/manage.html",
@@ -163,6 +153,38 @@ def manage(number: int):
         publish_form=PublishForm(),
         deadline_form=deadline_form,
         button_form=EmptyForm(),
+    )
+
+
+@bp.route("/<int:number>/diff")
+@allowed(authz.can_read_questionnaires)
+def diff(number: int):
+    """What one version changes against another (default: the draft against the
+    published version), with old and new texts; ``?from=1&to=3`` picks the versions."""
+    questionnaire = get_questionnaire_or_404(number, current_user)
+    try:
+        old, new = service.pair_to_compare(
+            db.session,
+            questionnaire,
+            request.args.get("from", type=int),
+            request.args.get("to", type=int),
+        )
+    except service.QuestionnaireError:
+        abort(404)
+    result = service.diff_definitions(old.definition, new.definition)
+    if request.args.get("format") == "text":
+        lines = [f"Action {number}: v{new.number} against v{old.number}", *result.lines()]
+        return Response("\n".join(lines) + "\n", mimetype="text/plain")
+    return render_template(
+        "questionnaires/diff.html",
+        action=questionnaire.action,
+        versions=questionnaire.versions,
+        old=old,
+        new=new,
+        diff=result,
+        change_field=change_field,
+        change_value=change_value,
+        entry_title=entry_title,
     )
 
 

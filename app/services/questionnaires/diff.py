@@ -18,6 +18,7 @@ LANGS = ("en", "de", "fr", "it")
 # Keys compared as texts ({lang: text}), one change per language.
 _TEXT_KEYS = ("label", "help", "unit", "title", "intro", "introduction")
 # Question keys compared on their own (options, items, themes) or not at all (code).
+_QUOTED = (*_TEXT_KEYS, "scale label", "point label")
 _OWN_KEYS = ("code", "options", "items", "themes", "labels", "point_labels", "show_if")
 
 
@@ -51,11 +52,12 @@ class Change:
             where = " ".join(p for p in (owner, code, self.field, theme) if p)
         if self.lang:
             where += f" [{self.lang}]"
+        quote = self.field in _QUOTED
         if self.kind == "added":
-            return f"{where} added: {_show(self.new)}"
+            return f"{where} added: {_show(self.new, quote)}"
         if self.kind == "removed":
-            return f"{where} removed (was {_show(self.old)})"
-        return f"{where}: {_show(self.old)} -> {_show(self.new)}"
+            return f"{where} removed (was {_show(self.old, quote)})"
+        return f"{where}: {_show(self.old, quote)} -> {_show(self.new, quote)}"
 
 
 @dataclass
@@ -120,8 +122,8 @@ class Diff:
         return out
 
 
-def _show(value: Any) -> str:
-    if isinstance(value, str):
+def _show(value: Any, quote: bool = True) -> str:
+    if isinstance(value, str) and quote:
         return '"' + value.replace("\n", " ") + '"'
     if isinstance(value, bool):
         return "yes" if value else "no"
