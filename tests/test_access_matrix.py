@@ -268,6 +268,8 @@ ROWS: list[Row] = [
     row(GET,  "/questionnaires/2/diff",                      "questionnaires.diff",                 authz.can_read_questionnaires,    404,    leader1=403),  # one version only
     row(GET,  "/questionnaires/upload",                      "questionnaires.upload",               authz.can_manage_questionnaires,  200),
     row(POST, "/questionnaires/upload",                      "questionnaires.upload",               authz.can_manage_questionnaires,  400),
+    row(GET,  "/questionnaires/1/publish",                   "questionnaires.publish",              authz.can_manage_questionnaires,  200),
+    row(GET,  "/questionnaires/2/publish",                   "questionnaires.publish",              authz.can_manage_questionnaires,  302),  # no draft
     row(POST, "/questionnaires/1/publish",                   "questionnaires.publish",              authz.can_manage_questionnaires,  302),  # unconfirmed
     row(POST, "/questionnaires/2/deadline",                  "questionnaires.deadline",             authz.can_manage_questionnaires,  302),
     row(POST, "/questionnaires/2/reminders",                 "questionnaires.reminders",            authz.can_manage_questionnaires,  302),
@@ -322,6 +324,7 @@ ROWS: list[Row] = [
     row(GET,  "/respond/1/review",                           "respond.review",                      authz.can_respond,                302,    respondent_b=200),
     row(GET,  "/respond/3/review",                           "respond.review",                      authz.can_respond,                403),
     row(GET,  "/respond/1/receipt",                          "respond.receipt",                     authz.can_respond,                200,    respondent_b=302),
+    row(POST, "/respond/1/version-notice/dismiss",           "respond.dismiss_version_notice",      authz.can_respond,                302),
     row(POST, "/respond/1/stash/discard",                    "respond.discard_stash",               authz.can_respond,                302),
     row(POST, "/respond/3/submit",                           "respond.submit",                      authz.can_respond,                403),
     row(POST, "/respond/1/submit",                           "respond.submit",                      authz.can_respond,                302),

@@ -220,22 +220,24 @@ def test_upload_diff_preview_publish(client, login_as, db, orgs, users):
     assert 'method="post"' not in preview.split("<main", 1)[1].split("</main>")[0]
 
     # Publishing needs the confirmation box.
-    response = client.post_form("/questionnaires/1/publish", {}, page="/questionnaires/1/manage")
+    response = client.post_form("/questionnaires/1/publish", {}, page="/questionnaires/1/publish")
     assert response.status_code == 302
-    assert "Not published: tick the box" in client.get("/questionnaires/1/manage").get_data(
+    assert "Not published: tick the box" in client.get("/questionnaires/1/publish").get_data(
         as_text=True
     )
     assert audit_events("questionnaire.published") == []
     response = client.post_form(
-        "/questionnaires/1/publish", {"confirm": "y"}, page="/questionnaires/1/manage"
+        "/questionnaires/1/publish", {"confirm": "y"}, page="/questionnaires/1/publish"
     )
     assert response.status_code == 302
     db.session.expire_all()
     statuses = {v.number: v.status for v in questionnaire.versions}
     assert statuses == {1: VersionStatus.ARCHIVED, 2: VersionStatus.PUBLISHED}
     [entry] = audit_events("questionnaire.published")
-    assert entry.details == {"action": 1, "number": 2}
-    assert started.version.number == 1  # a started response stays on its version
+    assert entry.details["action"] == 1 and entry.details["number"] == 2
+    # a response being filled in moves to the new version (tests/test_questionnaire_publish.py)
+    assert started.version.number == 2
+    assert [m["reference"] for m in entry.details["moved"]] == [started.reference]
     html = client.get("/questionnaires/1/manage").get_data(as_text=True)
     assert "There is no draft." in html
     # Nothing left to publish.

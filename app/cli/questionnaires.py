@@ -17,6 +17,7 @@ from ..models import (
     QuestionnaireVersion,
 )
 from ..services import audit
+from ..services.questionnaires import publishing
 from ..services.questionnaires import versions as questionnaire_service
 from .base import Group, fail
 
@@ -78,17 +79,8 @@ def questionnaires_import(paths: tuple[str, ...], publish_now: bool) -> None:
                 status=outcome.status,
             )
             if publish_now and outcome.status != "unchanged":
-                version = questionnaire_service.publish(db.session, outcome.version.questionnaire)
-                audit.record(
-                    db.session,
-                    "questionnaire.published",
-                    actor="cli",
-                    obj=version,
-                    number=version.number,
-                )
-                click.echo(
-                    f"action {result.definition['action']}: version {version.number} published"
-                )
+                published = publishing.publish(db.session, outcome.version.questionnaire)
+                _report_publication(published)
     except questionnaire_service.QuestionnaireError as error:
         db.session.rollback()
         fail(str(error))
@@ -101,15 +93,32 @@ def questionnaires_publish(action: int) -> None:
     """Publish the draft of ACTION's questionnaire."""
     questionnaire = _action_questionnaire(action)
     try:
-        version = questionnaire_service.publish(db.session, questionnaire)
+        outcome = publishing.publish(db.session, questionnaire)
     except questionnaire_service.QuestionnaireError as error:
         db.session.rollback()
         fail(str(error))
-    audit.record(
-        db.session, "questionnaire.published", actor="cli", obj=version, number=version.number
-    )
+    _report_publication(outcome)
     db.session.commit()
-    click.echo(f"Action {action}: version {version.number} published.")
+
+
+def _report_publication(outcome: publishing.Plan) -> None:
+    """Audit a publication and say what it did to the responses."""
+    number = outcome.questionnaire.action.number
+    audit.record(
+        db.session,
+        "questionnaire.published",
+        actor="cli",
+        obj=outcome.draft,
+        action=number,
+        **publishing.audit_details(outcome),
+    )
+    click.echo(f"Action {number}: version {outcome.draft.number} published.")
+    for move in outcome.moves:
+        dropped = ", ".join(d.code for d in move.dropped) or "none"
+        click.echo(
+            f"  response {move.response.reference} moved to v{outcome.draft.number}: "
+            f"{len(move.kept)} answers kept, not kept: {dropped}"
+        )
 
 
 @questionnaires_group.command("export")

@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import UTCDateTime, enum_values, utcnow
+from .base import JSONType, UTCDateTime, enum_values, utcnow
 from .people import Organisation, User
 from .questionnaire import Question, Questionnaire, QuestionnaireVersion
 
@@ -62,6 +62,9 @@ class Response(db.Model):
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     review_note: Mapped[str | None] = mapped_column(Text)  # overall reviewer comment / reason
+    # Set when publishing moved this draft to a new version: the versions and the answers
+    # that could not be kept; shown once to the respondents, then cleared.
+    version_notice: Mapped[dict | None] = mapped_column(JSONType)
 
     questionnaire: Mapped[Questionnaire] = relationship()
     version: Mapped[QuestionnaireVersion] = relationship()

@@ -81,6 +81,15 @@ FIELD_NAMES = {
 }
 
 
+# Why an answer could not be kept when its draft moved to a new version.
+DROP_REASONS = {
+    "removed": _l("the question was removed"),
+    "type": _l("the question asks for a different kind of answer now"),
+    "value": _l("the answer is no longer one of the possible answers"),
+    "hidden": _l("the question no longer applies, given the other answers"),
+}
+
+
 def change_field(change: Change) -> str:
     """What a change concerns, in words: 'option yes: label', 'theme weight resilience'."""
     name = str(FIELD_NAMES.get(change.field, change.field))

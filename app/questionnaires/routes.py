@@ -10,6 +10,7 @@ from pathlib import Path
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -31,13 +32,20 @@ from ..models import (
     Theme,
 )
 from ..services import audit
+from ..services.questionnaires import publishing
 from ..services.questionnaires import versions as service
 from ..services.responding import reminders as reminder_service
 from ..services.responding import responses as response_service
 from ..urls import external_url
 from . import bp
 from .forms import DeadlineForm, PublishForm, UploadForm
-from .presenters import change_field, change_value, describe_condition, entry_title
+from .presenters import (
+    DROP_REASONS,
+    change_field,
+    change_value,
+    describe_condition,
+    entry_title,
+)
 
 
 @bp.route("/")
@@ -150,7 +158,6 @@ def manage(number: int):
         else [],
         last_reminders=_last_reminders(questionnaire),
         can_manage=authz.can_manage_questionnaires(current_user),
-        publish_form=PublishForm(),
         deadline_form=deadline_form,
         button_form=EmptyForm(),
     )
@@ -257,16 +264,35 @@ def preview(number: int, version_number: int):
     )
 
 
-@bp.route("/<int:number>/publish", methods=["POST"])
+@bp.route("/<int:number>/publish", methods=["GET", "POST"])
 @allowed(authz.can_manage_questionnaires)
 def publish(number: int):
+    """The publish page: the draft's changes, what happens to the responses (pinned, or
+    moved with the answers that cannot be kept), and the confirmation."""
     questionnaire = get_questionnaire_or_404(number, current_user)
     form = PublishForm()
+    if request.method == "GET":
+        try:
+            plan = publishing.plan(db.session, questionnaire)
+        except service.QuestionnaireError as error:
+            flash(_("Nothing to publish: %(why)s.", why=error), "info")
+            return redirect(_manage_url(number))
+        return render_template(
+            "questionnaires/publish.html",
+            action=questionnaire.action,
+            plan=plan,
+            diff=plan.diff,
+            form=form,
+            change_field=change_field,
+            change_value=change_value,
+            entry_title=entry_title,
+            reasons=DROP_REASONS,
+        )
     if not form.validate_on_submit():
         flash(_("Not published: tick the box to confirm you want to publish the draft."), "error")
-        return redirect(_manage_url(number, "draft"))
+        return redirect(url_for("questionnaires.publish", number=number))
     try:
-        version = service.publish(db.session, questionnaire, user=current_user)
+        outcome = publishing.publish(db.session, questionnaire, user=current_user)
     except service.QuestionnaireError as error:
         db.session.rollback()
         flash(_("Not published: %(why)s.", why=error), "error")
@@ -275,16 +301,25 @@ def publish(number: int):
         db.session,
         "questionnaire.published",
         user=current_user,
-        obj=version,
+        obj=outcome.draft,
         ip=_ip(),
         action=number,
-        number=version.number,
+        **publishing.audit_details(outcome),
     )
     db.session.commit()
     flash(
-        _("Version %(n)s is published: respondents answer it from now on.", n=version.number),
+        _("Version %(n)s is published: respondents answer it from now on.", n=outcome.draft.number),
         "success",
     )
+    if outcome.moves:
+        flash(
+            ngettext(
+                "%(num)s response being filled in moved to the new version; its respondents will be told what changed.",
+                "%(num)s responses being filled in moved to the new version; their respondents will be told what changed.",
+                len(outcome.moves),
+            ),
+            "info",
+        )
     return redirect(_manage_url(number))
 
 
