@@ -18,17 +18,21 @@ branch_labels = None
 depends_on = None
 
 
+# Not batch operations: on SQLite a batch copies "responses" to a new table and drops the
+# old one, and with foreign keys on that deletes every answer, score and event of every
+# response. SQLite adds and (3.35 and newer) drops a plain column in place.
+
+
 def upgrade():
-    with op.batch_alter_table("responses", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "version_notice",
-                sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-                nullable=True,
-            )
-        )
+    op.add_column(
+        "responses",
+        sa.Column(
+            "version_notice",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=True,
+        ),
+    )
 
 
 def downgrade():
-    with op.batch_alter_table("responses", schema=None) as batch_op:
-        batch_op.drop_column("version_notice")
+    op.drop_column("responses", "version_notice")
