@@ -139,3 +139,23 @@ def test_coordinator_reads_the_diff_of_v1_and_v3(client, login_as, db, users):
     assert client.get("/questionnaires/1/diff?from=7&to=3").status_code == 404
     manage = client.get("/questionnaires/1/manage").get_data(as_text=True)
     assert 'href="/questionnaires/1/diff"' in manage
+
+
+def test_download_any_version_as_yaml_and_upload_it_back(client, login_as, db, users):
+    _three_versions()
+    login_as("coordinator")
+    response = client.get("/questionnaires/1/v1.yaml")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == 'attachment; filename="a01_example_v1.yaml"'
+    v1 = response.get_data(as_text=True)
+    assert "Do you regulate short-term rentals?" in v1
+    draft = client.get("/questionnaires/1/v3.yaml").get_data(as_text=True)
+    assert "Regulieren Sie Ferienwohnungen?" in draft
+    result = validate_text(draft, "v3.yaml")
+    assert result.ok
+    questionnaire = qservice.questionnaire_for_action(db.session, 1)
+    assert qservice.import_definition(db.session, result).status == "unchanged"  # round trip
+    assert 'href="/questionnaires/1/v2.yaml"' in client.get("/questionnaires/1/manage").get_data(
+        as_text=True
+    )
+    assert questionnaire.versions[-1].number == 3

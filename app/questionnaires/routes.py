@@ -163,6 +163,20 @@ def manage(number: int):
     )
 
 
+@bp.route("/<int:number>/v<int:version_number>.yaml")
+@allowed(authz.can_read_questionnaires)
+def download(number: int, version_number: int):
+    """A version (or the draft) as a definition file: edit it and upload it as the next
+    draft (export then import is a round trip)."""
+    version = get_version_or_404(number, version_number, current_user)
+    filename = f"{version.questionnaire.code}_v{version.number}.yaml"
+    return Response(
+        service.export_yaml(version),
+        mimetype="application/yaml",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
 @bp.route("/<int:number>/diff")
 @allowed(authz.can_read_questionnaires)
 def diff(number: int):
