@@ -265,6 +265,7 @@ ROWS: list[Row] = [
     row(GET,  "/questionnaires/2/manage",                    "questionnaires.manage",               authz.can_read_questionnaires,    200,    leader1=403),
     row(GET,  "/questionnaires/1/v2.yaml",                   "questionnaires.download",             authz.can_read_questionnaires,    200,    leader2=403),  # the draft
     row(GET,  "/questionnaires/2/v1.yaml",                   "questionnaires.download",             authz.can_read_questionnaires,    200,    leader1=403),
+    row(GET,  "/questionnaires/1/v1.xlsx",                   "questionnaires.download_xlsform",     authz.can_read_questionnaires,    200,    leader2=403),
     row(GET,  "/questionnaires/1/diff",                      "questionnaires.diff",                 authz.can_read_questionnaires,    200,    leader2=403),  # draft v2 vs v1
     row(GET,  "/questionnaires/1/diff?from=1&to=2&format=text", "questionnaires.diff",              authz.can_read_questionnaires,    200,    leader2=403),
     row(GET,  "/questionnaires/2/diff",                      "questionnaires.diff",                 authz.can_read_questionnaires,    404,    leader1=403),  # one version only

@@ -9,7 +9,8 @@ import click
 from sqlalchemy import select
 
 from ..definitions.schema import schema_json
-from ..definitions.validate import validate_file
+from ..definitions.validate import ValidationResult, validate_file
+from ..definitions.xlsform import to_xlsform, validate_xlsform
 from ..extensions import db
 from ..models import (
     Action,
@@ -59,8 +60,9 @@ def questionnaires_validate(paths: tuple[str, ...]) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--publish", "publish_now", is_flag=True, help="Publish each imported draft at once.")
 def questionnaires_import(paths: tuple[str, ...], publish_now: bool) -> None:
-    """Import definition files as drafts (all or nothing)."""
-    results = [validate_file(path) for path in paths]
+    """Import definition files (YAML, or XLSForm .xlsx workbooks) as drafts (all or
+    nothing)."""
+    results = [_read_definition(path) for path in paths]
     errors = [error for result in results for error in result.errors]
     if errors:
         for error in errors:
@@ -85,6 +87,17 @@ def questionnaires_import(paths: tuple[str, ...], publish_now: bool) -> None:
         db.session.rollback()
         fail(str(error))
     db.session.commit()
+
+
+def _read_definition(path: str) -> ValidationResult:
+    """A YAML definition file, or an XLSForm workbook (what it could not map is printed)."""
+    if not path.lower().endswith(".xlsx"):
+        return validate_file(path)
+    with open(path, "rb") as handle:
+        result, report = validate_xlsform(handle.read(), path)
+    for note in report.notes:
+        click.echo(f"{path}: note: {note}", err=True)
+    return result
 
 
 @questionnaires_group.command("publish")
@@ -129,8 +142,17 @@ def _report_publication(outcome: publishing.Plan) -> None:
 @click.option(
     "--output", "-o", type=click.Path(dir_okay=False, writable=True), help="File (default: stdout)."
 )
-def questionnaires_export(action: int, number: int | None, output: str | None) -> None:
-    """Write a version back as a definition file."""
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["yaml", "xlsform"]),
+    default="yaml",
+    help="yaml (the definition file) or xlsform (an .xlsx workbook; needs --output).",
+)
+def questionnaires_export(action: int, number: int | None, output: str | None, fmt: str) -> None:
+    """Write a version back as a definition file (or an XLSForm workbook)."""
+    if fmt == "xlsform" and not output:
+        fail("An XLSForm workbook is a file: give --output FILE.xlsx.")
     questionnaire = _action_questionnaire(action)
     if number is None:
         version = questionnaire_service.published_version(
@@ -141,6 +163,14 @@ def questionnaires_export(action: int, number: int | None, output: str | None) -
     if version is None:
         numbers = ", ".join(str(v.number) for v in questionnaire.versions) or "none"
         fail(f"Action {action} has no version {number}; versions: {numbers}.")
+    if fmt == "xlsform":
+        content, report = to_xlsform(version.definition)
+        with open(output, "wb") as handle:
+            handle.write(content)
+        for note in report.notes:
+            click.echo(f"note: {note}", err=True)
+        click.echo(f"Wrote version {version.number} of action {action} to {output} (XLSForm).")
+        return
     text = questionnaire_service.export_yaml(version)
     if output:
         with open(output, "w", encoding="utf-8") as handle:

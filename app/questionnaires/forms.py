@@ -11,10 +11,13 @@ from wtforms.validators import DataRequired, Optional
 
 class UploadForm(FlaskForm):
     file = FileField(
-        _l("Definition file (YAML)"),
+        _l("Definition file (YAML) or XLSForm workbook (.xlsx)"),
         validators=[
             FileRequired(_l("Choose a definition file to upload.")),
-            FileAllowed(["yaml", "yml"], _l("Upload a .yaml or .yml definition file.")),
+            FileAllowed(
+                ["yaml", "yml", "xlsx"],
+                _l("Upload a .yaml or .yml definition file, or an .xlsx XLSForm workbook."),
+            ),
         ],
     )
 

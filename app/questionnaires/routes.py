@@ -20,6 +20,7 @@ from ..authz import allowed
 from ..definitions.answers import clean_text, word
 from ..definitions.model import definition_of
 from ..definitions.validate import validate_text
+from ..definitions.xlsform import to_xlsform, validate_xlsform
 from ..extensions import db
 from ..forms import EmptyForm
 from ..loaders import get_questionnaire_or_404, get_version_or_404
@@ -177,6 +178,21 @@ def download(number: int, version_number: int):
     )
 
 
+@bp.route("/<int:number>/v<int:version_number>.xlsx")
+@allowed(authz.can_read_questionnaires)
+def download_xlsform(number: int, version_number: int):
+    """A version (or the draft) as an XLSForm workbook, for ODK, KoboToolbox or a
+    spreadsheet; upload it back as the next draft."""
+    version = get_version_or_404(number, version_number, current_user)
+    content, _report = to_xlsform(version.definition)
+    filename = f"{version.questionnaire.code}_v{version.number}.xlsx"
+    return Response(
+        content,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
 @bp.route("/<int:number>/diff")
 @allowed(authz.can_read_questionnaires)
 def diff(number: int):
@@ -214,18 +230,25 @@ def diff(number: int):
 def upload():
     form = UploadForm()
     errors: list[str] = []
+    notes: list[str] = []
     if form.validate_on_submit():
         filename = clean_text(Path(form.file.data.filename or "").name)[:200] or "definition.yaml"
-        try:
-            text = form.file.data.read().decode("utf-8")
-        except UnicodeDecodeError:
-            text = None
-            errors = [
-                f"{filename}: the file is not UTF-8 text: save it as UTF-8 and upload it again"
-            ]
-        if text is not None:
-            result = validate_text(text, filename)
+        result = None
+        if filename.lower().endswith(".xlsx"):
+            result, report = validate_xlsform(form.file.data.read(), filename)
             errors = [str(error) for error in result.errors]
+            notes = report.notes
+        else:
+            try:
+                text = form.file.data.read().decode("utf-8")
+            except UnicodeDecodeError:
+                errors = [
+                    f"{filename}: the file is not UTF-8 text: save it as UTF-8 and upload it again"
+                ]
+            else:
+                result = validate_text(text, filename)
+                errors = [str(error) for error in result.errors]
+        if result is not None:
             if result.ok:
                 try:
                     outcome = service.import_definition(db.session, result, user=current_user)
@@ -234,6 +257,8 @@ def upload():
                     errors = [f"{filename}: {error}"]
                 else:
                     number = outcome.version.questionnaire.action.number
+                    for note in notes:
+                        flash(_("Not imported from the workbook: %(note)s", note=note), "warning")
                     if outcome.status == "unchanged":
                         db.session.rollback()
                         flash(_("Nothing changed: %(message)s.", message=outcome.message), "info")
@@ -248,6 +273,7 @@ def upload():
                         number=outcome.version.number,
                         status=outcome.status,
                         filename=filename,
+                        notes=notes,
                     )
                     db.session.commit()
                     flash(
@@ -261,7 +287,9 @@ def upload():
                     )
                     return redirect(_manage_url(number, "draft"))
     status = 400 if errors or form.errors else 200
-    return render_template("questionnaires/upload.html", form=form, errors=errors), status
+    return render_template(
+        "questionnaires/upload.html", form=form, errors=errors, notes=notes
+    ), status
 
 
 @bp.route("/<int:number>/v<int:version_number>/preview")
