@@ -197,7 +197,7 @@ def test_upload_diff_preview_publish(client, login_as, db, orgs, users):
 
     html = client.get("/questionnaires/1/manage").get_data(as_text=True)
     draft = html[html.index('id="draft"') :]
-    assert "1 questions added, 1 removed, 2 changed." in draft
+    assert "Questions added: 1, removed: 1, changed: 2." in draft
     assert 'href="/questionnaires/1/diff"' in draft
     page = client.get("/questionnaires/1/diff").get_data(as_text=True)
     added = page[page.index("diff-added") :]
