@@ -276,8 +276,16 @@ ROWS: list[Row] = [
     row(GET,  "/questionnaires/2/v1/preview",                "questionnaires.preview",              authz.can_read_questionnaires,    200,    leader1=403),
     row(GET,  "/questionnaires/1/manage",                    "questionnaires.manage",               authz.can_read_questionnaires,    200,    leader2=403),
     row(GET,  "/questionnaires/2/manage",                    "questionnaires.manage",               authz.can_read_questionnaires,    200,    leader1=403),
+    row(GET,  "/questionnaires/1/v2.yaml",                   "questionnaires.download",             authz.can_read_questionnaires,    200,    leader2=403),  # the draft
+    row(GET,  "/questionnaires/2/v1.yaml",                   "questionnaires.download",             authz.can_read_questionnaires,    200,    leader1=403),
+    row(GET,  "/questionnaires/1/v1.xlsx",                   "questionnaires.download_xlsform",     authz.can_read_questionnaires,    200,    leader2=403),
+    row(GET,  "/questionnaires/1/diff",                      "questionnaires.diff",                 authz.can_read_questionnaires,    200,    leader2=403),  # draft v2 vs v1
+    row(GET,  "/questionnaires/1/diff?from=1&to=2&format=text", "questionnaires.diff",              authz.can_read_questionnaires,    200,    leader2=403),
+    row(GET,  "/questionnaires/2/diff",                      "questionnaires.diff",                 authz.can_read_questionnaires,    404,    leader1=403),  # one version only
     row(GET,  "/questionnaires/upload",                      "questionnaires.upload",               authz.can_manage_questionnaires,  200),
     row(POST, "/questionnaires/upload",                      "questionnaires.upload",               authz.can_manage_questionnaires,  400),
+    row(GET,  "/questionnaires/1/publish",                   "questionnaires.publish",              authz.can_manage_questionnaires,  200),
+    row(GET,  "/questionnaires/2/publish",                   "questionnaires.publish",              authz.can_manage_questionnaires,  302),  # no draft
     row(POST, "/questionnaires/1/publish",                   "questionnaires.publish",              authz.can_manage_questionnaires,  302),  # unconfirmed
     row(POST, "/questionnaires/2/deadline",                  "questionnaires.deadline",             authz.can_manage_questionnaires,  302),
     row(POST, "/questionnaires/2/reminders",                 "questionnaires.reminders",            authz.can_manage_questionnaires,  302),
@@ -347,6 +355,7 @@ ROWS: list[Row] = [
     row(GET,  "/respond/1/copy.csv",                         "respond.copy_download",               authz.can_respond,                200,    respondent_b=404),
     row(GET,  "/respond/2/copy.csv",                         "respond.copy_download",               authz.can_respond,                200,    respondent_b=404),
     row(GET,  "/respond/3/copy.pdf",                         "respond.copy_download",               authz.can_respond,                403),
+    row(POST, "/respond/1/version-notice/dismiss",           "respond.dismiss_version_notice",      authz.can_respond,                302),
     row(POST, "/respond/1/stash/discard",                    "respond.discard_stash",               authz.can_respond,                302),
     row(POST, "/respond/3/submit",                           "respond.submit",                      authz.can_respond,                403),
     row(POST, "/respond/1/submit",                           "respond.submit",                      authz.can_respond,                302),
@@ -634,7 +643,7 @@ def test_access_matrix(client, db, users, world, role):
             mismatches.append(
                 f"{r.method:4} {url:46} {r.endpoint:36} {expected!s:6} {_describe(response)}"
             )
-        body = response.get_data(as_text=True)
+        body = response.get_data().decode("utf-8", "replace")  # workbooks are binary
         leaks += [f"{r.method} {url} shows {ref}" for ref in sorted(hidden) if ref in body]
     header = f"{'':4} {'URL':46} {'endpoint':36} {'expect':6} got"
     assert not mismatches, (

@@ -78,7 +78,10 @@ def test_reimport_of_edited_file_makes_a_new_draft_and_publishes_next_version(db
     assert outcome.status == "created" and outcome.version.number == 2
     diff = service.diff_definitions(published.definition, outcome.version.definition)
     assert diff.added == ["contact_ok"]
-    assert diff.changed == {"has_regulation": ["label changed"]}
+    [label] = diff.changed["has_regulation"]
+    assert label.startswith('label [en]: "') and label.endswith(
+        '-> "Do you regulate holiday lets?"'
+    )
     # importing again replaces the same draft
     data["sections"][1]["questions"][0]["label"] = "Do you regulate holiday rentals?"
     outcome = import_text(db, yaml.safe_dump(data))
@@ -159,7 +162,10 @@ def test_cli_import_publish_export_diff_list(runner, db, tmp_path):
     out.write_text(edited)
     runner.invoke(args=["questionnaires", "import", str(out)])
     result = runner.invoke(args=["questionnaires", "diff", "1"])
-    assert "~ question has_regulation: label changed" in result.output
+    assert "~ question has_regulation\n" in result.output
+    assert 'label [en]: "Do you regulate short-term rentals?" -> "Do you regulate rentals?"' in (
+        result.output
+    )
     listing = runner.invoke(args=["questionnaires", "list"]).output
     assert "a01_example" in listing and "v1 published, v2 draft" in listing
 

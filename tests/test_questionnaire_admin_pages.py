@@ -197,13 +197,19 @@ def test_upload_diff_preview_publish(client, login_as, db, orgs, users):
 
     html = client.get("/questionnaires/1/manage").get_data(as_text=True)
     draft = html[html.index('id="draft"') :]
-    added = draft[draft.index("diff-added") : draft.index("diff-removed")]
-    removed = draft[draft.index("diff-removed") : draft.index("diff-changed")]
-    changed = draft[draft.index("diff-changed") : draft.index("</section>")]
-    assert "question data_origin" in added
-    assert "question data_source" in removed
-    assert "question has_regulation: label changed" in changed
-    assert "question measures: option licences added" in changed
+    assert "Questions added: 1, removed: 1, changed: 2." in draft
+    assert 'href="/questionnaires/1/diff"' in draft
+    page = client.get("/questionnaires/1/diff").get_data(as_text=True)
+    added = page[page.index("diff-added") :]
+    removed = page[page.index("diff-removed") :]
+    assert 'Question <code class="code">data_origin</code>' in added
+    assert 'Question <code class="code">data_source</code>' in removed
+    regulation = page[page.index('<code class="code">has_regulation</code>') :]
+    assert "<del>Do you regulate short-term rentals?</del>" in regulation
+    assert "<ins>Do you regulate short-term rentals in your city?</ins>" in regulation
+    measures = page[page.index('<code class="code">measures</code>') :]
+    assert "option licences: label" not in measures.split("</section>")[0]
+    assert "option licences" in measures.split("</section>")[0]
     assert 'href="/questionnaires/1/v2/preview"' in html
 
     preview = client.get("/questionnaires/1/v2/preview").get_data(as_text=True)
@@ -214,22 +220,24 @@ def test_upload_diff_preview_publish(client, login_as, db, orgs, users):
     assert 'method="post"' not in preview.split("<main", 1)[1].split("</main>")[0]
 
     # Publishing needs the confirmation box.
-    response = client.post_form("/questionnaires/1/publish", {}, page="/questionnaires/1/manage")
+    response = client.post_form("/questionnaires/1/publish", {}, page="/questionnaires/1/publish")
     assert response.status_code == 302
-    assert "Not published: tick the box" in client.get("/questionnaires/1/manage").get_data(
+    assert "Not published: tick the box" in client.get("/questionnaires/1/publish").get_data(
         as_text=True
     )
     assert audit_events("questionnaire.published") == []
     response = client.post_form(
-        "/questionnaires/1/publish", {"confirm": "y"}, page="/questionnaires/1/manage"
+        "/questionnaires/1/publish", {"confirm": "y"}, page="/questionnaires/1/publish"
     )
     assert response.status_code == 302
     db.session.expire_all()
     statuses = {v.number: v.status for v in questionnaire.versions}
     assert statuses == {1: VersionStatus.ARCHIVED, 2: VersionStatus.PUBLISHED}
     [entry] = audit_events("questionnaire.published")
-    assert entry.details == {"action": 1, "number": 2}
-    assert started.version.number == 1  # a started response stays on its version
+    assert entry.details["action"] == 1 and entry.details["number"] == 2
+    # a response being filled in moves to the new version (tests/test_questionnaire_publish.py)
+    assert started.version.number == 2
+    assert [m["reference"] for m in entry.details["moved"]] == [started.reference]
     html = client.get("/questionnaires/1/manage").get_data(as_text=True)
     assert "There is no draft." in html
     # Nothing left to publish.

@@ -9,14 +9,17 @@ import click
 from sqlalchemy import select
 
 from ..definitions.schema import schema_json
-from ..definitions.validate import validate_file
+from ..definitions.validate import ValidationResult, validate_file
+from ..definitions.xlsform import to_xlsform, validate_xlsform
 from ..extensions import db
 from ..models import (
     Action,
     Questionnaire,
+    QuestionnaireVersion,
 )
 from ..services import audit
 from ..services.mailing import schedule
+from ..services.questionnaires import publishing
 from ..services.questionnaires import versions as questionnaire_service
 from .base import Group, fail
 
@@ -58,8 +61,9 @@ def questionnaires_validate(paths: tuple[str, ...]) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--publish", "publish_now", is_flag=True, help="Publish each imported draft at once.")
 def questionnaires_import(paths: tuple[str, ...], publish_now: bool) -> None:
-    """Import definition files as drafts (all or nothing)."""
-    results = [validate_file(path) for path in paths]
+    """Import definition files (YAML, or XLSForm .xlsx workbooks) as drafts (all or
+    nothing)."""
+    results = [_read_definition(path) for path in paths]
     errors = [error for result in results for error in result.errors]
     if errors:
         for error in errors:
@@ -78,22 +82,23 @@ def questionnaires_import(paths: tuple[str, ...], publish_now: bool) -> None:
                 status=outcome.status,
             )
             if publish_now and outcome.status != "unchanged":
-                version = questionnaire_service.publish(db.session, outcome.version.questionnaire)
-                audit.record(
-                    db.session,
-                    "questionnaire.published",
-                    actor="cli",
-                    obj=version,
-                    number=version.number,
-                )
-                click.echo(
-                    f"action {version.questionnaire.action.number}: "
-                    f"version {version.number} published"
-                )
+                published = publishing.publish(db.session, outcome.version.questionnaire)
+                _report_publication(published)
     except questionnaire_service.QuestionnaireError as error:
         db.session.rollback()
         fail(str(error))
     db.session.commit()
+
+
+def _read_definition(path: str) -> ValidationResult:
+    """A YAML definition file, or an XLSForm workbook (what it could not map is printed)."""
+    if not path.lower().endswith(".xlsx"):
+        return validate_file(path)
+    with open(path, "rb") as handle:
+        result, report = validate_xlsform(handle.read(), path)
+    for note in report.notes:
+        click.echo(f"{path}: note: {note}", err=True)
+    return result
 
 
 @questionnaires_group.command("publish")
@@ -102,15 +107,32 @@ def questionnaires_publish(action: int) -> None:
     """Publish the draft of ACTION's questionnaire."""
     questionnaire = _action_questionnaire(action)
     try:
-        version = questionnaire_service.publish(db.session, questionnaire)
+        outcome = publishing.publish(db.session, questionnaire)
     except questionnaire_service.QuestionnaireError as error:
         db.session.rollback()
         fail(str(error))
-    audit.record(
-        db.session, "questionnaire.published", actor="cli", obj=version, number=version.number
-    )
+    _report_publication(outcome)
     db.session.commit()
-    click.echo(f"Action {action}: version {version.number} published.")
+
+
+def _report_publication(outcome: publishing.Plan) -> None:
+    """Audit a publication and say what it did to the responses."""
+    number = outcome.questionnaire.action.number
+    audit.record(
+        db.session,
+        "questionnaire.published",
+        actor="cli",
+        obj=outcome.draft,
+        action=number,
+        **publishing.audit_details(outcome),
+    )
+    click.echo(f"Action {number}: version {outcome.draft.number} published.")
+    for move in outcome.moves:
+        dropped = ", ".join(d.code for d in move.dropped) or "none"
+        click.echo(
+            f"  response {move.response.reference} moved to v{outcome.draft.number}: "
+            f"{len(move.kept)} answers kept, not kept: {dropped}"
+        )
 
 
 @questionnaires_group.command("export")
@@ -121,8 +143,17 @@ def questionnaires_publish(action: int) -> None:
 @click.option(
     "--output", "-o", type=click.Path(dir_okay=False, writable=True), help="File (default: stdout)."
 )
-def questionnaires_export(action: int, number: int | None, output: str | None) -> None:
-    """Write a version back as a definition file."""
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["yaml", "xlsform"]),
+    default="yaml",
+    help="yaml (the definition file) or xlsform (an .xlsx workbook; needs --output).",
+)
+def questionnaires_export(action: int, number: int | None, output: str | None, fmt: str) -> None:
+    """Write a version back as a definition file (or an XLSForm workbook)."""
+    if fmt == "xlsform" and not output:
+        fail("An XLSForm workbook is a file: give --output FILE.xlsx.")
     questionnaire = _action_questionnaire(action)
     if number is None:
         version = questionnaire_service.published_version(
@@ -133,6 +164,14 @@ def questionnaires_export(action: int, number: int | None, output: str | None) -
     if version is None:
         numbers = ", ".join(str(v.number) for v in questionnaire.versions) or "none"
         fail(f"Action {action} has no version {number}; versions: {numbers}.")
+    if fmt == "xlsform":
+        content, report = to_xlsform(version.definition)
+        with open(output, "wb") as handle:
+            handle.write(content)
+        for note in report.notes:
+            click.echo(f"note: {note}", err=True)
+        click.echo(f"Wrote version {version.number} of action {action} to {output} (XLSForm).")
+        return
     text = questionnaire_service.export_yaml(version)
     if output:
         with open(output, "w", encoding="utf-8") as handle:
@@ -161,22 +200,36 @@ def questionnaires_list() -> None:
 
 @questionnaires_group.command("diff")
 @click.argument("action", type=int)
-def questionnaires_diff(action: int) -> None:
-    """What the draft changes against the published version."""
+@click.option("--from", "old", type=int, help="The older version's number (default: published).")
+@click.option("--to", "new", type=int, help="The newer version's number (default: the draft).")
+def questionnaires_diff(action: int, old: int | None, new: int | None) -> None:
+    """What a version changes against another: by default the draft against the
+    published version; every changed text with its old and new wording."""
     questionnaire = _action_questionnaire(action)
     draft = questionnaire_service.draft_version(db.session, questionnaire)
     published = questionnaire_service.published_version(db.session, questionnaire)
-    if draft is None:
-        fail(f"Action {action} has no draft: import an edited definition file first.")
-    if published is None:
+    if old is None and new is None and draft is not None and published is None:
         click.echo(
             f"Action {action} has no published version: the whole draft (v{draft.number}) is new."
         )
         return
-    diff = questionnaire_service.diff_definitions(published.definition, draft.definition)
-    click.echo(f"Draft v{draft.number} against published v{published.number}:")
+    try:
+        before, after = questionnaire_service.pair_to_compare(db.session, questionnaire, old, new)
+    except questionnaire_service.QuestionnaireError as error:
+        fail(f"Action {action}: {error}.")
+    diff = questionnaire_service.diff_definitions(before.definition, after.definition)
+    click.echo(f"{_version_name(after)} against {_version_name(before)}:")
     for line in diff.lines() or ["no changes"]:
         click.echo(f"  {line}")
+
+
+def _version_name(version: QuestionnaireVersion) -> str:
+    status = version.status.value
+    return (
+        f"{status.capitalize()} v{version.number}"
+        if status == "draft"
+        else f"v{version.number} ({status})"
+    )
 
 
 @questionnaires_group.command("open")

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
 from ..i18n import N_
-from .base import UTCDateTime, enum_values, utcnow
+from .base import JSONType, UTCDateTime, enum_values, utcnow
 from .people import Organisation, OrgKind, SizeBand, User
 from .questionnaire import Question, Questionnaire, QuestionnaireVersion
 
@@ -92,6 +92,9 @@ class Response(Model):
     org_size_band: Mapped[SizeBand | None] = mapped_column(
         Enum(SizeBand, native_enum=False, length=20, values_callable=enum_values)
     )
+    # Set when publishing moved this draft to a new version: the versions and the answers
+    # that could not be kept; shown once to the respondents, then cleared.
+    version_notice: Mapped[dict | None] = mapped_column(JSONType)
 
     questionnaire: Mapped[Questionnaire] = relationship()
     version: Mapped[QuestionnaireVersion] = relationship()

@@ -13,10 +13,13 @@ from ..services.responding.deadlines import time_zone_names
 
 class UploadForm(FlaskForm):
     file = FileField(
-        _l("Definition file (YAML)"),
+        _l("Definition file (YAML) or XLSForm workbook (.xlsx)"),
         validators=[
             FileRequired(_l("Choose a definition file to upload.")),
-            FileAllowed(["yaml", "yml"], _l("Upload a .yaml or .yml definition file.")),
+            FileAllowed(
+                ["yaml", "yml", "xlsx"],
+                _l("Upload a .yaml or .yml definition file, or an .xlsx XLSForm workbook."),
+            ),
         ],
     )
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -18,6 +19,7 @@ from ..authz import allowed
 from ..definitions.answers import clean_text, word
 from ..definitions.model import definition_of
 from ..definitions.validate import validate_text
+from ..definitions.xlsform import to_xlsform, validate_xlsform
 from ..extensions import db
 from ..forms import EmptyForm
 from ..loaders import get_questionnaire_or_404, get_version_or_404
@@ -32,15 +34,21 @@ from ..models import (
 )
 from ..services import audit
 from ..services.mailing import schedule as schedule_service
+from ..services.questionnaires import publishing
 from ..services.questionnaires import versions as service
-from ..services.questionnaires.versions import Diff
 from ..services.responding import deadlines as deadline_service
 from ..services.responding import reminders as reminder_service
 from ..services.responding import responses as response_service
 from . import bp
 from .deadlines import extension_form
 from .forms import DeadlineForm, PublishForm, ReminderScheduleForm, UploadForm
-from .presenters import describe_condition
+from .presenters import (
+    DROP_REASONS,
+    change_field,
+    change_value,
+    describe_condition,
+    entry_title,
+)
 
 
 @bp.route("/")
@@ -114,15 +122,6 @@ def _manage_url(number: int, anchor: str | None = None) -> str:
     return url_for("questionnaires.manage", number=number, _anchor=anchor)
 
 
-def diff_groups(diff: Diff) -> dict[str, list[str]]:
-    """The diff's lines grouped by their sign: added (+), removed (-), changed (~)."""
-    groups: dict[str, list[str]] = {"added": [], "removed": [], "changed": []}
-    names = {"+": "added", "-": "removed", "~": "changed"}
-    for line in diff.lines():
-        groups[names[line[0]]].append(line[2:])
-    return groups
-
-
 def _last_reminders(questionnaire: Questionnaire) -> AuditEntry | None:
     return db.session.scalar(
         select(AuditEntry)
@@ -144,7 +143,7 @@ def manage(number: int):
     draft = service.draft_version(db.session, questionnaire)
     diff = None
     if draft is not None and published is not None:
-        diff = diff_groups(service.diff_definitions(published.definition, draft.definition))
+        diff = service.diff_definitions(published.definition, draft.definition)
     deadline_form = DeadlineForm(
         deadline=questionnaire.deadline,
         time_zone=questionnaire.time_zone,
@@ -171,7 +170,6 @@ def manage(number: int):
         else [],
         last_reminders=_last_reminders(questionnaire),
         can_manage=authz.can_manage_questionnaires(current_user),
-        publish_form=PublishForm(),
         deadline_form=deadline_form,
         schedule=schedule,
         schedule_form=schedule_form,
@@ -183,23 +181,91 @@ def manage(number: int):
     )
 
 
+@bp.route("/<int:number>/v<int:version_number>.yaml")
+@allowed(authz.can_read_questionnaires)
+def download(number: int, version_number: int):
+    """A version (or the draft) as a definition file: edit it and upload it as the next
+    draft (export then import is a round trip)."""
+    version = get_version_or_404(number, version_number, current_user)
+    filename = f"{version.questionnaire.code}_v{version.number}.yaml"
+    return Response(
+        service.export_yaml(version),
+        mimetype="application/yaml",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.route("/<int:number>/v<int:version_number>.xlsx")
+@allowed(authz.can_read_questionnaires)
+def download_xlsform(number: int, version_number: int):
+    """A version (or the draft) as an XLSForm workbook, for ODK, KoboToolbox or a
+    spreadsheet; upload it back as the next draft."""
+    version = get_version_or_404(number, version_number, current_user)
+    content, _report = to_xlsform(version.definition)
+    filename = f"{version.questionnaire.code}_v{version.number}.xlsx"
+    return Response(
+        content,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.route("/<int:number>/diff")
+@allowed(authz.can_read_questionnaires)
+def diff(number: int):
+    """What one version changes against another (default: the draft against the
+    published version), with old and new texts; ``?from=1&to=3`` picks the versions."""
+    questionnaire = get_questionnaire_or_404(number, current_user)
+    try:
+        old, new = service.pair_to_compare(
+            db.session,
+            questionnaire,
+            request.args.get("from", type=int),
+            request.args.get("to", type=int),
+        )
+    except service.QuestionnaireError:
+        abort(404)
+    result = service.diff_definitions(old.definition, new.definition)
+    if request.args.get("format") == "text":
+        lines = [f"Action {number}: v{new.number} against v{old.number}", *result.lines()]
+        return Response("\n".join(lines) + "\n", mimetype="text/plain")
+    return render_template(
+        "questionnaires/diff.html",
+        action=questionnaire.action,
+        versions=questionnaire.versions,
+        old=old,
+        new=new,
+        diff=result,
+        change_field=change_field,
+        change_value=change_value,
+        entry_title=entry_title,
+    )
+
+
 @bp.route("/upload", methods=["GET", "POST"])
 @allowed(authz.can_manage_questionnaires)
 def upload():
     form = UploadForm()
     errors: list[str] = []
+    notes: list[str] = []
     if form.validate_on_submit():
         filename = clean_text(Path(form.file.data.filename or "").name)[:200] or "definition.yaml"
-        try:
-            text = form.file.data.read().decode("utf-8")
-        except UnicodeDecodeError:
-            text = None
-            errors = [
-                f"{filename}: the file is not UTF-8 text: save it as UTF-8 and upload it again"
-            ]
-        if text is not None:
-            result = validate_text(text, filename)
+        result = None
+        if filename.lower().endswith(".xlsx"):
+            result, report = validate_xlsform(form.file.data.read(), filename)
             errors = [str(error) for error in result.errors]
+            notes = report.notes
+        else:
+            try:
+                text = form.file.data.read().decode("utf-8")
+            except UnicodeDecodeError:
+                errors = [
+                    f"{filename}: the file is not UTF-8 text: save it as UTF-8 and upload it again"
+                ]
+            else:
+                result = validate_text(text, filename)
+                errors = [str(error) for error in result.errors]
+        if result is not None:
             if result.ok:
                 try:
                     outcome = service.import_definition(db.session, result, user=current_user)
@@ -208,6 +274,8 @@ def upload():
                     errors = [f"{filename}: {error}"]
                 else:
                     number = outcome.version.questionnaire.action.number
+                    for note in notes:
+                        flash(_("Not imported from the workbook: %(note)s", note=note), "warning")
                     if outcome.status == "unchanged":
                         db.session.rollback()
                         flash(_("Nothing changed: %(message)s.", message=outcome.message), "info")
@@ -222,6 +290,7 @@ def upload():
                         number=outcome.version.number,
                         status=outcome.status,
                         filename=filename,
+                        notes=notes,
                     )
                     db.session.commit()
                     flash(
@@ -235,7 +304,9 @@ def upload():
                     )
                     return redirect(_manage_url(number, "draft"))
     status = 400 if errors or form.errors else 200
-    return render_template("questionnaires/upload.html", form=form, errors=errors), status
+    return render_template(
+        "questionnaires/upload.html", form=form, errors=errors, notes=notes
+    ), status
 
 
 @bp.route("/<int:number>/v<int:version_number>/preview")
@@ -252,16 +323,35 @@ def preview(number: int, version_number: int):
     )
 
 
-@bp.route("/<int:number>/publish", methods=["POST"])
+@bp.route("/<int:number>/publish", methods=["GET", "POST"])
 @allowed(authz.can_manage_questionnaires)
 def publish(number: int):
+    """The publish page: the draft's changes, what happens to the responses (pinned, or
+    moved with the answers that cannot be kept), and the confirmation."""
     questionnaire = get_questionnaire_or_404(number, current_user)
     form = PublishForm()
+    if request.method == "GET":
+        try:
+            plan = publishing.plan(db.session, questionnaire)
+        except service.QuestionnaireError as error:
+            flash(_("Nothing to publish: %(why)s.", why=error), "info")
+            return redirect(_manage_url(number))
+        return render_template(
+            "questionnaires/publish.html",
+            action=questionnaire.action,
+            plan=plan,
+            diff=plan.diff,
+            form=form,
+            change_field=change_field,
+            change_value=change_value,
+            entry_title=entry_title,
+            reasons=DROP_REASONS,
+        )
     if not form.validate_on_submit():
         flash(_("Not published: tick the box to confirm you want to publish the draft."), "error")
-        return redirect(_manage_url(number, "draft"))
+        return redirect(url_for("questionnaires.publish", number=number))
     try:
-        version = service.publish(db.session, questionnaire, user=current_user)
+        outcome = publishing.publish(db.session, questionnaire, user=current_user)
     except service.QuestionnaireError as error:
         db.session.rollback()
         flash(_("Not published: %(why)s.", why=error), "error")
@@ -270,16 +360,25 @@ def publish(number: int):
         db.session,
         "questionnaire.published",
         user=current_user,
-        obj=version,
+        obj=outcome.draft,
         ip=_ip(),
         action=number,
-        number=version.number,
+        **publishing.audit_details(outcome),
     )
     db.session.commit()
     flash(
-        _("Version %(n)s is published: respondents answer it from now on.", n=version.number),
+        _("Version %(n)s is published: respondents answer it from now on.", n=outcome.draft.number),
         "success",
     )
+    if outcome.moves:
+        flash(
+            ngettext(
+                "%(num)s response being filled in moved to the new version; its respondents will be told what changed.",
+                "%(num)s responses being filled in moved to the new version; their respondents will be told what changed.",
+                len(outcome.moves),
+            ),
+            "info",
+        )
     return redirect(_manage_url(number))
 
 

@@ -22,8 +22,10 @@ from ..extensions import db
 from ..forms import EmptyForm
 from ..i18n import format_clock, pick
 from ..models import FormStash, ResponseState
+from ..questionnaires.presenters import DROP_REASONS
 from ..services import audit
 from ..services.mailing import messages
+from ..services.questionnaires import publishing
 from ..services.responding import history as history_service
 from ..services.responding import pages, progress
 from ..services.responding import responses as response_service
@@ -89,6 +91,7 @@ def overview(action: int):
     stash = _own_stash(action)
     return render_template(
         "respond/overview.html",
+        **_version_notice(ctx),
         ctx=ctx,
         statuses=statuses,
         values=values,
@@ -130,6 +133,13 @@ def history(action: int):
             ctx.defn, history_service.changes(db.session, ctx.response, code), page_lang()
         )
     return render_template("respond/history.html", ctx=ctx, changes=changes, question=code)
+
+
+def _version_notice(ctx: Context) -> dict[str, Any]:
+    """What a new version changed in this response: shown until the respondents save a
+    page or dismiss it (GET pages write nothing)."""
+    notice = ctx.response.version_notice if ctx.response is not None else None
+    return {"version_notice": notice, "version_reasons": DROP_REASONS}
 
 
 def _first_todo(statuses: list[progress.SectionStatus]) -> str | None:
@@ -250,6 +260,8 @@ def _post_section(ctx: Context, sec: dict[str, Any]):
         return _render_locked(ctx, sec)
     before = _visible_sections(ctx, *ctx.stored)
     parsed, outcome = _save(ctx, sec, form)
+    if outcome.saved:
+        publishing.take_notice(ctx.response)  # seen: a page was saved under the new version
     db.session.commit()
     if not outcome.saved or parsed.errors:
         values, other = pages.merge_page(outcome.values, outcome.other, parsed)
@@ -410,6 +422,7 @@ def _render_section(ctx: Context, sec: dict[str, Any], page: PageState, status: 
     )
     html = render_template(
         "respond/section.html",
+        **_version_notice(ctx),
         ctx=ctx,
         sec=sec,
         form=form,
@@ -515,6 +528,18 @@ def autosave(action: int):
         errors=len(parsed.errors),
         merged=bool(outcome.merged_theirs),
     )
+
+
+@bp.route("/<int:action>/version-notice/dismiss", methods=["POST"])
+@allowed(authz.can_respond, anonymous=logged_out)
+def dismiss_version_notice(action: int):
+    """The respondents have read what the new version changed in their answers."""
+    ctx = load_context(action, current_user)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if publishing.take_notice(ctx.response) is not None:
+        db.session.commit()
+    return redirect(url_for(".overview", action=action))
 
 
 @bp.route("/<int:action>/stash/discard", methods=["POST"])

@@ -1,9 +1,9 @@
 """Questionnaire versions: import a validated definition as a draft, publish it (frozen
-from then on), export it back to YAML, and diff a draft against the published version."""
+from then on), export it back to YAML; the diff of two versions is in ``.diff``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from typing import Any
@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, event, func, inspect, select
 from sqlalchemy.orm import Session, contains_eager, lazyload
 
-from ...definitions.model import Definition, checksum, to_yaml
+from ...definitions.model import checksum, to_yaml
 from ...definitions.validate import ValidationResult, is_scorable
 from ...models import (
     Action,
@@ -26,6 +26,7 @@ from ...models import (
     utcnow,
 )
 from .. import audit
+from .diff import Diff, diff_definitions  # noqa: F401  (the diff lives in .diff)
 
 
 class QuestionnaireError(ValueError):
@@ -85,6 +86,45 @@ def draft_version(session: Session, questionnaire: Questionnaire) -> Questionnai
             QuestionnaireVersion.status == VersionStatus.DRAFT,
         )
     )
+
+
+def version_numbered(questionnaire: Questionnaire, number: int) -> QuestionnaireVersion | None:
+    return next((v for v in questionnaire.versions if v.number == number), None)
+
+
+def pair_to_compare(
+    session: Session,
+    questionnaire: Questionnaire,
+    old_number: int | None = None,
+    new_number: int | None = None,
+) -> tuple[QuestionnaireVersion, QuestionnaireVersion]:
+    """The two versions a diff compares: by number, else the published version against
+    the draft (or, without a draft, the version before the published one)."""
+    published = published_version(session, questionnaire)
+    draft = draft_version(session, questionnaire)
+    numbers = ", ".join(f"v{v.number}" for v in questionnaire.versions) or "none"
+    if new_number is not None:
+        new = version_numbered(questionnaire, new_number)
+    else:
+        new = draft or published
+    if new is None:
+        raise QuestionnaireError(
+            f"there is no version {new_number or ''} to compare; versions: {numbers}"
+        )
+    if old_number is not None:
+        old = version_numbered(questionnaire, old_number)
+    elif new is draft and published is not None:
+        old = published
+    else:
+        old = max(
+            (v for v in questionnaire.versions if v.number < new.number),
+            key=lambda v: v.number,
+            default=None,
+        )
+    if old is None:
+        wanted = f"version {old_number}" if old_number is not None else "earlier version"
+        raise QuestionnaireError(f"there is no {wanted} to compare with; versions: {numbers}")
+    return old, new
 
 
 def import_definition(
@@ -287,79 +327,6 @@ def set_deadline(
 
 def export_yaml(version: QuestionnaireVersion) -> str:
     return to_yaml(version.definition)
-
-
-# --- diff ---------------------------------------------------------------------------------
-
-
-@dataclass
-class Diff:
-    added: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    changed: dict[str, list[str]] = field(default_factory=dict)  # code -> what changed
-    sections: list[str] = field(default_factory=list)
-
-    @property
-    def empty(self) -> bool:
-        return not (self.added or self.removed or self.changed or self.sections)
-
-    def lines(self) -> list[str]:
-        out = [f"+ question {c}" for c in self.added]
-        out += [f"- question {c}" for c in self.removed]
-        for code, changes in self.changed.items():
-            out.append(f"~ question {code}: " + "; ".join(changes))
-        out += [f"~ {s}" for s in self.sections]
-        return out
-
-
-def _option_changes(old: list[dict[str, Any]], new: list[dict[str, Any]], what: str) -> list[str]:
-    old_by = {o["code"]: o for o in old}
-    new_by = {o["code"]: o for o in new}
-    changes = [f"{what} {c} added" for c in new_by if c not in old_by]
-    changes += [f"{what} {c} removed" for c in old_by if c not in new_by]
-    for code in old_by.keys() & new_by.keys():
-        for key in sorted(set(old_by[code]) | set(new_by[code])):
-            if old_by[code].get(key) != new_by[code].get(key):
-                changes.append(f"{what} {code} {key} changed")
-    if [c for c in old_by if c in new_by] != [c for c in new_by if c in old_by]:
-        changes.append(f"{what}s reordered")
-    return changes
-
-
-def diff_definitions(old: dict[str, Any], new: dict[str, Any]) -> Diff:
-    result = Diff()
-    old_defn, new_defn = Definition(old), Definition(new)
-    old_q, new_q = old_defn.by_code, new_defn.by_code
-    result.added = [c for c in new_q if c not in old_q]
-    result.removed = [c for c in old_q if c not in new_q]
-    for code in [c for c in new_q if c in old_q]:
-        a, b = old_q[code], new_q[code]
-        changes = []
-        for key in sorted(set(a) | set(b)):
-            if key in ("options", "items"):
-                changes += _option_changes(a.get(key, []), b.get(key, []), key[:-1])
-            elif a.get(key) != b.get(key):
-                changes.append(f"{key} changed")
-        if old_defn.section_of(code)["code"] != new_defn.section_of(code)["code"]:
-            changes.append(f"moved to section {new_defn.section_of(code)['code']}")
-        if changes:
-            result.changed[code] = changes
-    old_s = {s["code"]: s for s in old["sections"]}
-    for section in new["sections"]:
-        before = old_s.get(section["code"])
-        if before is None:
-            result.sections.append(f"section {section['code']} added")
-            continue
-        for key in ("title", "intro", "show_if"):
-            if before.get(key) != section.get(key):
-                result.sections.append(f"section {section['code']} {key} changed")
-    for code in old_s:
-        if code not in {s["code"] for s in new["sections"]}:
-            result.sections.append(f"section {code} removed")
-    for key in ("title", "introduction"):
-        if old.get(key) != new.get(key):
-            result.sections.append(f"questionnaire {key} changed")
-    return result
 
 
 # --- published versions never change ----------------------------------------------------

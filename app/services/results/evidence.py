@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 
 from ...i18n import pick
 from ...models import ORG_KIND_LABELS, Action, OrgKind, ResponseState
@@ -62,32 +62,40 @@ def provenance(
 ) -> list[FeedRow]:
     """Which actions and questions feed a theme: weights, mean values and n. In SQL: the
     counted valued answers weighted to the theme (the same join and values as the
-    theme scores, ``scoring.weighted_answers``), GROUP BY question and item, then
-    theme_weights LEFT JOIN those per-question figures (so unanswered questions show).
+    theme scores, ``scoring.weighted_answers``), GROUP BY questionnaire, question code
+    and item, then theme_weights LEFT JOIN those per-question figures (so unanswered
+    questions show). A question is its code: the answers to all its versions count
+    together, shown with the label and weight of its newest published version.
 
     For an audience with disclosure control, a question answered by too few
     organisations shows no figure, and no share of weight is given (shares add up to
     100 %, so they would give hidden answers away): with no total shown, nothing else
     can be worked out."""
     joins = ResponseFrom(
-        weighted_answers().join(T_RESPONSES, T_RESPONSES.c.id == T_ANSWERS.c.response_id)
+        weighted_answers()
+        .join(T_RESPONSES, T_RESPONSES.c.id == T_ANSWERS.c.response_id)
+        .join(T_QUESTIONS, T_QUESTIONS.c.id == T_ANSWERS.c.question_id)
     )
     where = [
         valued(),
         T_WEIGHTS.c.theme_id == theme_id,
         *filter_conditions(filters, joins),  # adds the joins the filters need
     ]
+    # One question is one code of one questionnaire, whatever its versions: answers to
+    # every version count together (a relabelled question never splits in two).
     counted = (
         select(
-            T_ANSWERS.c.question_id,
+            T_RESPONSES.c.questionnaire_id,
+            T_QUESTIONS.c.code,
             T_ANSWERS.c.item,
             func.count(T_ANSWERS.c.score).label("n"),
             func.avg(T_ANSWERS.c.score).label("mean"),
+            func.sum(T_WEIGHTS.c.weight).label("mass"),
             func.count(T_RESPONSES.c.organisation_id.distinct()).label("orgs"),
         )
         .select_from(joins.clause)
         .where(*where)
-        .group_by(T_ANSWERS.c.question_id, T_ANSWERS.c.item)
+        .group_by(T_RESPONSES.c.questionnaire_id, T_QUESTIONS.c.code, T_ANSWERS.c.item)
         .subquery("counted")
     )
     weights = (
@@ -99,6 +107,7 @@ def provenance(
     stmt = (
         select(
             T_WEIGHTS.c.question_id,
+            T_QUESTIONS.c.code,
             T_WEIGHTS.c.item,
             T_WEIGHTS.c.weight,
             T_ACTIONS.c.number,
@@ -106,25 +115,34 @@ def provenance(
             T_VERSIONS.c.status,
             func.coalesce(counted.c.n, 0).label("n"),
             counted.c.mean,
+            func.coalesce(counted.c.mass, 0).label("mass"),
             func.coalesce(counted.c.orgs, 0).label("orgs"),
         )
         .select_from(
             weights.outerjoin(
                 counted,
                 and_(
-                    counted.c.question_id == T_WEIGHTS.c.question_id,
+                    counted.c.questionnaire_id == T_QUESTIONNAIRES.c.id,
+                    counted.c.code == T_QUESTIONS.c.code,
                     counted.c.item == T_WEIGHTS.c.item,
                 ),
             )
         )
-        .where(T_WEIGHTS.c.theme_id == theme_id)
+        .where(T_WEIGHTS.c.theme_id == theme_id, T_VERSIONS.c.status != "draft")
     )
     actions = filters.counted_actions()  # the questions of the actions in scope only
     if actions is not None:
         stmt = stmt.where(T_ACTIONS.c.number.in_(actions))
-    rows = [r for r in run(session, stmt, cache) if r.n or r.status == "published"]
+    # Per action, code and item: the row of the newest version (its label and weight),
+    # with the figures of every version.
+    newest: dict[tuple[int, str, str], Any] = {}
+    for r in run(session, stmt, cache):
+        key = (r.number, r.code, r.item)
+        if key not in newest or r.version > newest[key].version:
+            newest[key] = r
+    rows = [r for r in newest.values() if r.n or r.status == "published"]
     specs = _question_specs(session, {r.question_id for r in rows})
-    mass = sum(r.weight * r.n for r in rows) or 1.0
+    total_mass = sum(float(r.mass) for r in rows) or 1.0
     min_orgs = filters.audience.min_orgs if filters.audience.suppresses else 0
     result = []
     for r in rows:
@@ -147,12 +165,12 @@ def provenance(
                 weight=float(r.weight),
                 n=0 if hidden else int(r.n),
                 mean=None if hidden or r.mean is None else 100 * float(r.mean),
-                share=None if min_orgs else r.weight * r.n / mass,
+                share=None if min_orgs else float(r.mass) / total_mass,
                 suppressed=hidden,
             )
         )
     order = {r.question_id: specs[r.question_id][1] for r in rows}
-    result.sort(key=lambda f: (f.action, -f.version, order[f.question_id], f.item))
+    result.sort(key=lambda f: (f.action, order[f.question_id], f.item))
     return result
 
 
@@ -172,6 +190,24 @@ def _text(value: Any, lang: str) -> str:
 
 
 # --- quotes and answers --------------------------------------------------------------
+
+
+def same_question(question_id: int) -> ColumnElement[bool]:
+    """Answers to this question in any version of its questionnaire (same code)."""
+    asked = T_QUESTIONS.alias("asked")
+    asked_version = T_VERSIONS.alias("asked_version")
+    other = T_QUESTIONS.alias("other")
+    other_version = T_VERSIONS.alias("other_version")
+    ids = (
+        select(other.c.id)
+        .select_from(other)
+        .join(other_version, other_version.c.id == other.c.version_id)
+        .join(asked_version, asked_version.c.questionnaire_id == other_version.c.questionnaire_id)
+        .join(asked, and_(asked.c.version_id == asked_version.c.id, asked.c.code == other.c.code))
+        .where(asked.c.id == question_id)
+    )
+    return T_ANSWERS.c.question_id.in_(ids.scalar_subquery())
+
 
 TEXT_TYPES = ("short_text", "long_text")
 
@@ -194,11 +230,26 @@ class Quote:
 
 
 def text_questions_for_theme(session: Any, theme_key: str) -> dict[int, dict[str, Any]]:
-    """Text questions whose definition tags ``theme_key`` (their answers are quotes)."""
+    """Text questions whose definition tags ``theme_key`` (their answers are quotes), by
+    id; each with the label of the newest version of its code (one code, one question)."""
     rows = session.execute(
-        select(T_QUESTIONS.c.id, T_QUESTIONS.c.spec).where(T_QUESTIONS.c.qtype.in_(TEXT_TYPES))
-    )
-    return {r.id: r.spec for r in rows if theme_key in (r.spec or {}).get("themes", {})}
+        select(
+            T_QUESTIONS.c.id,
+            T_QUESTIONS.c.code,
+            T_QUESTIONS.c.spec,
+            T_VERSIONS.c.questionnaire_id,
+            T_VERSIONS.c.number,
+        )
+        .join(T_VERSIONS, T_VERSIONS.c.id == T_QUESTIONS.c.version_id)
+        .where(T_QUESTIONS.c.qtype.in_(TEXT_TYPES), T_VERSIONS.c.status != "draft")
+        .order_by(T_VERSIONS.c.number)
+    ).all()
+    newest = {(r.questionnaire_id, r.code): r.spec for r in rows}  # the last one wins
+    return {
+        r.id: {**r.spec, "label": newest[(r.questionnaire_id, r.code)].get("label")}
+        for r in rows
+        if theme_key in (r.spec or {}).get("themes", {})
+    }
 
 
 def quotes(
@@ -333,10 +384,11 @@ def question_answers(
     offset: int = 0,
     cache: Any = None,
 ) -> tuple[int, list[AnonymousAnswer]]:
-    """(total, one page of) the counted answers to one question, anonymous: organisation
-    kind and country only, never the organisation's name nor the person."""
+    """(total, one page of) the counted answers to one question (its code, in every
+    version), anonymous: organisation kind and country only, never the organisation's
+    name nor the person."""
     joins = ResponseFrom(T_ANSWERS.join(T_RESPONSES, T_RESPONSES.c.id == T_ANSWERS.c.response_id))
-    where = [T_ANSWERS.c.question_id == question_id, *filter_conditions(filters, joins)]
+    where = [same_question(question_id), *filter_conditions(filters, joins)]
     total = run(session, select(func.count()).select_from(joins.clause).where(*where), cache)[0][0]
     rows = run(
         session,
@@ -377,7 +429,7 @@ def value_counts(
 ) -> list[ValueCount]:
     """How often each stored value was given (per matrix item), for counted responses."""
     joins = ResponseFrom(T_ANSWERS.join(T_RESPONSES, T_RESPONSES.c.id == T_ANSWERS.c.response_id))
-    where = [T_ANSWERS.c.question_id == question_id, *filter_conditions(filters, joins)]
+    where = [same_question(question_id), *filter_conditions(filters, joins)]
     rows = run(
         session,
         select(T_ANSWERS.c.item, T_ANSWERS.c.value, func.count())
