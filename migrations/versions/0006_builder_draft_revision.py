@@ -18,16 +18,19 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("questionnaire_versions", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("revision", sa.Integer(), nullable=False, server_default="0")
-        )
-        batch_op.add_column(
-            sa.Column("problems", sa.Integer(), nullable=False, server_default="0")
-        )
+    # Not batch operations: on SQLite a batch copies the table and drops the old one,
+    # and with foreign keys on that deletes the questions pointing at it. SQLite adds
+    # (and, 3.35 and newer, drops) a plain column in place.
+    op.add_column(
+        "questionnaire_versions",
+        sa.Column("revision", sa.Integer(), nullable=False, server_default="0"),
+    )
+    op.add_column(
+        "questionnaire_versions",
+        sa.Column("problems", sa.Integer(), nullable=False, server_default="0"),
+    )
 
 
 def downgrade():
-    with op.batch_alter_table("questionnaire_versions", schema=None) as batch_op:
-        batch_op.drop_column("problems")
-        batch_op.drop_column("revision")
+    op.drop_column("questionnaire_versions", "problems")
+    op.drop_column("questionnaire_versions", "revision")
