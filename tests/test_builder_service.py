@@ -57,7 +57,7 @@ def test_start_by_copying_sections_keeps_their_codes(app):
         db.session, qservice.questionnaire_for_action(db.session, 1)
     )
     saved = builder.start_draft(
-        db.session, other, source="copy", copy_from=source, sections=["organisation"]
+        db.session, other, source="copy", copies=[(source, ["organisation"])]
     )
     codes = [q["code"] for q in saved.draft.definition["sections"][0]["questions"]]
     assert codes == ["org_role", "org_relevance", "org_country"]

@@ -142,8 +142,7 @@ def start_draft(
     questionnaire: Questionnaire,
     *,
     source: str,
-    copy_from: QuestionnaireVersion | None = None,
-    sections: list[str] | None = None,
+    copies: list[tuple[QuestionnaireVersion, list[str]]] | None = None,
     user: User | None = None,
     ip: str = "",
 ) -> Saved:
@@ -162,9 +161,10 @@ def start_draft(
     else:
         definition = editing.empty_definition(action.number, questionnaire.code, action.title)
         if source == "copy":
-            if copy_from is None or not sections:
+            if not copies or not any(codes for _, codes in copies):
                 raise QuestionnaireError("choose the sections to copy")
-            definition = editing.copy_sections(definition, copy_from.definition, sections)
+            for version, codes in copies:
+                definition = editing.copy_sections(definition, version.definition, codes)
     latest = session.scalar(
         select(func.max(QuestionnaireVersion.number)).where(
             QuestionnaireVersion.questionnaire_id == questionnaire.id
@@ -190,8 +190,10 @@ def start_draft(
         action=action.number,
         number=draft.number,
         source=source,
-        copied_from=copy_from.questionnaire.action.number if copy_from else None,
-        sections=sections or [],
+        copied=[
+            f"action {version.questionnaire.action.number}: {', '.join(codes)}"
+            for version, codes in copies or []
+        ],
     )
     return saved
 

@@ -263,3 +263,28 @@ def changed_keys(before: Any, after: Any) -> list[str]:
     if not isinstance(before, dict) or not isinstance(after, dict):
         return [] if before == after else ["*"]
     return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+
+
+def _renamed(cond: Any, old: str, new: str) -> Any:
+    if isinstance(cond, dict):
+        return {
+            k: (new if k == "question" and v == old else _renamed(v, old, new))
+            for k, v in cond.items()
+        }
+    if isinstance(cond, list):
+        return [_renamed(c, old, new) for c in cond]
+    return cond
+
+
+def rename_question(defn: Defn, old: str, new: str) -> Defn:
+    """The question's code changed from ``old`` to ``new``: conditions follow it."""
+    if old == new:
+        return defn
+    out = copy.deepcopy(defn)
+    for section in out["sections"]:
+        if "show_if" in section:
+            section["show_if"] = _renamed(section["show_if"], old, new)
+        for question in section["questions"]:
+            if "show_if" in question:
+                question["show_if"] = _renamed(question["show_if"], old, new)
+    return out
