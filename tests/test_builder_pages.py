@@ -83,7 +83,9 @@ def test_admin_builds_edits_and_previews(login_as, published):
     }
     response = _post(client, question_page, question_page, data)
     assert response.status_code == 302, response.get_data(as_text=True)
-    q = next(q for s in _draft().definition["sections"] for q in s["questions"] if q["code"] == "budget")
+    q = next(
+        q for s in _draft().definition["sections"] for q in s["questions"] if q["code"] == "budget"
+    )
     assert q["label"] == {"en": "Do you have a budget?", "de": "Haben Sie ein Budget?"}
     assert [o["code"] for o in q["options"]] == ["yes_one", "none", "partly"]
     assert q["show_if"] == {"question": "has_regulation", "equals": "yes"}
@@ -97,21 +99,29 @@ def test_admin_builds_edits_and_previews(login_as, published):
     assert "problem to fix before publishing" in html and 'id="f-options-0-error"' in html
     assert _draft().problems == 1
     assert "Not published" in client.post_form(
-        "/questionnaires/1/publish", {"confirm": "y"}, page="/questionnaires/1/manage", follow_redirects=True
+        "/questionnaires/1/publish",
+        {"confirm": "y"},
+        page="/questionnaires/1/manage",
+        follow_redirects=True,
     ).get_data(as_text=True)
     assert _post(client, page, page, data).status_code == 302 and _draft().problems == 0
 
     # reorder, duplicate, move, remove
     for op in ("up", "duplicate", "down"):
         assert _post(client, f"{BASE}/questions/budget/{op}", BASE, {}).status_code == 302
-    assert _post(client, f"{BASE}/questions/budget_copy/move", BASE, {"to": "organisation"}).status_code == 302
+    assert (
+        _post(
+            client, f"{BASE}/questions/budget_copy/move", BASE, {"to": "organisation"}
+        ).status_code
+        == 302
+    )
     assert _draft().definition["sections"][0]["questions"][-1]["code"] == "budget_copy"
     assert _post(client, f"{BASE}/questions/budget_copy/remove", BASE, {}).status_code == 302
     assert _post(client, f"{BASE}/sections/money/up", BASE, {}).status_code == 302
 
     for lang, word in (("en", "Do you have a budget?"), ("de", "Haben Sie ein Budget?")):
         html = client.get(f"{BASE}/preview?lang={lang}").get_data(as_text=True)
-        assert word in html and 'data-show-if' in html
+        assert word in html and "data-show-if" in html
 
     events = [e.event for e in db.session.scalars(select(AuditEntry))]
     assert events.count("questionnaire.draft_edited") >= 9
@@ -151,7 +161,12 @@ def test_start_by_copying_sections(login_as, published):
 
 @pytest.mark.parametrize(
     ("who", "start", "edit"),
-    [("leader1", 302, 200), ("leader2", 403, 403), ("coordinator", 403, 403), ("respondent_a", 403, 403)],
+    [
+        ("leader1", 302, 200),
+        ("leader2", 403, 403),
+        ("coordinator", 403, 403),
+        ("respondent_a", 403, 403),
+    ],
 )
 def test_who_may_build(login_as, published, who, start, edit):
     admin = login_as("admin")
