@@ -176,3 +176,11 @@ def test_who_may_build(login_as, published, who, start, edit):
     assert client.get(f"{BASE}/settings").status_code == edit
     overview = client.get(BASE).status_code
     assert overview == (403 if who in ("leader2", "respondent_a") else 200)
+
+
+def test_a_write_without_the_pages_revision_is_stale(login_as, published):
+    """No revision posted is never taken as the current one."""
+    client = login_as("admin")
+    client.post_form(f"{BASE}/start", {"source": "published"}, page=BASE)
+    response = client.post_form(f"{BASE}/settings", {"title.en": "Sneaky"}, page=BASE)
+    assert response.status_code == 409 and _draft().title != "Sneaky"

@@ -184,6 +184,15 @@ def builder_start(number: int):
     return redirect(_overview_url(number))
 
 
+def _revision_form(draft: QuestionnaireVersion) -> RevisionForm:
+    """The page's form: shown, it carries the draft's revision; posted, only the one the
+    page sent (none posted is a stale write, never the current revision)."""
+    form = RevisionForm()
+    if not form.is_submitted():
+        form.revision.data = str(draft.revision)
+    return form
+
+
 def _ip() -> str:
     return request.remote_addr or ""
 
@@ -279,7 +288,7 @@ def builder_settings(number: int):
     questionnaire, draft = _draft_or_start(number)
     if draft is None:
         return redirect(_overview_url(number))
-    form = RevisionForm(revision=str(draft.revision))
+    form = _revision_form(draft)
     if form.validate_on_submit():
         title = builder_input.text(request.form, "title")
         intro = builder_input.text(request.form, "introduction")
@@ -336,7 +345,7 @@ def builder_section(number: int, code: str):
     if section is None:
         flash(_("That section is not in the draft any more."), "error")
         return redirect(_overview_url(number))
-    form = RevisionForm(revision=str(draft.revision))
+    form = _revision_form(draft)
     if form.validate_on_submit():
         posted = request.form
         new_code = (posted.get("code") or "").strip() or code
@@ -449,7 +458,7 @@ def builder_question(number: int, code: str):
         flash(_("That question is not in the draft any more."), "error")
         return redirect(_overview_url(number))
     fixed = code in service.published_codes(db.session, questionnaire)
-    form = RevisionForm(revision=str(draft.revision))
+    form = _revision_form(draft)
     if form.validate_on_submit():
         posted = builder_input.question(request.form, question, fixed)
         new_code = posted["code"]
