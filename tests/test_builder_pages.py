@@ -184,3 +184,39 @@ def test_a_write_without_the_pages_revision_is_stale(login_as, published):
     client.post_form(f"{BASE}/start", {"source": "published"}, page=BASE)
     response = client.post_form(f"{BASE}/settings", {"title.en": "Sneaky"}, page=BASE)
     assert response.status_code == 409 and _draft().title != "Sneaky"
+
+
+def test_pages_still_show_a_draft_with_problems(login_as, published):
+    """A draft kept with problems (text where a number belongs, an empty label, a
+    dangling condition) does not break the questionnaire pages that read drafts."""
+    client = login_as("admin")
+    client.post_form(f"{BASE}/start", {"source": "published"}, page=BASE)
+    page = f"{BASE}/questions/measures"
+    html = client.get(page).get_data(as_text=True)
+    data = {
+        "type": "multiple_choice",
+        "label.en": "",
+        "options.count": "2",
+        "options[0].code": "registration",
+        "options[0].label.en": "Registration",
+        "options[0].score": "lots",
+        "options[1].code": "caps",
+        "options[1].label.en": "Caps",
+        "themes.resilience": "heavy",
+        "show_if.count": "1",
+        "show_if[0].question": "has_regulation",
+        "show_if[0].op": "equals",
+        "revision": _revision(html),
+    }
+    assert client.post_form(page, data, page=page).status_code == 302
+    assert _draft().problems >= 3
+    for url in (
+        BASE,
+        page,
+        f"{BASE}/preview?lang=fr",
+        "/questionnaires/1/manage",
+        "/questionnaires/",
+    ):
+        assert client.get(url).status_code == 200, url
+    for url in ("/questionnaires/1/v2", "/questionnaires/1/v2/preview"):  # to the builder
+        assert client.get(url).headers["Location"] == BASE

@@ -6,6 +6,7 @@ names the draft revision its page showed: a stale one gets the conflict page."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -17,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 
 from .. import authz
 from ..authz import allowed
-from ..definitions.answers import country_choices, word
+from ..definitions.answers import country_choices, format_number, word
 from ..definitions.model import Definition
 from ..definitions.schema import LANGUAGES, QUESTION_TYPES
 from ..extensions import db
@@ -37,13 +38,13 @@ from .builder_forms import (
     StartForm,
 )
 from .builder_presenters import (
+    describe,
     earlier_questions,
     errors_by_field,
     fid,
     part_yaml,
     place,
 )
-from .presenters import describe_condition
 
 Edit = Callable[[dict[str, Any]], dict[str, Any]]
 LANGUAGE_NAMES = {"en": "English", "de": "Deutsch", "fr": "Français", "it": "Italiano"}
@@ -52,6 +53,17 @@ LANGUAGE_NAMES = {"en": "English", "de": "Deutsch", "fr": "Français", "it": "It
 @bp.app_template_filter("fid")
 def _fid(name: str) -> str:
     return fid(name)
+
+
+@bp.app_template_filter("as_typed")
+def _as_typed(value: Any) -> str:
+    """A number as people write it (100, not 100.0); anything else (a draft may hold
+    text where a number belongs) as it was typed; None as nothing."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return format_number(Decimal(str(value)))
+    return str(value)
 
 
 def _draft(questionnaire: Questionnaire) -> QuestionnaireVersion | None:
@@ -125,7 +137,7 @@ def builder(number: int):
         add_question=AddQuestionForm(revision=str(draft.revision), formdata=None),
         move=MoveForm(revision=str(draft.revision)),
         fixed=service.published_codes(db.session, questionnaire),
-        describe=lambda cond: describe_condition(Definition(definition), cond, "en"),
+        describe=lambda cond: describe(Definition(definition), cond, "en"),
     )
 
 
@@ -384,7 +396,7 @@ def _condition_context(definition, cond, question: str | None, section: str | No
         "combine": combine,
         "rows": rows + [{"question": "", "op": "equals", "values": []}],
         "editable": editable,
-        "described": describe_condition(Definition(definition), cond, "en") if cond else "",
+        "described": describe(Definition(definition), cond, "en") if cond else "",
         "earlier": earlier_questions(definition, question, section),
         "operators": builder_input.OPERATORS,
     }
@@ -565,5 +577,5 @@ def builder_preview(number: int):
             problems=problems,
             countries=country_choices(lang),
             word=word,
-            describe=lambda cond: describe_condition(definition, cond, lang),
+            describe=lambda cond: describe(definition, cond, lang),
         )

@@ -3,6 +3,7 @@ questions a condition may refer to, and a part shown as YAML on the conflict pag
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +13,7 @@ from flask import url_for
 from ..definitions.model import part_to_yaml
 from ..definitions.validate import DefinitionError
 from . import builder_input
+from .presenters import describe_condition
 
 
 def fid(name: str) -> str:
@@ -105,3 +107,11 @@ def earlier_questions(definition: dict[str, Any], code: str | None, section: str
 
 def part_yaml(part: Any) -> str:
     return part_to_yaml(part) if part is not None else ""
+
+
+def describe(definition: Any, cond: dict[str, Any] | None, lang: str = "en") -> str:
+    """A condition in words; one the validator refuses is shown as written."""
+    try:
+        return describe_condition(definition, cond, lang)
+    except (KeyError, TypeError, AttributeError, IndexError):
+        return json.dumps(cond, ensure_ascii=False)
