@@ -295,4 +295,4 @@ def definition_of(version: Any) -> Definition:
 
 def part_to_yaml(part: Any) -> str:
     """One section or question written as it would appear in a definition file."""
-    return yaml.dump(_plain(part), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(_plain(part), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=4096)

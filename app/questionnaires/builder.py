@@ -42,6 +42,7 @@ from .builder_presenters import (
     earlier_questions,
     errors_by_field,
     fid,
+    marked_lines,
     part_yaml,
     place,
 )
@@ -285,8 +286,8 @@ def _conflict(questionnaire, draft, edit: Edit, part: tuple[str, str], change: s
         kind=part[0],
         code=part[1],
         change=change,
-        theirs=part_yaml(theirs),
-        yours=part_yaml(yours),
+        theirs=marked_lines(part_yaml(theirs), part_yaml(yours)),
+        yours=marked_lines(part_yaml(yours), part_yaml(theirs)),
     )
     return html, 409
 

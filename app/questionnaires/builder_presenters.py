@@ -109,6 +109,12 @@ def part_yaml(part: Any) -> str:
     return part_to_yaml(part) if part is not None else ""
 
 
+def marked_lines(text: str, other: str) -> list[tuple[str, bool]]:
+    """``text``'s lines, each with whether ``other`` lacks it (to highlight the change)."""
+    theirs = set(other.splitlines())
+    return [(line, line not in theirs) for line in text.splitlines()]
+
+
 def describe(definition: Any, cond: dict[str, Any] | None, lang: str = "en") -> str:
     """A condition in words; one the validator refuses is shown as written."""
     try:
