@@ -152,6 +152,12 @@ def can_manage_questionnaires(user: User) -> bool:
     return can_administer(user)
 
 
+def can_build_questionnaires(user: User) -> bool:
+    """The builder's edits to drafts: admins, and leaders (on which actions:
+    ``can_edit_draft``); coordinators read and preview drafts."""
+    return _role_in(user, Role.ADMIN, Role.LEADER)
+
+
 def invitable_roles(user: User) -> tuple[Role, ...]:
     """The roles ``user`` may give the people they invite: admins any, leaders
     respondents only, others none."""
@@ -178,6 +184,12 @@ def can_view_action(user: User, action: Action) -> bool:
     if user.role == Role.LEADER:
         return leads(user, action)
     return user.organisation is not None and action in user.organisation.actions
+
+
+def can_edit_draft(user: User, action: Action) -> bool:
+    """Start and edit the draft of ``action``'s questionnaire: admins any, leaders the
+    actions they lead (publishing stays with admins)."""
+    return can_build_questionnaires(user) and (user.role == Role.ADMIN or leads(user, action))
 
 
 def can_review_action(user: User, action: Action) -> bool:

@@ -105,6 +105,7 @@ POLICY: dict[Rule, set[str]] = {
     authz.can_administer: {"admin"},
     authz.can_manage_accounts: {"admin"},
     authz.can_manage_questionnaires: {"admin"},
+    authz.can_build_questionnaires: LEADERS | {"admin"},
 }
 
 
@@ -294,6 +295,23 @@ ROWS: list[Row] = [
     row(POST, "/questionnaires/2/open",                      "questionnaires.open",                 authz.can_manage_questionnaires,  302),
     row(POST, "/questionnaires/2/extensions",                "questionnaires.extend",               authz.can_manage_questionnaires,  302),
     row(POST, "/questionnaires/2/extensions/{org_a}/remove", "questionnaires.remove_extension",     authz.can_manage_questionnaires,  302),
+    # the builder: a POST without the page's revision is a stale write (409, nothing changed)
+    row(GET,  "/questionnaires/1/builder",                   "questionnaires.builder",              authz.can_read_questionnaires,    200,    leader2=403),
+    row(GET,  "/questionnaires/2/builder",                   "questionnaires.builder",              authz.can_read_questionnaires,    200,    leader1=403),  # no draft: how to start one
+    row(GET,  "/questionnaires/99/builder",                  "questionnaires.builder",              authz.can_read_questionnaires,    404),
+    row(GET,  "/questionnaires/1/builder/preview?lang=de",   "questionnaires.builder_preview",      authz.can_read_questionnaires,    200,    leader2=403),
+    row(POST, "/questionnaires/2/builder/start",             "questionnaires.builder_start",        authz.can_build_questionnaires,  302,    leader1=403),  # from the published version (the default)
+    row(GET,  "/questionnaires/1/builder/settings",          "questionnaires.builder_settings",     authz.can_build_questionnaires,  200,    leader2=403),
+    row(GET,  "/questionnaires/2/builder/settings",          "questionnaires.builder_settings",     authz.can_build_questionnaires,  200,    leader1=403),  # the draft just started
+    row(POST, "/questionnaires/1/builder/settings",          "questionnaires.builder_settings",     authz.can_build_questionnaires,  409,    leader2=403),
+    row(POST, "/questionnaires/1/builder/sections",          "questionnaires.builder_add_section",  authz.can_build_questionnaires,  302,    leader2=403),  # no title
+    row(GET,  "/questionnaires/1/builder/sections/practice", "questionnaires.builder_section",      authz.can_build_questionnaires,  200,    leader2=403),
+    row(POST, "/questionnaires/1/builder/sections/practice", "questionnaires.builder_section",      authz.can_build_questionnaires,  409,    leader2=403),
+    row(POST, "/questionnaires/1/builder/sections/practice/up", "questionnaires.builder_section_op", authz.can_build_questionnaires,  409,    leader2=403),
+    row(POST, "/questionnaires/1/builder/sections/practice/questions", "questionnaires.builder_add_question", authz.can_build_questionnaires,  302, leader2=403),  # no text
+    row(GET,  "/questionnaires/1/builder/questions/has_regulation", "questionnaires.builder_question", authz.can_build_questionnaires,  200, leader2=403),
+    row(POST, "/questionnaires/1/builder/questions/has_regulation", "questionnaires.builder_question", authz.can_build_questionnaires,  409, leader2=403),
+    row(POST, "/questionnaires/1/builder/questions/has_regulation/duplicate", "questionnaires.builder_question_op", authz.can_build_questionnaires,  409, leader2=403),
 
     # --- review -------------------------------------------
     #   method url                                           endpoint                               rule                              admitted and where the object or page decides

@@ -266,3 +266,38 @@ def test_cli_schema_prints_json(runner):
     result = runner.invoke(args=["questionnaires", "schema"])
     schema = json.loads(result.output)
     assert schema["$defs"]["question"]["properties"]["type"]["enum"][0] == "single_choice"
+
+
+def test_schema_and_meaning_errors_are_reported_all_at_once():
+    """An unknown theme (schema) no longer hides a dangling condition or a duplicate
+    code (meaning): every problem comes back in one run, each with its path."""
+
+    def change(d):
+        q(d, 1, 0)["themes"] = {"no_such_theme": 1}
+        q(d, 1, 1)["show_if"] = {"question": "nowhere", "equals": "yes"}
+        q(d, 1, 2)["code"] = q(d, 1, 3)["code"]
+        q(d, 0, 0)["label"] = ""
+
+    result = validate_text(yaml.safe_dump(mutate(change)), "x.yaml")
+    found = {(e.path, e.message.split(";")[0]) for e in result.errors}
+    paths = {path for path, _ in found}
+    assert "sections[1].questions[0].themes" in paths  # schema
+    assert "sections[1].questions[1].show_if.question" in paths  # meaning
+    assert "sections[0].questions[0].label" in paths  # schema
+    assert any(p.endswith(".code") and p.startswith("sections[1].questions[3]") for p in paths)
+    assert not result.ok and result.definition is None
+
+
+def test_cli_validate_prints_schema_and_meaning_errors_together(runner, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    data = mutate(
+        lambda d: (
+            q(d, 1, 0).update(themes={"no_such_theme": 1}),
+            q(d, 1, 1).update(show_if={"question": "nowhere", "answered": True}),
+        )
+    )
+    bad.write_text(yaml.safe_dump(data), encoding="utf-8")
+    result = runner.invoke(args=["questionnaires", "validate", str(bad)])
+    assert result.exit_code == 1
+    assert "unknown theme 'no_such_theme'" in result.output
+    assert "there is no question with that code" in result.output

@@ -143,10 +143,10 @@ def test_broken_upload_shows_the_cli_errors_and_writes_nothing(client, login_as,
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     expected = [str(e) for e in validate_text(BROKEN, "broken.yaml").errors]
-    assert len(expected) == 2
+    assert len(expected) == 4  # schema and meaning problems, all at once
     for line in expected:
         assert f"<li><code>{line.replace(chr(39), '&#39;')}</code></li>" in html
-    assert "The file has 2 errors: nothing was saved" in html
+    assert "The file has 4 errors: nothing was saved" in html
     assert _versions(db) == 0 and audit_events("questionnaire.uploaded") == []
 
 

@@ -317,3 +317,8 @@ def definition_of(version: Any) -> Definition:
     if version.id is None or not version.checksum:
         return Definition(version.definition)  # not flushed yet
     return definitions.get(version)
+
+
+def part_to_yaml(part: Any) -> str:
+    """One section or question written as it would appear in a definition file."""
+    return yaml.dump(_plain(part), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=4096)

@@ -1,5 +1,6 @@
-"""Validate a questionnaire definition: the JSON Schema first, then the rules a schema
-cannot express. Every error names the file, the line, the path and what to do."""
+"""Validate a questionnaire definition: the JSON Schema and the rules a schema cannot
+express, all at once (a schema error never hides a dangling condition). Every error names
+the file, the line, the path and what to do."""
 
 from __future__ import annotations
 
@@ -87,9 +88,7 @@ def validate_data(data: Any, loaded: Loaded | None = None) -> list[DefinitionErr
             )
         ]
     errors = [_schema_error(error) for error in _VALIDATOR.iter_errors(data)]
-    errors = _dedupe(errors)
-    if not errors:
-        errors = _Semantic(data).run()
+    errors = _dedupe(errors + _Semantic(data).run())
     return sorted(
         (DefinitionError(e.path, e.message, loaded.line_of(e.path)) for e in errors),
         key=lambda e: (e.line or 0, e.path),
@@ -240,24 +239,38 @@ class _Semantic:
         self.errors.append(DefinitionError(path, message))
 
     def run(self) -> list[DefinitionError]:
+        """Every meaning check on whatever parts are well formed: a part the schema
+        refuses is skipped here (its schema error says why), the rest still checked."""
         section_codes: dict[str, str] = {}
         order = 0
-        for s_index, section in enumerate(self.data["sections"]):
+        for s_index, section in enumerate(_list(self.data.get("sections"))):
+            if not isinstance(section, dict):
+                continue
             s_path = join(join("", "sections"), s_index)
-            code = section["code"]
-            if code in section_codes:
+            code = section.get("code")
+            if isinstance(code, str) and code in section_codes:
                 self.add(
                     join(s_path, "code"),
                     f"the section code '{code}' is used twice (also at {section_codes[code]})",
                 )
-            section_codes.setdefault(code, s_path)
+            if isinstance(code, str):
+                section_codes.setdefault(code, s_path)
             if "show_if" in section:
-                self.condition(
-                    section["show_if"], join(s_path, "show_if"), before=order, who="this section"
+                self.guarded(
+                    self.condition,
+                    section["show_if"],
+                    join(s_path, "show_if"),
+                    before=order,
+                    who="this section",
                 )
-            for q_index, question in enumerate(section["questions"]):
+            for q_index, question in enumerate(_list(section.get("questions"))):
                 q_path = join(join(s_path, "questions"), q_index)
-                self.question(question, q_path, order)
+                if not isinstance(question, dict) or not isinstance(question.get("code"), str):
+                    pass
+                elif question.get("type") in QUESTION_TYPES:
+                    self.question(question, q_path, order)
+                else:  # known by its code, so conditions on it are not reported as dangling
+                    self.questions.setdefault(question["code"], (order, question, q_path))
                 order += 1
             if (size := largest_post_bytes(section)) > PAGE_BYTES_LIMIT:
                 self.add(
@@ -267,6 +280,13 @@ class _Semantic:
                     "sections or lower its texts' max_length",
                 )
         return self.errors
+
+    def guarded(self, check: Any, *args: Any, **kwargs: Any) -> None:
+        """Run one check; a part too malformed to check is the schema's to report."""
+        try:
+            check(*args, **kwargs)
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError):
+            pass
 
     def question(self, q: dict[str, Any], path: str, order: int) -> None:
         code, qtype = q["code"], q["type"]
@@ -281,7 +301,8 @@ class _Semantic:
                 f"'{code}' cannot be a question code (reserved word or '__'); choose another",
             )
         if "show_if" in q:
-            self.condition(
+            self.guarded(
+                self.condition,
                 q["show_if"],
                 join(path, "show_if"),
                 before=order,
@@ -289,8 +310,8 @@ class _Semantic:
                 own=code,
             )
         self.questions.setdefault(code, (order, q, path))
-        getattr(self, f"check_{qtype}", lambda *_: None)(q, path)
-        self.themes_rule(q, path)
+        self.guarded(getattr(self, f"check_{qtype}", lambda *_: None), q, path)
+        self.guarded(self.themes_rule, q, path)
 
     # --- per type -----------------------------------------------------------------
     def options_unique(
@@ -481,11 +502,15 @@ class _Semantic:
                     self.add(join(path, key), problem)
 
     def _later(self, code: str) -> bool:
-        for section in self.data["sections"]:
-            for question in section["questions"]:
-                if question["code"] == code:
+        for section in _list(self.data.get("sections")):
+            for question in _list(section.get("questions") if isinstance(section, dict) else None):
+                if isinstance(question, dict) and question.get("code") == code:
                     return True
         return False
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def is_scorable(q: dict[str, Any]) -> bool:

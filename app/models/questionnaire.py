@@ -86,6 +86,11 @@ class QuestionnaireVersion(Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The builder's: every write to a draft checks and raises the revision (two editors
+    # never overwrite each other); ``problems`` counts the validator's findings on the
+    # saved draft (a draft with problems is kept, but cannot be published).
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    problems: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     questionnaire: Mapped[Questionnaire] = relationship(back_populates="versions")
     questions: Mapped[list[Question]] = relationship(

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("questionnaires", __name__)
 
-from . import deadlines, routes  # noqa: E402,F401
+from . import builder, deadlines, routes  # noqa: E402,F401

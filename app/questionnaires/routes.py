@@ -87,6 +87,8 @@ def index():
 @allowed(authz.can_read_questionnaires)
 def show(number: int, version_number: int | None = None):
     version = get_version_or_404(number, version_number, current_user)
+    if version.problems:
+        return _to_builder(number)
     themes = {t.key: t for t in db.session.scalars(select(Theme).order_by(Theme.position))}
     definition = definition_of(version)
     fed = sorted(
@@ -102,6 +104,12 @@ def show(number: int, version_number: int | None = None):
         fed=fed,
         describe_condition=describe_condition,
     )
+
+
+def _to_builder(number: int):
+    """A draft kept with problems is shown where they are listed: the builder."""
+    flash(_("The draft has problems: the builder lists them and shows the rest."), "warning")
+    return redirect(url_for("questionnaires.builder", number=number))
 
 
 def _theme_keys(question: dict) -> set[str]:
@@ -313,6 +321,8 @@ def upload():
 @allowed(authz.can_read_questionnaires)
 def preview(number: int, version_number: int):
     version = get_version_or_404(number, version_number, current_user)
+    if version.problems:
+        return _to_builder(number)
     return render_template(
         "questionnaires/preview.html",
         version=version,

@@ -187,6 +187,8 @@ def import_definition(
         for question in list(draft.questions):
             draft.questions.remove(question)
         session.flush()
+        draft.revision = (draft.revision or 0) + 1  # a builder page open on it is now stale
+    draft.problems = 0
     draft.title = definition["title"]["en"][:300]
     draft.definition = definition
     draft.source = result.source
@@ -197,6 +199,18 @@ def import_definition(
     session.flush()
     verb = "created" if status == "created" else "replaced"
     return ImportResult(draft, status, f"action {number}: draft version {draft.number} {verb}")
+
+
+def rebuild_rows(
+    session: Session, version: QuestionnaireVersion, definition: dict[str, Any] | None
+) -> None:
+    """Replace a draft's question, option and weight rows by ``definition``'s (None: no
+    rows, for a draft whose definition has problems)."""
+    for question in list(version.questions):
+        version.questions.remove(question)
+    session.flush()
+    if definition is not None:
+        _build_rows(session, version, definition)
 
 
 def _build_rows(
@@ -258,6 +272,10 @@ def publish(
     if draft is None:
         raise QuestionnaireError(
             f"action {questionnaire.action.number} has no draft to publish: import a definition file first"
+        )
+    if draft.problems:
+        raise QuestionnaireError(
+            f"the draft has {draft.problems} problem(s): fix them in the builder first"
         )
     previous = published_version(session, questionnaire)
     if previous is not None:
