@@ -140,6 +140,7 @@ def _register_blueprints(app: Flask) -> None:
     from .actions import bp as actions_bp
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
+    from .benchmark import bp as benchmark_bp
     from .exports import bp as exports_bp
     from .main import bp as main_bp
     from .questionnaires import bp as questionnaires_bp
@@ -158,3 +159,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(actions_bp, url_prefix="/actions")
     app.register_blueprint(respond_bp, url_prefix="/respond")
     app.register_blueprint(results_bp, url_prefix="/results")
+    app.register_blueprint(benchmark_bp, url_prefix="/my-results")

@@ -322,6 +322,9 @@ ROWS: list[Row] = [
     row(POST, "/respond/1/stash/discard",                    "respond.discard_stash",               authz.can_respond,                302),
     row(POST, "/respond/3/submit",                           "respond.submit",                      authz.can_respond,                403),
     row(POST, "/respond/1/submit",                           "respond.submit",                      authz.can_respond,                302),
+    # The benchmark: the organisation's own accepted response only (none is accepted here).
+    row(GET,  "/my-results/1",                               "benchmark.show",                      authz.can_respond,                403),
+    row(GET,  "/my-results/99",                              "benchmark.show",                      authz.can_respond,                404),
 ]
 # fmt: on
 

@@ -124,7 +124,7 @@ def provenance(
     if actions is not None:
         stmt = stmt.where(T_ACTIONS.c.number.in_(actions))
     rows = [r for r in run(session, stmt, cache) if r.n or r.status == "published"]
-    specs = _question_specs(session, {r.question_id for r in rows})
+    specs = question_specs(session, {r.question_id for r in rows})
     mass = sum(r.weight * r.n for r in rows) or 1.0
     min_orgs = filters.audience.min_orgs if filters.audience.suppresses else 0
     result = []
@@ -157,7 +157,7 @@ def provenance(
     return result
 
 
-def _question_specs(session: Any, ids: set[int]) -> dict[int, tuple[str, int, dict[str, Any]]]:
+def question_specs(session: Any, ids: set[int]) -> dict[int, tuple[str, int, dict[str, Any]]]:
     if not ids:
         return {}
     rows = session.execute(
