@@ -15,7 +15,7 @@ from ..results import presenters as results_presenters
 from ..services.results.benchmark import benchmark
 from . import bp, presenters
 
-QUOTES_PER_THEME = 0  # quotes need the organisations' consent (next commit)
+QUOTES_PER_THEME = 2
 
 
 @bp.route("/<int:action>")

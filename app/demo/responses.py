@@ -16,6 +16,7 @@ kind, size and country and by the action and theme, so breakdowns differ plausib
 from __future__ import annotations
 
 import random
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -34,6 +35,7 @@ from ..models import (
     Question,
     Questionnaire,
     QuestionnaireVersion,
+    QuoteConsent,
     Response,
     ResponseEvent,
     ResponseState,
@@ -124,6 +126,15 @@ class Generated:
     accepted_at: datetime | None
     review_note: str | None = None
     reference: str = ""
+
+
+def demo_consent(item: Generated) -> str | None:
+    """A submitted demo response's quote consent, a third each (named, anonymous, none),
+    from its reference: the generator's random sequence stays as it was."""
+    if item.submitted_at is None:
+        return None
+    choices = [c.value for c in QuoteConsent]
+    return choices[zlib.crc32(item.reference.encode()) % len(choices)]
 
 
 @dataclass
@@ -522,6 +533,7 @@ def _write(session: Session, items: Sequence[Generated], now: datetime) -> None:
                     "submitted_at": item.submitted_at,
                     "accepted_at": item.accepted_at,
                     "review_note": item.review_note,
+                    "quote_consent": demo_consent(item),
                 }
                 for item in items
             ],

@@ -25,7 +25,9 @@ from .questionnaire import (
 )
 from .response import (
     EDITABLE_STATES,
+    QUOTE_CONSENT_LABELS,
     Answer,
+    QuoteConsent,
     Response,
     ResponseEvent,
     ResponseState,
@@ -39,6 +41,7 @@ __all__ = [
     "EDITABLE_STATES",
     "FormStash",
     "ORG_KIND_LABELS",
+    "QUOTE_CONSENT_LABELS",
     "SIZE_BAND_LABELS",
     "Action",
     "Answer",
@@ -53,6 +56,7 @@ __all__ = [
     "QuestionOption",
     "Questionnaire",
     "QuestionnaireVersion",
+    "QuoteConsent",
     "Response",
     "ResponseEvent",
     "ResponseState",

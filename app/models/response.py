@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import N_
 from .base import UTCDateTime, enum_values, utcnow
 from .people import Organisation, User
 from .questionnaire import Question, Questionnaire, QuestionnaireVersion
@@ -30,6 +31,23 @@ class ResponseState(StrEnum):
     RETURNED = "returned"  # back with the respondents for revision; editable like a draft
     ACCEPTED = "accepted"
     REJECTED = "rejected"
+
+
+class QuoteConsent(StrEnum):
+    """May the organisation's answers to open questions be quoted in published results
+    (the respondents' benchmark, the public snapshot)? Asked when the response is
+    submitted; NULL: not asked (submitted before the question existed), i.e. no."""
+
+    NAMED = "named"  # quoted with the organisation's name
+    ANONYMOUS = "anonymous"  # quoted with its kind and country only
+    NONE = "none"  # not quoted outside the platform's staff
+
+
+QUOTE_CONSENT_LABELS = {
+    QuoteConsent.NAMED: N_("Yes, with our organisation's name"),
+    QuoteConsent.ANONYMOUS: N_("Yes, anonymously (kind of organisation and country only)"),
+    QuoteConsent.NONE: N_("No, do not quote us"),
+}
 
 
 EDITABLE_STATES = frozenset({ResponseState.DRAFT, ResponseState.RETURNED})
@@ -62,6 +80,9 @@ class Response(db.Model):
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     review_note: Mapped[str | None] = mapped_column(Text)  # overall reviewer comment / reason
+    quote_consent: Mapped[QuoteConsent | None] = mapped_column(
+        Enum(QuoteConsent, native_enum=False, length=20, values_callable=enum_values)
+    )
 
     questionnaire: Mapped[Questionnaire] = relationship()
     version: Mapped[QuestionnaireVersion] = relationship()

@@ -26,6 +26,7 @@ from ...models import (
     Question,
     Questionnaire,
     QuestionnaireVersion,
+    QuoteConsent,
     Response,
     ResponseEvent,
     ResponseState,
@@ -349,9 +350,15 @@ def _write_changed_rows(
 
 
 def submit(
-    session: Session, response: Response, *, user: User | None, expected_lock: int | None = None
+    session: Session,
+    response: Response,
+    *,
+    user: User | None,
+    expected_lock: int | None = None,
+    quote_consent: QuoteConsent | None = None,
 ) -> bool:
-    """Submit the response. Idempotent: a response already submitted (a double click, a
+    """Submit the response, with the organisation's quote consent when given (else the
+    one it has is kept). Idempotent: a response already submitted (a double click, a
     replayed POST) is left as it is and False is returned; True when this call submitted."""
     if response.state == ResponseState.SUBMITTED:
         return False
@@ -374,6 +381,7 @@ def submit(
             submitted_at=now,
             submitted_by_id=user.id if user else None,
             lock_version=Response.lock_version + 1,
+            quote_consent=quote_consent or response.quote_consent,
         )
         .execution_options(synchronize_session=False)
     ).rowcount
