@@ -214,6 +214,13 @@ def benchmark_audience() -> Audience:
     return audience_for("respondent", None, current_app.config)
 
 
+def public_audience() -> Audience:
+    """Whom a published results snapshot is for: anyone, without login; every action,
+    cells of fewer than ``DISCLOSURE_MIN_ORGS_PUBLIC`` organisations hidden, consented
+    quotes only."""
+    return audience_for("public", None, current_app.config)
+
+
 def can_see_benchmark(user: User, response: Response) -> bool:
     """An organisation's benchmark on a response: its own respondents, once the response
     is accepted."""

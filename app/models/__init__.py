@@ -35,6 +35,7 @@ from .response import (
     ReviewComment,
 )
 from .sessions import UserSession
+from .snapshot import ResultsSnapshot, SnapshotImmutableError
 from .stash import FormStash
 
 __all__ = [
@@ -61,9 +62,11 @@ __all__ = [
     "ResponseEvent",
     "ResponseState",
     "ResponseThemeScore",
+    "ResultsSnapshot",
     "ReviewComment",
     "Role",
     "SizeBand",
+    "SnapshotImmutableError",
     "Theme",
     "ThemeWeight",
     "UTCDateTime",
