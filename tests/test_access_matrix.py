@@ -86,6 +86,9 @@ PUBLIC_ENDPOINTS = {
     "public.facade",
     "public.theme",
     "public.report",
+    "public.figures_csv",
+    "public.datapackage",
+    "public.dcat",
 }
 PUBLIC = None  # a row's rule for a public endpoint
 
@@ -334,6 +337,9 @@ ROWS: list[Row] = [
     row(GET,  "/public/facade",                              "public.facade",                       PUBLIC,                           404),
     row(GET,  "/public/themes/resilience",                   "public.theme",                        PUBLIC,                           404),
     row(GET,  "/public/report",                              "public.report",                       PUBLIC,                           404),
+    row(GET,  "/public/data/figures.csv",                    "public.figures_csv",                  PUBLIC,                           404),
+    row(GET,  "/public/data/datapackage.json",               "public.datapackage",                  PUBLIC,                           404),
+    row(GET,  "/public/data/dcat.jsonld",                    "public.dcat",                         PUBLIC,                           404),
     row(GET,  "/public/publish",                             "public.publish",                      authz.can_administer,             200),
     row(POST, "/public/publish",                             "public.publish",                      authz.can_administer,             400),
     # The benchmark: the organisation's own accepted response only (none is accepted here).

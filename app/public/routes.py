@@ -4,7 +4,9 @@ publish page."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+import json
+
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,8 +18,10 @@ from ..i18n import pick
 from ..models import ResultsSnapshot
 from ..results import presenters
 from ..services import audit
+from ..services.results import open_data
 from ..services.results import snapshot as snapshots
 from ..services.results.disclosure import Audience
+from ..urls import external_url
 from . import bp
 from .forms import PublishForm
 
@@ -136,6 +140,46 @@ def report():
         chart=presenters.theme_bars(
             result.scores, _("Theme scores, 0 to 100, with 95% intervals"), audience
         ),
+    )
+
+
+# --- open data: built from the stored snapshot (English labels) ----------------------
+
+DOWNLOAD_HEADERS = {"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"}
+
+
+@bp.route("/data/figures.csv")
+def figures_csv():
+    snapshot, _ = _published()
+    body = open_data.figures_csv(snapshots.public_figures(snapshot, "en"))
+    name = f"tympanum-results-{snapshot.published_at:%Y-%m-%d}.csv"
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', **DOWNLOAD_HEADERS},
+    )
+
+
+@bp.route("/data/datapackage.json")
+def datapackage():
+    snapshot, _ = _published()
+    descriptor = open_data.datapackage(snapshot, external_url("public.overview"))
+    return jsonify(descriptor), 200, DOWNLOAD_HEADERS
+
+
+@bp.route("/data/dcat.jsonld")
+def dcat():
+    snapshot, _ = _published()
+    urls = {
+        "page": external_url("public.overview"),
+        "csv": external_url("public.figures_csv"),
+        "datapackage": external_url("public.datapackage"),
+    }
+    description = open_data.dcat(snapshot, urls["page"], urls)
+    return Response(
+        json.dumps(description, ensure_ascii=False, indent=2),
+        mimetype="application/ld+json",
+        headers=DOWNLOAD_HEADERS,
     )
 
 
