@@ -132,3 +132,13 @@ def test_drivers(db, app, partnership):
 def test_only_an_accepted_response(db, app, partnership):
     with app.test_request_context(), pytest.raises(ValueError):
         benchmark(db.session, partnership["A"], authz.benchmark_audience(), "en")
+
+
+def test_demo_accounts_get_a_benchmark(db, runner):
+    """`flask demo responses` gives the demo accounts' organisations an accepted response,
+    so the demo respondent can open their benchmark."""
+    assert runner.invoke(args=["seed"]).exit_code == 0
+    assert runner.invoke(args=["demo", "accounts"]).exit_code == 0
+    made = runner.invoke(args=["demo", "responses", "--count", "30", "--seed", "2"])
+    assert made.exit_code == 0, made.output
+    assert "Gave 2 organisations with accounts an accepted response each" in made.output
