@@ -141,8 +141,10 @@ def _register_blueprints(app: Flask) -> None:
     from .actions import bp as actions_bp
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
+    from .benchmark import bp as benchmark_bp
     from .exports import bp as exports_bp
     from .main import bp as main_bp
+    from .public import bp as public_bp
     from .questionnaires import bp as questionnaires_bp
     from .respond import bp as respond_bp
     from .results import bp as results_bp
@@ -159,3 +161,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(actions_bp, url_prefix="/actions")
     app.register_blueprint(respond_bp, url_prefix="/respond")
     app.register_blueprint(results_bp, url_prefix="/results")
+    app.register_blueprint(benchmark_bp, url_prefix="/my-results")
+    app.register_blueprint(public_bp, url_prefix="/public")

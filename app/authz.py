@@ -23,7 +23,15 @@ from flask import abort, current_app, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import Select, bindparam, select
 
-from .models import Action, Organisation, Response, Role, User, organisation_actions
+from .models import (
+    Action,
+    Organisation,
+    Response,
+    ResponseState,
+    Role,
+    User,
+    organisation_actions,
+)
 from .services.responding import deadlines
 from .services.results.disclosure import FULL_ACCESS, Audience, audience_for
 
@@ -221,6 +229,31 @@ def results_audience(user: User) -> Audience:
         return FULL_ACCESS
     kind = "leader" if user.role == Role.LEADER else "respondent"
     return audience_for(kind, scope, current_app.config)
+
+
+def benchmark_audience() -> Audience:
+    """Whom an organisation's benchmark is for: its people, respondents, who see the
+    Partnership-wide figures (every action) with cells of fewer than
+    ``DISCLOSURE_MIN_ORGS_PUBLIC`` organisations hidden."""
+    return audience_for("respondent", None, current_app.config)
+
+
+def public_audience() -> Audience:
+    """Whom a published results snapshot is for: anyone, without login; every action,
+    cells of fewer than ``DISCLOSURE_MIN_ORGS_PUBLIC`` organisations hidden, consented
+    quotes only."""
+    return audience_for("public", None, current_app.config)
+
+
+def can_see_benchmark(user: User, response: Response) -> bool:
+    """An organisation's benchmark on a response: its own respondents, once the response
+    is accepted."""
+    return (
+        _role_in(user, Role.RESPONDENT)
+        and user.organisation_id is not None
+        and user.organisation_id == response.organisation_id
+        and response.state == ResponseState.ACCEPTED
+    )
 
 
 def can_see_action_results(user: User, action_number: int) -> bool:

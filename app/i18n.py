@@ -162,6 +162,8 @@ def translate(message: str, lang: str) -> str:
     """A message of the app's catalogues in ``lang``, outside any request (exports in the
     language asked for, whatever the page's)."""
     return message if lang == "en" else _app_catalogue(lang).ugettext(message)
+
+
 # --- dates and times: one format, in the reader's time zone --------------------------
 
 DEFAULT_TIME_ZONE = "Europe/Brussels"

@@ -22,6 +22,7 @@ from .models import (
     Questionnaire,
     QuestionnaireVersion,
     Response,
+    ResponseState,
     User,
 )
 from .services.people import api_tokens
@@ -49,6 +50,31 @@ def get_response_or_404(response_id: int, user: User, *, hide: bool = False) -> 
     if response is None or (hide and not visible):
         abort(404, f"There is no response {response_id} that your account can see.")
     if not visible:
+        abort(403)
+    return response
+
+
+def get_benchmark_response_or_404(number: int, user: User) -> Response:
+    """The accepted response of ``user``'s organisation to action ``number``, for its
+    benchmark (the newest, when several versions were answered): 404 for no such action,
+    403 when the organisation has no accepted response to it."""
+    action = _action(number)
+    if action is None:
+        abort(404)
+    response = None
+    if user.organisation_id is not None:
+        response = db.session.scalar(
+            select(Response)
+            .join(Questionnaire, Questionnaire.id == Response.questionnaire_id)
+            .where(
+                Questionnaire.action_id == action.id,
+                Response.organisation_id == user.organisation_id,
+                Response.state == ResponseState.ACCEPTED,
+            )
+            .order_by(Response.accepted_at.desc(), Response.id.desc())
+            .limit(1)
+        )
+    if response is None or not authz.can_see_benchmark(user, response):
         abort(403)
     return response
 

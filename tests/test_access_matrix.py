@@ -81,6 +81,15 @@ PUBLIC_ENDPOINTS = {
     "auth.reset_password",  # the reset link's token is the key
     "account.privacy_notice",
     "api.openapi",
+    # The published results snapshot (issue 18): anyone, without login.
+    "public.overview",
+    "public.perspectives",
+    "public.facade",
+    "public.theme",
+    "public.report",
+    "public.figures_csv",
+    "public.datapackage",
+    "public.dcat",
 }
 PUBLIC = None  # a row's rule for a public endpoint
 
@@ -377,6 +386,20 @@ ROWS: list[Row] = [
     row(POST, "/respond/1/stash/discard",                    "respond.discard_stash",               authz.can_respond,                302),
     row(POST, "/respond/3/submit",                           "respond.submit",                      authz.can_respond,                403),
     row(POST, "/respond/1/submit",                           "respond.submit",                      authz.can_respond,                302),
+    # Published results: nothing is published in this world (the overview says so).
+    row(GET,  "/public/",                                    "public.overview",                     PUBLIC,                           200),
+    row(GET,  "/public/perspectives",                        "public.perspectives",                 PUBLIC,                           404),
+    row(GET,  "/public/facade",                              "public.facade",                       PUBLIC,                           404),
+    row(GET,  "/public/themes/resilience",                   "public.theme",                        PUBLIC,                           404),
+    row(GET,  "/public/report",                              "public.report",                       PUBLIC,                           404),
+    row(GET,  "/public/data/figures.csv",                    "public.figures_csv",                  PUBLIC,                           404),
+    row(GET,  "/public/data/datapackage.json",               "public.datapackage",                  PUBLIC,                           404),
+    row(GET,  "/public/data/dcat.jsonld",                    "public.dcat",                         PUBLIC,                           404),
+    row(GET,  "/public/publish",                             "public.publish",                      authz.can_administer,             200),
+    row(POST, "/public/publish",                             "public.publish",                      authz.can_administer,             400),
+    # The benchmark: the organisation's own accepted response only (none is accepted here).
+    row(GET,  "/my-results/1",                               "benchmark.show",                      authz.can_respond,                403),
+    row(GET,  "/my-results/99",                              "benchmark.show",                      authz.can_respond,                404),
 ]
 # fmt: on
 

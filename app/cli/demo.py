@@ -7,7 +7,7 @@ import time
 import click
 
 from ..demo.accounts import create_demo_accounts
-from ..demo.responses import DemoError, generate_responses
+from ..demo.responses import DemoError, accept_for_accounts, generate_responses
 from ..extensions import db
 from ..models import ResponseState
 from ..services import audit
@@ -71,8 +71,14 @@ def demo_responses(count: int, seed: int | None, state: str | None) -> None:
         db.session.rollback()
         fail(str(error))
     elapsed = time.perf_counter() - started
+    own = accept_for_accounts(db.session, seed)
     audit.record(
         db.session, "demo.responses", actor="cli", count=count, seed=seed, state=state or "mix"
     )
     db.session.commit()
     click.echo(f"Made {done} responses in {elapsed:.1f} s ({done / max(elapsed, 1e-9):.0f}/s).")
+    if own:
+        click.echo(
+            f"Gave {own} organisations with accounts an accepted response each: their people "
+            "can open their results (benchmark)."
+        )

@@ -16,6 +16,7 @@ kind, size and country and by the action and theme, so breakdowns differ plausib
 from __future__ import annotations
 
 import random
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -34,9 +35,11 @@ from ..models import (
     Question,
     Questionnaire,
     QuestionnaireVersion,
+    QuoteConsent,
     Response,
     ResponseEvent,
     ResponseState,
+    User,
     VersionStatus,
     organisation_actions,
 )
@@ -124,6 +127,15 @@ class Generated:
     accepted_at: datetime | None
     review_note: str | None = None
     reference: str = ""
+
+
+def demo_consent(item: Generated) -> str | None:
+    """A submitted demo response's quote consent, a third each (named, anonymous, none),
+    from its reference: the generator's random sequence stays as it was."""
+    if item.submitted_at is None:
+        return None
+    choices = [c.value for c in QuoteConsent]
+    return choices[zlib.crc32(item.reference.encode()) % len(choices)]
 
 
 @dataclass
@@ -466,6 +478,35 @@ def generate_responses(
             yield made
 
 
+def accept_for_accounts(session: Session, seed: int | None = None) -> int:
+    """Give each organisation whose people have accounts (the demo accounts') and that has
+    no response yet an accepted response to the first action it is asked about, so that
+    its people can open their benchmark; returns how many were made."""
+    targets = {t.action: t for t in published_targets(session)}
+    rng = random.Random(seed)  # noqa: S311 - reproducible demo data  # nosec B311
+    generator = Generator(rng)
+    references = set(session.scalars(select(Response.reference)))
+    items = []
+    answered = select(Response.organisation_id)
+    with_people = select(User.organisation_id).where(User.organisation_id.is_not(None))
+    for org in session.scalars(
+        select(Organisation)
+        .where(Organisation.id.in_(with_people), Organisation.id.not_in(answered))
+        .order_by(Organisation.id)
+    ):
+        target = next((targets[a.number] for a in org.actions if a.number in targets), None)
+        if target is None:
+            continue
+        size = org.size_band.value if org.size_band else None
+        demo_org = Org(org.name, org.kind.value, org.country, size, "", 0.6, id=org.id)
+        item = generator.response(target, demo_org, ResponseState.ACCEPTED)
+        item.reference = _reference(rng, target.action, references)
+        items.append(item)
+    if items:
+        _write(session, items, generator.now)
+    return len(items)
+
+
 def _reference(rng: random.Random, action: int, taken: set[str]) -> str:
     while True:
         code = "".join(rng.choice(_REFERENCE_ALPHABET) for _ in range(6))
@@ -501,10 +542,17 @@ def _write(session: Session, items: Sequence[Generated], now: datetime) -> None:
         for org, new_id in zip(new_orgs, ids, strict=True):
             org.id = new_id
     links = {(item.org.id, item.target.action_id) for item in items}
-    session.execute(
-        insert(organisation_actions),
-        [{"organisation_id": o, "action_id": a} for o, a in sorted(links)],
+    linked = session.execute(  # an existing organisation's own actions are linked already
+        select(organisation_actions.c.organisation_id, organisation_actions.c.action_id).where(
+            organisation_actions.c.organisation_id.in_(sorted({o for o, _ in links}))
+        )
     )
+    links -= {(o, a) for o, a in linked}
+    if links:
+        session.execute(
+            insert(organisation_actions),
+            [{"organisation_id": o, "action_id": a} for o, a in sorted(links)],  # type: ignore[arg-type]
+        )
     table = Response.__table__
     response_ids = (
         session.execute(
@@ -533,6 +581,7 @@ def _write(session: Session, items: Sequence[Generated], now: datetime) -> None:
                         if item.submitted_at is not None
                         else dict.fromkeys(("org_name", "org_kind", "org_country", "org_size_band"))
                     ),
+                    "quote_consent": demo_consent(item),
                 }
                 for item in items
             ],

@@ -35,9 +35,11 @@ from .questionnaire import (
 )
 from .response import (
     EDITABLE_STATES,
+    QUOTE_CONSENT_LABELS,
     RESPONSE_STATE_LABELS,
     Answer,
     AnswerChange,
+    QuoteConsent,
     Response,
     ResponseEvent,
     ResponseState,
@@ -45,6 +47,7 @@ from .response import (
     ReviewComment,
 )
 from .sessions import UserSession
+from .snapshot import ResultsSnapshot, SnapshotImmutableError
 from .stash import FormStash
 
 __all__ = [
@@ -59,6 +62,7 @@ __all__ = [
     "ReminderSchedule",
     "ReminderSent",
     "ORG_KIND_LABELS",
+    "QUOTE_CONSENT_LABELS",
     "SIZE_BAND_LABELS",
     "Action",
     "Answer",
@@ -74,14 +78,17 @@ __all__ = [
     "QuestionOption",
     "Questionnaire",
     "QuestionnaireVersion",
+    "QuoteConsent",
     "Response",
     "ResponseEvent",
     "RESPONSE_STATE_LABELS",
     "ResponseState",
     "ResponseThemeScore",
+    "ResultsSnapshot",
     "ReviewComment",
     "Role",
     "SizeBand",
+    "SnapshotImmutableError",
     "Theme",
     "ThemeWeight",
     "UTCDateTime",

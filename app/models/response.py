@@ -33,6 +33,23 @@ class ResponseState(StrEnum):
     REJECTED = "rejected"
 
 
+class QuoteConsent(StrEnum):
+    """May the organisation's answers to open questions be quoted in published results
+    (the respondents' benchmark, the public snapshot)? Asked when the response is
+    submitted; NULL: not asked (submitted before the question existed), i.e. no."""
+
+    NAMED = "named"  # quoted with the organisation's name
+    ANONYMOUS = "anonymous"  # quoted with its kind and country only
+    NONE = "none"  # not quoted outside the platform's staff
+
+
+QUOTE_CONSENT_LABELS = {
+    QuoteConsent.NAMED: N_("Yes, with our organisation's name"),
+    QuoteConsent.ANONYMOUS: N_("Yes, anonymously (kind of organisation and country only)"),
+    QuoteConsent.NONE: N_("No, do not quote us"),
+}
+
+
 EDITABLE_STATES = frozenset({ResponseState.DRAFT, ResponseState.RETURNED})
 # Translated where shown (app/labels.py on pages, the export's language in exports).
 RESPONSE_STATE_LABELS = {
@@ -95,6 +112,9 @@ class Response(Model):
     # Set when publishing moved this draft to a new version: the versions and the answers
     # that could not be kept; shown once to the respondents, then cleared.
     version_notice: Mapped[dict | None] = mapped_column(JSONType)
+    quote_consent: Mapped[QuoteConsent | None] = mapped_column(
+        Enum(QuoteConsent, native_enum=False, length=20, values_callable=enum_values)
+    )
 
     questionnaire: Mapped[Questionnaire] = relationship()
     version: Mapped[QuestionnaireVersion] = relationship()

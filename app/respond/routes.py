@@ -576,7 +576,9 @@ def review(action: int):
     }
     general, by_code = ctx.comments()
     form = SubmitForm(
-        formdata=None, lock_version=str(ctx.response.lock_version if ctx.response else 0)
+        formdata=None,
+        lock_version=str(ctx.response.lock_version if ctx.response else 0),
+        quote_consent=(ctx.response.quote_consent if ctx.response else None) or "none",
     )
     return render_template(
         "respond/review.html",
@@ -615,7 +617,11 @@ def submit(action: int):
     resubmitted = response.state == ResponseState.RETURNED
     try:
         done = response_service.submit(
-            db.session, response, user=current_user, expected_lock=as_int(form.lock_version.data)
+            db.session,
+            response,
+            user=current_user,
+            expected_lock=as_int(form.lock_version.data),
+            quote_consent=form.consent(),
         )
     except response_service.IncompleteError as error:
         db.session.rollback()

@@ -107,6 +107,7 @@ def overview():
         scores=scores,
         counted=evidence.counted_responses(db.session, filters, cache=cache),
         counts=evidence.response_counts(db.session, filters.audience, _lang(), cache=cache),
+        can_publish=authz.can_administer(current_user),
         chart=presenters.theme_bars(
             scores, _("Theme scores, 0 to 100, with 95% intervals"), filters.audience
         ),

@@ -207,4 +207,3 @@ def copy_download(response_id: int, fmt: str):
     if response.submitted_at is None:
         abort(404)  # never submitted: no copy
     return respondent_copy.download(db.session, response, fmt, request.args.get("lang"))
-

@@ -27,6 +27,7 @@ from ...models import (
     Question,
     Questionnaire,
     QuestionnaireVersion,
+    QuoteConsent,
     Response,
     ResponseEvent,
     ResponseState,
@@ -363,9 +364,15 @@ def _changed_rows(session: Session, statement: Update) -> int:
 
 
 def submit(
-    session: Session, response: Response, *, user: User | None, expected_lock: int | None = None
+    session: Session,
+    response: Response,
+    *,
+    user: User | None,
+    expected_lock: int | None = None,
+    quote_consent: QuoteConsent | None = None,
 ) -> bool:
-    """Submit the response. Idempotent: a response already submitted (a double click, a
+    """Submit the response, with the organisation's quote consent when given (else the
+    one it has is kept). Idempotent: a response already submitted (a double click, a
     replayed POST) is left as it is and False is returned; True when this call submitted."""
     if response.state == ResponseState.SUBMITTED:
         return False
@@ -391,6 +398,7 @@ def submit(
             lock_version=Response.lock_version + 1,
             # The organisation as it is now: what the results count it as from here on.
             **response.record_organisation(),
+            quote_consent=quote_consent or response.quote_consent,
         )
         .execution_options(synchronize_session=False),
     )

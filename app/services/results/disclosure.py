@@ -34,11 +34,15 @@ K = TypeVar("K", bound=Hashable)
 
 @dataclass(frozen=True)
 class Audience:
-    """Who the figures are for: the actions whose responses count (None: every action)
-    and the fewest organisations a shown cell may count (0 or 1: nothing is hidden)."""
+    """Who the figures are for: the actions whose responses count (None: every action),
+    the fewest organisations a shown cell may count (0 or 1: nothing is hidden) and
+    whether they are published beyond the staff."""
 
     actions: frozenset[int] | None = None
     min_orgs: int = 0
+    # Figures that leave the platform's staff (respondents, the public): quotes only
+    # from organisations that agreed to be quoted (``evidence.quotable``).
+    published: bool = False
 
     @property
     def suppresses(self) -> bool:
@@ -52,13 +56,15 @@ class Audience:
 # Admins, coordinators and the CLI's operator: every action, nothing hidden.
 FULL_ACCESS = Audience()
 
-# The configuration setting holding each audience's threshold (config.py). Respondents
-# and the public see no results yet; their threshold is ready for when they do.
+# The configuration setting holding each audience's threshold (config.py): respondents
+# see their organisation's benchmark, the public the published snapshot.
 THRESHOLD_SETTINGS = {
     "leader": "DISCLOSURE_MIN_ORGS",
     "respondent": "DISCLOSURE_MIN_ORGS_PUBLIC",
     "public": "DISCLOSURE_MIN_ORGS_PUBLIC",
 }
+
+PUBLISHED = ("respondent", "public")  # audiences beyond the platform's staff
 
 
 def audience_for(kind: str, actions: Iterable[int] | None, config: Mapping[str, Any]) -> Audience:
@@ -67,7 +73,8 @@ def audience_for(kind: str, actions: Iterable[int] | None, config: Mapping[str, 
     scope = None if actions is None else frozenset(actions)
     if kind == "full":
         return Audience(scope, 0)
-    return Audience(scope, max(0, int(config[THRESHOLD_SETTINGS[kind]])))
+    published = kind in PUBLISHED
+    return Audience(scope, max(0, int(config[THRESHOLD_SETTINGS[kind]])), published)
 
 
 # --- suppression ---------------------------------------------------------------------

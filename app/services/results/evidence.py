@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from ...i18n import pick
-from ...models import ORG_KIND_LABELS, Action, OrgKind, ResponseState
+from ...models import ORG_KIND_LABELS, Action, OrgKind, QuoteConsent, ResponseState
 from .aggregation import (
     T_ACTIONS,
     T_QUESTIONNAIRES,
@@ -141,7 +141,7 @@ def provenance(
         if key not in newest or r.version > newest[key].version:
             newest[key] = r
     rows = [r for r in newest.values() if r.n or r.status == "published"]
-    specs = _question_specs(session, {r.question_id for r in rows})
+    specs = question_specs(session, {r.question_id for r in rows})
     total_mass = sum(float(r.mass) for r in rows) or 1.0
     min_orgs = filters.audience.min_orgs if filters.audience.suppresses else 0
     result = []
@@ -174,7 +174,7 @@ def provenance(
     return result
 
 
-def _question_specs(session: Any, ids: set[int]) -> dict[int, tuple[str, int, dict[str, Any]]]:
+def question_specs(session: Any, ids: set[int]) -> dict[int, tuple[str, int, dict[str, Any]]]:
     if not ids:
         return {}
     rows = session.execute(
@@ -214,7 +214,8 @@ TEXT_TYPES = ("short_text", "long_text")
 
 @dataclass(frozen=True)
 class Quote:
-    """A text answer tagged to a theme: who said it only as organisation kind and country."""
+    """A text answer tagged to a theme: who said it as organisation kind and country, and
+    the organisation's name only when it agreed to be quoted by name."""
 
     text: str
     kind: str
@@ -223,10 +224,21 @@ class Quote:
     question_id: int
     question_label: str
     submitted_at: datetime | None
+    organisation: str = ""
 
     @property
     def kind_label(self) -> str:
         return ORG_KIND_LABELS.get(OrgKind(self.kind), self.kind)
+
+
+def quotable(audience: Audience) -> ColumnElement[bool]:
+    """The responses whose text answers may be quoted to ``audience``, by their
+    organisation's consent (``Response.quote_consent``): never those that refused; for
+    published figures (respondents, the public) only those that agreed."""
+    consent = T_RESPONSES.c.quote_consent
+    if audience.published:
+        return consent.in_([QuoteConsent.NAMED.value, QuoteConsent.ANONYMOUS.value])
+    return or_(consent.is_(None), consent != QuoteConsent.NONE.value)
 
 
 def text_questions_for_theme(session: Any, theme_key: str) -> dict[int, dict[str, Any]]:
@@ -267,7 +279,7 @@ def quotes(
     specs = text_questions_for_theme(session, theme_key)
     if not specs:
         return 0, []
-    tagged = T_ANSWERS.c.question_id.in_(sorted(specs))
+    tagged = and_(T_ANSWERS.c.question_id.in_(sorted(specs)), quotable(filters.audience))
     total = -1
     if count:
         counted = ResponseFrom(
@@ -301,6 +313,8 @@ def quotes(
             T_RESPONSES.c.org_country.label("country"),
             T_ACTIONS.c.number,
             T_RESPONSES.c.submitted_at,
+            T_RESPONSES.c.quote_consent,
+            T_ORGANISATIONS.c.name,
         )
         .select_from(joins.clause)
         .where(tagged, T_RESPONSES.c.id.in_(newest.scalar_subquery()))
@@ -318,6 +332,7 @@ def quotes(
             question_id=r.question_id,
             question_label=_text(specs[r.question_id].get("label"), lang),
             submitted_at=r.submitted_at,
+            organisation=r.name if group_key(r.quote_consent) == QuoteConsent.NAMED else "",
         )
         for r in rows
     ]

@@ -3,6 +3,7 @@ the strongest and weakest actions and perspectives, and a few quotes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,8 +46,22 @@ def build_report(session: Any, filters: Filters, lang: str = "en", cache: Any = 
     """The report's figures, for the filters' audience: the responses in its scope only,
     the cells it may not see hidden (never ranked)."""
     scores, breakdowns = figures(session, filters, ("action", "perspective"), lang, cache=cache)
-    by_action = breakdowns["action"]
-    by_perspective = breakdowns["perspective"]
+    return report_from(
+        scores,
+        breakdowns["action"],
+        breakdowns["perspective"],
+        lambda key: selected_quotes(session, filters, key, lang, cache=cache),
+    )
+
+
+def report_from(
+    scores: list[ThemeScore],
+    by_action: Breakdown,
+    by_perspective: Breakdown,
+    quotes: Callable[[str], list[Quote]],
+) -> Report:
+    """The report from figures already computed (live, or a published snapshot's) and
+    ``quotes``, a theme key's selected quotes."""
     themes = []
     for item in scores:
         key = item.theme.key
@@ -60,7 +75,7 @@ def build_report(session: Any, filters: Filters, lang: str = "en", cache: Any = 
                 weakest_actions=weakest,
                 strongest_perspective=best[0] if best else None,
                 weakest_perspective=worst[0] if worst else None,
-                quotes=selected_quotes(session, filters, key, lang, cache=cache),
+                quotes=quotes(key),
             )
         )
     return Report(themes, scores, by_action, by_perspective)

@@ -1,0 +1,185 @@
+"""Published results snapshots (issue 18): the public's figures computed once, when an
+admin publishes, stored as JSON and never changed; the public pages read them back.
+
+What is stored is what the public may see and nothing else: every figure is computed by
+``aggregation`` for the public audience (``authz.public_audience``: cells of fewer than
+``DISCLOSURE_MIN_ORGS_PUBLIC`` organisations hidden, with their complements, before any
+figure leaves that module) and the quotes are those of organisations that agreed
+(``evidence.quotable``). The payload holds the figures once per language (the labels
+differ), so reading a page is a JSON parse (cached per process: snapshots never change).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from ...models import Pillar, ResultsSnapshot, User
+from .aggregation import (
+    DIMENSIONS,
+    Bin,
+    Breakdown,
+    Filters,
+    Group,
+    Stat,
+    ThemeInfo,
+    ThemeScore,
+    distribution,
+    figures,
+)
+from .disclosure import Audience
+from .evidence import Quote, counted_responses, selected_quotes
+from .report import Report, report_from
+
+LANGUAGES = ("en", "de", "fr", "it")
+QUOTES_PER_THEME = 6
+FORMAT = 1  # the payload's layout; a reader refuses others
+
+
+@dataclass(frozen=True)
+class PublicFigures:
+    """One language's figures of a snapshot, as the results presenters take them."""
+
+    scores: list[ThemeScore]
+    breakdowns: dict[str, Breakdown]
+    pillar_kinds: dict[str, str]
+    bins: dict[str, list[Bin]]
+    quotes: dict[str, list[Quote]]
+    counted: int
+
+    def theme(self, key: str) -> ThemeScore | None:
+        return next((s for s in self.scores if s.theme.key == key), None)
+
+    def report(self) -> Report:
+        return report_from(
+            self.scores,
+            self.breakdowns["action"],
+            self.breakdowns["perspective"],
+            lambda key: self.quotes.get(key, [])[:3],
+        )
+
+
+# --- computing and storing -------------------------------------------------------------
+
+
+def compute(session: Any, audience: Audience, lang: str) -> dict[str, Any]:
+    """One language's public figures as JSON-ready data."""
+    if not audience.published or not audience.suppresses:
+        raise ValueError("a snapshot is computed for the public audience only")
+    filters = Filters(audience=audience)
+    scores, breakdowns = figures(session, filters, DIMENSIONS, lang)
+    kinds = dict(session.execute(select(Pillar.key, Pillar.kind)).all())
+    return {
+        "themes": [asdict(s.theme) for s in scores],
+        "overall": {s.theme.key: asdict(s.stat) for s in scores},
+        "breakdowns": {
+            by: {
+                "groups": [asdict(g) for g in bd.groups],
+                "cells": [[grp, theme, asdict(stat)] for (grp, theme), stat in bd.cells.items()],
+            }
+            for by, bd in breakdowns.items()
+        },
+        "pillar_kinds": kinds,
+        "bins": {
+            s.theme.key: [asdict(b) for b in distribution(session, filters, s.theme.id)]
+            for s in scores
+        },
+        "quotes": {
+            s.theme.key: [
+                {**asdict(q), "submitted_at": None}  # when: not published
+                for q in selected_quotes(session, filters, s.theme.key, lang, QUOTES_PER_THEME)
+            ]
+            for s in scores
+        },
+        "counted": counted_responses(session, filters),
+    }
+
+
+def publish(
+    session: Any,
+    audience: Audience,
+    *,
+    title: dict[str, str],
+    introduction: dict[str, str],
+    user: User | None,
+) -> ResultsSnapshot:
+    """Compute the public figures in every language and store them as a new snapshot,
+    which replaces the previous one on the public pages. The caller commits."""
+    payload = {
+        "format": FORMAT,
+        "min_orgs": audience.min_orgs,
+        "languages": {lang: compute(session, audience, lang) for lang in LANGUAGES},
+    }
+    snapshot = ResultsSnapshot(
+        published_by_id=user.id if user else None,
+        title={k: v.strip() for k, v in title.items() if v and v.strip()},
+        introduction={k: v.strip() for k, v in introduction.items() if v and v.strip()},
+        min_orgs=audience.min_orgs,
+        figures=json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True),
+    )
+    session.add(snapshot)
+    session.flush()
+    return snapshot
+
+
+def current(session: Any) -> ResultsSnapshot | None:
+    """The snapshot the public pages show: the latest published."""
+    return session.scalar(select(ResultsSnapshot).order_by(ResultsSnapshot.id.desc()).limit(1))
+
+
+def history(session: Any) -> list[ResultsSnapshot]:
+    """Every snapshot, newest first (without their figures)."""
+    return list(session.scalars(select(ResultsSnapshot).order_by(ResultsSnapshot.id.desc())))
+
+
+# --- reading back ------------------------------------------------------------------------
+
+_LOADED: OrderedDict[tuple[int, str], PublicFigures] = OrderedDict()
+_KEEP = 16
+
+
+def public_figures(snapshot: ResultsSnapshot, lang: str) -> PublicFigures:
+    """A snapshot's figures in ``lang`` (English if it has no such language), parsed once
+    per process: a snapshot never changes."""
+    lang = lang if lang in LANGUAGES else "en"
+    key = (snapshot.id, lang)
+    found = _LOADED.get(key)
+    if found is None:
+        payload = json.loads(snapshot.figures)
+        if payload.get("format") != FORMAT:
+            raise ValueError(f"snapshot {snapshot.id}: unknown format {payload.get('format')}")
+        found = _LOADED[key] = _parse(payload["languages"][lang])
+        while len(_LOADED) > _KEEP:
+            _LOADED.popitem(last=False)
+    return found
+
+
+def raw_figures(snapshot: ResultsSnapshot, lang: str = "en") -> dict[str, Any]:
+    """A snapshot's stored figures in ``lang`` as JSON data (the open-data files)."""
+    return json.loads(snapshot.figures)["languages"][lang if lang in LANGUAGES else "en"]
+
+
+def _parse(data: dict[str, Any]) -> PublicFigures:
+    themes = [ThemeInfo(**t) for t in data["themes"]]
+    scores = [ThemeScore(t, Stat(**data["overall"][t.key])) for t in themes]
+    breakdowns = {
+        by: Breakdown(
+            by=by,
+            groups=[Group(**g) for g in bd["groups"]],
+            themes=themes,
+            cells={(grp, theme): Stat(**stat) for grp, theme, stat in bd["cells"]},
+        )
+        for by, bd in data["breakdowns"].items()
+    }
+    return PublicFigures(
+        scores=scores,
+        breakdowns=breakdowns,
+        pillar_kinds=data["pillar_kinds"],
+        bins={key: [Bin(**b) for b in bins] for key, bins in data["bins"].items()},
+        quotes={key: [Quote(**q) for q in quotes] for key, quotes in data["quotes"].items()},
+        counted=int(data["counted"]),
+    )
