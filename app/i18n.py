@@ -204,7 +204,7 @@ def format_moment(moment: datetime, *, zone: bool = True) -> str:
     tz, locale = get_timezone(), _date_locale()
     local = moment.astimezone(tz)
     text = (
-        dates.get_datetime_format("medium", locale=locale)
+        str(dates.get_datetime_format("medium", locale=locale))
         .replace("'", "")
         .replace("{1}", dates.format_date(local.date(), "medium", locale=locale))
         .replace("{0}", dates.format_time(local, "short", tzinfo=tz, locale=locale))

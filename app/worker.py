@@ -137,7 +137,7 @@ def run(app: Flask, *, once: bool = False, poll: float = 5.0, every: float = 300
                 if once:
                     raise
             finally:
-                db.session.remove()
+                db.session.remove()  # type: ignore[attr-defined]  # the scoped session's own
         if once:
             break
         stop.wait(poll)

@@ -36,7 +36,7 @@ class ProfileForm(FlaskForm):
 class TimeZoneForm(FlaskForm):
     time_zone = SelectField(_l("Time zone"), choices=[])
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.time_zone.choices = [(zone, zone.replace("_", " ")) for zone in time_zones()]
 

@@ -166,7 +166,7 @@ def questionnaires_export(action: int, number: int | None, output: str | None, f
         fail(f"Action {action} has no version {number}; versions: {numbers}.")
     if fmt == "xlsform":
         content, report = to_xlsform(version.definition)
-        with open(output, "wb") as handle:
+        with open(str(output), "wb") as handle:
             handle.write(content)
         for note in report.notes:
             click.echo(f"note: {note}", err=True)

@@ -243,8 +243,8 @@ def to_xlsform(definition: dict[str, Any]) -> tuple[bytes, Report]:
             survey += _question_rows(q, defn, choices, report)
         survey.append({"type": "end_group", "name": section["code"]})
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "survey"
+    sheet = workbook.create_sheet("survey", 0)
+    workbook.remove(workbook.worksheets[1])  # the default empty sheet
     _write(sheet, SURVEY_COLUMNS, survey)
     _write(workbook.create_sheet("choices"), CHOICE_COLUMNS, choices)
     settings = {

@@ -551,7 +551,7 @@ def _write(session: Session, items: Sequence[Generated], now: datetime) -> None:
     if links:
         session.execute(
             insert(organisation_actions),
-            [{"organisation_id": o, "action_id": a} for o, a in sorted(links)],  # type: ignore[arg-type]
+            [{"organisation_id": o, "action_id": a} for o, a in sorted(links)],
         )
     table = Response.__table__
     response_ids = (

@@ -11,7 +11,7 @@ from .. import authz
 from ..authz import allowed
 from ..countries import country_name
 from ..extensions import db, limiter
-from ..models import ORG_KIND_LABELS, SIZE_BAND_LABELS
+from ..models import DEFAULT_TIME_ZONE, ORG_KIND_LABELS, SIZE_BAND_LABELS
 from ..services.responding import deadlines, participation
 from ..services.results.cache import ResultCache
 from . import bp, presenters
@@ -32,13 +32,13 @@ def index():
     return dashboard()
 
 
-def dashboard():  # type: ignore[no-untyped-def]
+def dashboard():
     """The organisers' dashboard: every action for admins and coordinators, their own
     for leaders (``authz.dashboard_scope``)."""
     board = participation.build(
         db.session, authz.dashboard_scope(current_user), cache=_figures_cache()
     )
-    today = deadlines.local_day(board.now, deadlines.DEFAULT_TIME_ZONE)
+    today = deadlines.local_day(board.now, DEFAULT_TIME_ZONE)
     timelines = [
         presenters.timeline(
             row,

@@ -7,13 +7,13 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import UTCDateTime, utcnow
 from .people import Organisation, User
 from .questionnaire import Questionnaire
 
 
-class DeadlineExtension(db.Model):
+class DeadlineExtension(Model):
     """Organisation ``organisation_id`` may answer questionnaire ``questionnaire_id``
     until the end of ``until`` (in the questionnaire's time zone) instead of its deadline."""
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Integer, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import JSONType, UTCDateTime, utcnow
 from .people import User
 
@@ -18,7 +18,7 @@ class SnapshotImmutableError(Exception):
     """A published snapshot was about to be changed."""
 
 
-class ResultsSnapshot(db.Model):
+class ResultsSnapshot(Model):
     """The public results "as of" ``published_at``: a title and an introduction per
     language, and the figures (``figures``: JSON text, per language, computed for the
     public audience: small cells hidden, consented quotes only)."""

@@ -39,7 +39,7 @@ def _published() -> tuple[ResultsSnapshot, snapshots.PublicFigures]:
     return snapshot, snapshots.public_figures(snapshot, _lang())
 
 
-def _render(template: str, snapshot: ResultsSnapshot, **context):  # type: ignore[no-untyped-def]
+def _render(template: str, snapshot: ResultsSnapshot, **context):
     audience = Audience(None, snapshot.min_orgs, published=True)
     return render_template(
         template,

@@ -196,9 +196,10 @@ def condition_values(q: dict[str, Any]) -> list[tuple[str, dict[str, str] | str]
     if qtype == "yes_no":
         return [("yes", "Yes"), ("no", "No")]
     if qtype == "likert" and isinstance(q.get("points"), int):
-        return [(str(n), str(n)) for n in range(1, q["points"] + 1)] + (
-            [("dk", "Don't know")] if q.get("dont_know") else []
-        )
+        points: list[tuple[str, dict[str, str] | str]] = [
+            (str(n), str(n)) for n in range(1, q["points"] + 1)
+        ]
+        return points + ([("dk", "Don't know")] if q.get("dont_know") else [])
     return []
 
 

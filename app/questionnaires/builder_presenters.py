@@ -94,7 +94,7 @@ def group_of(field: str) -> str:
 def earlier_questions(definition: dict[str, Any], code: str | None, section: str | None):
     """The questions before question ``code`` (or before section ``section``), each with
     the values a condition can test, for the condition rows."""
-    out = []
+    out: list[tuple[Any, list[tuple[str, dict[str, str] | str]]]] = []
     for s in definition.get("sections", []):
         if section is not None and s.get("code") == section:
             return out

@@ -33,7 +33,7 @@ def organisation_choices(questionnaire: Questionnaire) -> list[tuple[int, str]]:
     return [(org_id, name) for org_id, name in rows]
 
 
-def extension_form(questionnaire: Questionnaire, **kwargs) -> ExtensionForm:  # type: ignore[no-untyped-def]
+def extension_form(questionnaire: Questionnaire, **kwargs) -> ExtensionForm:
     form = ExtensionForm(**kwargs)
     form.organisation.choices = organisation_choices(questionnaire)
     return form

@@ -41,7 +41,7 @@ class DeadlineForm(FlaskForm):
     time_zone = SelectField(_l("Time zone of the deadline"), choices=[], validators=[Optional()])
     close_at_deadline = BooleanField(_l("Close the questionnaire automatically at the deadline"))
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.time_zone.choices = [("", "")] + [(name, name) for name in time_zone_names()]
 

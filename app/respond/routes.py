@@ -52,7 +52,7 @@ def _stash_cookie(response):
 
 
 @bp.errorhandler(413)
-def _too_large(error):  # type: ignore[no-untyped-def]
+def _too_large(error):
     """A section page over the limit (an answer far past its length, pasted by a script
     or with the browser's limit removed): back to the section, with what happened; the
     answers saved before are there. Scripts (the autosave) get the JSON error."""

@@ -275,7 +275,7 @@ def report():
         report=result,
         generated=generated,
         as_of=filters.as_of,
-        reproduce_url=url_for("results.report", **reproduce),
+        reproduce_url=url_for("results.report", **reproduce),  # type: ignore[arg-type]
         chart=presenters.theme_bars(
             result.scores, _("Theme scores, 0 to 100, with 95% intervals"), _audience()
         ),

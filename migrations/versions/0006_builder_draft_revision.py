@@ -2,7 +2,7 @@
 (a draft with problems can be saved, never published)
 
 Revision ID: builder_1
-Revises: sessions_1
+Revises: versions_1
 Create Date: 2026-12-06 06:00:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "builder_1"
-down_revision = "sessions_1"
+down_revision = "versions_1"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 for one organisation, and an index for the dashboard's current responses
 
 Revision ID: dashboard_deadlines_1
-Revises: sessions_1
+Revises: polish_ui_time_zone_1
 Create Date: 2026-12-06 06:10:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "dashboard_deadlines_1"
-down_revision = "sessions_1"
+down_revision = "polish_ui_time_zone_1"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 (named / anonymous / none; NULL: not asked)
 
 Revision ID: giveback_consent_1
-Revises: sessions_1
+Revises: builder_1
 Create Date: 2026-12-06 06:05:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "giveback_consent_1"
-down_revision = "sessions_1"
+down_revision = "builder_1"
 branch_labels = None
 depends_on = None
 

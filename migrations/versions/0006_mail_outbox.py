@@ -2,7 +2,7 @@
 and each user's choice of submission notices
 
 Revision ID: mail_1
-Revises: sessions_1
+Revises: dashboard_deadlines_1
 Create Date: 2026-12-06 05:57:44.140852
 
 """
@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = "mail_1"
-down_revision = 'sessions_1'
+down_revision = "dashboard_deadlines_1"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 band), backfilled from today's values for every response submitted so far
 
 Revision ID: records_1_org_snapshot
-Revises: sessions_1
+Revises: mail_1
 Create Date: 2026-12-06 06:05:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "records_1_org_snapshot"
-down_revision = "sessions_1"
+down_revision = "mail_1"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 moved to it (answers kept, answers that could not be kept), shown once to its respondents
 
 Revision ID: versions_1
-Revises: sessions_1
+Revises: records_2_answer_history
 Create Date: 2026-12-06 06:10:00
 
 """
@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = "versions_1"
-down_revision = "sessions_1"
+down_revision = "records_2_answer_history"
 branch_labels = None
 depends_on = None
 

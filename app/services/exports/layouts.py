@@ -230,8 +230,12 @@ def _question_rows(info: QuestionColumns, options: ExportOptions) -> Iterator[li
     if info.qtype in ("likert", "matrix"):
         points = spec["points"]
         for point in range(1, points + 1):
-            score = _number((point - 1) / (points - 1))
-            yield row("point", str(point), point_label(spec, str(point), lang), score)
+            yield row(
+                "point",
+                str(point),
+                point_label(spec, str(point), lang),
+                _number((point - 1) / (points - 1)),
+            )
         if spec.get("dont_know"):
             yield row("point", "dk", word("dk", lang))
     if info.qtype == "yes_no":

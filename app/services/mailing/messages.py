@@ -32,7 +32,7 @@ from . import outbox
 
 def language(user: User) -> str:
     languages = current_app.config["LANGUAGES"]
-    return user.locale if user.locale in languages else "en"
+    return user.locale if user.locale and user.locale in languages else "en"
 
 
 def send(session: Session, user: User, kind: MailKind, template: str, **context: Any) -> OutboxMail:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -32,7 +33,8 @@ class Policy:
 
     def delay(self, attempts: int) -> timedelta:
         doublings = min(max(attempts - 1, 0), 30)  # 2**30 pauses are past any cap
-        return min(self.backoff * 2**doublings, self.max_backoff)
+        wait: timedelta = self.backoff * 2**doublings
+        return min(wait, self.max_backoff)
 
 
 def enqueue(
@@ -43,7 +45,7 @@ def enqueue(
     subject: str,
     body: str,
     user: User | None = None,
-    payload: dict | None = None,
+    payload: dict[str, Any] | None = None,
 ) -> OutboxMail:
     """Write one message to the outbox (in the caller's transaction)."""
     mail = OutboxMail(

@@ -189,7 +189,9 @@ def _read_row(
     if not row.problems:
         existing = get_by_email(session, email)
         if existing is not None:
-            if existing.role != Role.RESPONDENT or existing.organisation_id != row.organisation.id:
+            if existing.role != Role.RESPONDENT or (
+                row.organisation is None or existing.organisation_id != row.organisation.id
+            ):
                 row.problems.append(
                     f"An account for {email} exists already with another role or organisation: "
                     "leave this person out, or change their account first."

@@ -151,7 +151,7 @@ def condition_text(cond: dict[str, Any] | None) -> str | None:
         return f"{code} in {', '.join(cond['any_of'])}"
     if "answered" in cond:
         return f"{code} {'answered' if cond['answered'] else 'not answered'}"
-    return code
+    return str(code) if code is not None else None
 
 
 def _texts(name: str, old: Any, new: Any, target: str = "") -> list[Change]:
@@ -173,7 +173,7 @@ def _weights(old: dict[str, float], new: dict[str, float], target: str = "") -> 
     return changes
 
 
-def _choices(kind: str, old: list[dict], new: list[dict]) -> list[Change]:
+def _choices(kind: str, old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[Change]:
     """Options (or matrix items) by code: added, removed, relabelled, rescored, reweighted."""
     old_by = {o["code"]: o for o in old}
     new_by = {o["code"]: o for o in new}

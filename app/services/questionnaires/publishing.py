@@ -10,6 +10,7 @@ dropped silently. ``plan`` says all of it before anything is done (the publish p
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,7 +82,7 @@ class Plan:
 
 def _editable_responses(
     session: Session, questionnaire: Questionnaire, draft: QuestionnaireVersion
-):
+) -> Sequence[Response]:
     return session.scalars(
         select(Response)
         .where(

@@ -168,7 +168,7 @@ def data_version(session: Session) -> tuple[Any, ...]:
     return tuple(row)
 
 
-def current_responses() -> Select[Any]:
+def current_responses() -> Select[*tuple[Any, ...]]:
     """Each organisation's current response to each questionnaire: the one on its newest
     version (a questionnaire's versions are created in number order, so the newest has
     the highest id). ``ix_responses_current`` answers the NOT EXISTS from the index."""
@@ -353,7 +353,7 @@ def build(
 
 
 def _value(code: Any) -> str | None:
-    return code.value if hasattr(code, "value") else code
+    return None if code is None else str(code.value if hasattr(code, "value") else code)
 
 
 def _moment(value: datetime | str) -> datetime:
@@ -389,7 +389,8 @@ def backlog(session: Session, action_ids: set[int] | None, limit: int = 10) -> l
     )
     if action_ids is not None:
         stmt = stmt.where(Questionnaire.action_id.in_(action_ids or {-1}))
-    return [Waiting(*row) for row in session.execute(stmt)]
+    # submitted_at is set on every submitted response
+    return [Waiting(*row) for row in session.execute(stmt).tuples()]  # type: ignore[arg-type]
 
 
 # --- one action's organisations that have not answered --------------------------------

@@ -314,7 +314,7 @@ def quotes(
             T_ACTIONS.c.number,
             T_RESPONSES.c.submitted_at,
             T_RESPONSES.c.quote_consent,
-            T_ORGANISATIONS.c.name,
+            T_RESPONSES.c.org_name.label("name"),  # as recorded at submission
         )
         .select_from(joins.clause)
         .where(tagged, T_RESPONSES.c.id.in_(newest.scalar_subquery()))

@@ -128,7 +128,10 @@ def publish(
 
 def current(session: Any) -> ResultsSnapshot | None:
     """The snapshot the public pages show: the latest published."""
-    return session.scalar(select(ResultsSnapshot).order_by(ResultsSnapshot.id.desc()).limit(1))
+    found: ResultsSnapshot | None = session.scalar(
+        select(ResultsSnapshot).order_by(ResultsSnapshot.id.desc()).limit(1)
+    )
+    return found
 
 
 def history(session: Any) -> list[ResultsSnapshot]:
@@ -160,7 +163,8 @@ def public_figures(snapshot: ResultsSnapshot, lang: str) -> PublicFigures:
 
 def raw_figures(snapshot: ResultsSnapshot, lang: str = "en") -> dict[str, Any]:
     """A snapshot's stored figures in ``lang`` as JSON data (the open-data files)."""
-    return json.loads(snapshot.figures)["languages"][lang if lang in LANGUAGES else "en"]
+    languages: dict[str, dict[str, Any]] = json.loads(snapshot.figures)["languages"]
+    return languages[lang if lang in LANGUAGES else "en"]
 
 
 def _parse(data: dict[str, Any]) -> PublicFigures:
