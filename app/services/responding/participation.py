@@ -390,7 +390,7 @@ def backlog(session: Session, action_ids: set[int] | None, limit: int = 10) -> l
     if action_ids is not None:
         stmt = stmt.where(Questionnaire.action_id.in_(action_ids or {-1}))
     # submitted_at is set on every submitted response
-    return [Waiting(*row) for row in session.execute(stmt).tuples()]  # type: ignore[arg-type]
+    return [Waiting(*row) for row in session.execute(stmt)]  # type: ignore[arg-type]
 
 
 # --- one action's organisations that have not answered --------------------------------
