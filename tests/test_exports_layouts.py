@@ -324,3 +324,24 @@ def test_xlsx_cells_are_numbers_and_dates_a_spreadsheet_can_compute_with(
         assert scores[("rentals_share", "rentals_share")] == "min=40; max=0"
     finally:
         workbook.close()
+
+
+def test_long_table_in_labels_mode_labels_the_question_and_the_item(db, catalogue):
+    rows = read_csv(
+        export_bytes(
+            db,
+            catalogue,
+            layout="long",
+            labels=True,
+            lang="de",
+            filters=exports.Filters(state="all"),
+        )
+    )
+    housing = next(r for r in rows if r["item_or_option"] == "Housing prices")
+    assert housing["question"].startswith("How strongly do short-term rentals affect")
+    assert housing["value"] == "4"  # the code stays beside its label
+    assert any(r["item_or_option"] == "Andere" for r in rows)  # "other", in German
+    codes = read_csv(
+        export_bytes(db, catalogue, layout="long", filters=exports.Filters(state="all"))
+    )
+    assert {r["question"] for r in codes} >= {"effects", "measures"}

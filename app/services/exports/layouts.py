@@ -104,7 +104,33 @@ def long_rows(
     catalogue: Catalogue, records: Iterable[Record], options: ExportOptions
 ) -> Iterator[list[Any]]:
     """The header, then one row per answer (matrix: per item; multiple choice and
-    ranking: per chosen option), in questionnaire order within each response."""
+    ranking: per chosen option), in questionnaire order within each response. With
+    ``labels``, the question and the item or option are labelled too (the value keeps
+    its code beside its label, as always)."""
+    rows = _long_rows(catalogue, records, options)
+    if not options.labels:
+        yield from rows
+        return
+    lang = options.lang
+    names = {
+        info.code: (
+            text(info.spec["label"], lang),
+            {code: text(label, lang) for code, label in [*info.options, *info.items]},
+        )
+        for info in catalogue.questions
+    }
+    names_other = word("other", lang)
+    yield next(rows)
+    for row in rows:
+        question, subs = names[row[2]]
+        row[3] = names_other if row[3] == "other" else subs.get(row[3], row[3])
+        row[2] = question
+        yield row
+
+
+def _long_rows(
+    catalogue: Catalogue, records: Iterable[Record], options: ExportOptions
+) -> Iterator[list[Any]]:
     yield list(LONG_COLUMNS)
     lang = options.lang
     refs = catalogue.by_id
