@@ -20,7 +20,7 @@ from ..errors import render_error, wants_json
 from ..extensions import db
 from ..forms import EmptyForm
 from ..i18n import pick
-from ..models import ResponseState
+from ..models import FormStash, ResponseState
 from ..services import audit
 from ..services.responding import pages, progress
 from ..services.responding import responses as response_service
@@ -42,12 +42,12 @@ from .stash import apply_cookie, logged_out, remember_token, stash_token
 
 
 @bp.after_request
-def _stash_cookie(response):  # type: ignore[no-untyped-def]
+def _stash_cookie(response):
     return apply_cookie(response)
 
 
 @bp.errorhandler(413)
-def _too_large(error):  # type: ignore[no-untyped-def]
+def _too_large(error: Exception) -> Any:
     """A section page over the limit (an answer far past its length, pasted by a script
     or with the browser's limit removed): back to the section, with what happened; the
     answers saved before are there. Scripts (the autosave) get the JSON error."""
@@ -108,7 +108,7 @@ def _first_todo(statuses: list[progress.SectionStatus]) -> str | None:
     return statuses[0].code if statuses else None
 
 
-def _own_stash(action: int | None = None) -> stash_service.FormStash | None:
+def _own_stash(action: int | None = None) -> FormStash | None:
     stash = stash_service.find(db.session, stash_token())
     if stash is None or not stash_service.may_restore(stash, current_user.id):
         return None

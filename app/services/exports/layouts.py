@@ -236,14 +236,14 @@ def _question_rows(info: QuestionColumns, options: ExportOptions) -> Iterator[li
         # One row per score the option had, with the versions that offered it so: a
         # multiple choice's value divides by the scores of its version's options.
         by_score: dict[float | None, list[int]] = {}
-        for number, score in sorted(info.option_scores.get(option, {}).items()):
-            by_score.setdefault(score, []).append(number)
-        for score, numbers in by_score.items():
+        for number, had in sorted(info.option_scores.get(option, {}).items()):
+            by_score.setdefault(had, []).append(number)
+        for option_score, numbers in by_score.items():
             yield row(
                 "option",
                 option,
                 text(label, lang),
-                _number(score),
+                _number(option_score),
                 col=column,
                 versions=";".join(str(n) for n in numbers),
             )
