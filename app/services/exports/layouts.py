@@ -253,6 +253,25 @@ def _question_rows(info: QuestionColumns, options: ExportOptions) -> Iterator[li
     for item, label in info.items:
         themes = _weights(info.weights.get(item))
         yield row("item", item, text(label, lang), themes=themes, col=f"{code}__{item}")
+    # Older versions that weighted the question (or an item) otherwise: a "weights" row
+    # each, naming those versions, so every version's scores can be recomputed.
+    for item in ["", *(item for item, _ in info.items)]:
+        newest = _weights(info.weights.get(item))
+        older: dict[str, list[int]] = {}
+        for number in info.versions:
+            theirs = _weights(info.version_weights.get(number, {}).get(item))
+            if theirs != newest and info.version_weights:
+                older.setdefault(theirs, []).append(number)
+        for themes, numbers in older.items():
+            column = f"{code}__{item}" if item else ""
+            yield row(
+                "weights",
+                item,
+                "",
+                themes=themes,
+                col=column,
+                versions=";".join(str(n) for n in numbers),
+            )
     if info.qtype in ("likert", "matrix"):
         points = spec["points"]
         for point in range(1, points + 1):
