@@ -19,6 +19,33 @@ accesslog = "-"
 errorlog = "-"
 # The request id is set by the app (X-Request-ID response header) and logged with it.
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s'
+if os.environ.get("LOG_FORMAT", "text").strip().lower() == "json":
+    # One JSON object per line everywhere: the app logs every request itself (request id,
+    # user, route, status, duration), so no access log; gunicorn's own lines as JSON.
+    accesslog = None
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "json": {
+                "()": "pythonjsonlogger.json.JsonFormatter",
+                "fmt": "{asctime}{levelname}{name}{message}",
+                "style": "{",
+                "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            }
+        },
+        "handlers": {
+            "error_console": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {"level": "INFO", "handlers": []},
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["error_console"], "propagate": False}
+        },
+    }
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Workers tell the master they are alive by touching a file after every request; in
 # memory (/dev/shm) rather than on disk, as gunicorn's docs advise. gunicorn creates it

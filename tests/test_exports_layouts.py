@@ -222,6 +222,56 @@ def test_codebook_lists_conditions_scores_and_weights(db, catalogue):
 def test_theme_scores_can_be_recomputed_from_the_exports_alone(db, catalogue):
     """Every input to scoring is in the codebook (docs/scoring.md): the wide CSV and the
     codebook CSV give back the stored s(r, t) of every response."""
+    assert_recomputable(db, catalogue)
+
+
+def test_changed_weights_in_a_later_version_are_in_the_codebook(db, users):
+    """Version 2 weights a question and a table row otherwise: "weights" rows name the
+    versions whose weights differ from the question's row, and the scores of both
+    versions still come back from the exports."""
+    from app.definitions.validate import validate_text
+    from app.models import OrgKind
+    from app.services.questionnaires import versions as qservice
+    from tests.export_helpers import make_response, org, publish_example, version_two_yaml
+
+    first = publish_example()
+    city = org("Stadt W", OrgKind.CITY, "DE")
+    answers = {
+        "org_role": "action_leader",
+        "org_relevance": "3",
+        "org_country": "DE",
+        "has_regulation": "no",
+        "rentals_share": "10",
+        "effects": {"housing": "2", "heritage": "5"},
+    }
+    make_response(first, city, answers, reference="T01-WEIGH1")
+    changed = (
+        version_two_yaml()
+        .replace(
+            "        themes: {social_inclusion: 1}\n      - code: visitors",
+            "        themes: {resilience: 2, social_inclusion: 1}\n      - code: visitors",
+        )
+        .replace(
+            "{code: housing, label: Housing prices, themes: {social_inclusion: 1}}",
+            "{code: housing, label: Housing prices, themes: {identity_democracy: 1}}",
+        )
+    )
+    result = validate_text(changed)
+    assert result.ok, result.errors
+    outcome = qservice.import_definition(db.session, result)
+    qservice.publish(db.session, outcome.version.questionnaire)
+    db.session.commit()
+    make_response(first, org("Stadt X", OrgKind.CITY, "FR"), answers, reference="T01-WEIGH2")
+    catalogue = exports.prepare(db.session, action(1))
+    book = read_csv(export_bytes(db, catalogue, layout="codebook"))
+    weights = {(r["question"], r["code"]): r for r in book if r["kind"] == "weights"}
+    assert weights[("rentals_share", "")]["theme_weights"] == "social_inclusion=1"
+    assert weights[("rentals_share", "")]["versions"] == "1"
+    assert weights[("effects", "housing")]["theme_weights"] == "social_inclusion=1"
+    assert_recomputable(db, catalogue)
+
+
+def assert_recomputable(db, catalogue):
     from sqlalchemy import select
 
     from app.models import Response, ResponseThemeScore, Theme
@@ -232,16 +282,29 @@ def test_theme_scores_can_be_recomputed_from_the_exports_alone(db, catalogue):
     )
     questions = {r["code"]: r for r in book if r["kind"] == "question"}
     scores: dict[tuple[str, str], dict[str, float]] = {}  # (question, version) -> option
-    weights: dict[str, dict[str, float]] = {}  # wide column -> theme -> weight
+    # (wide column, version) -> theme -> weight; the question's or item's row is every
+    # version's but those a "weights" row names.
+    weights: dict[tuple[str, str], dict[str, float]] = {}
+
+    def parse(text):
+        return {k: float(w) for k, w in (p.split("=") for p in text.split("; ") if p)}
+
     for r in book:
         if r["kind"] in ("option", "point") and r["score"]:
             for version in r["versions"].split(";"):
                 scores.setdefault((r["question"], version), {})[r["code"]] = float(r["score"])
-        if r["theme_weights"] and r["kind"] in ("question", "item"):
-            column = r["question"] if r["kind"] == "question" else f"{r['question']}__{r['code']}"
-            weights[column] = {
-                k: float(w) for k, w in (p.split("=") for p in r["theme_weights"].split("; "))
-            }
+    for kind in ("question", "item", "weights"):  # the per-version rows last: they win
+        for r in book:
+            if r["kind"] != kind or not (r["theme_weights"] or kind == "weights"):
+                continue
+            sub = r["code"] if kind == "item" or (kind == "weights" and r["code"]) else ""
+            column = f"{r['question']}__{sub}" if sub else r["question"]
+            for version in (
+                questions[r["question"]]["versions"].split(";")
+                if kind != "weights"
+                else r["versions"].split(";")
+            ):
+                weights[(column, version)] = parse(r["theme_weights"])
 
     def value(column: str, answer: str, version: str) -> float | None:
         code = column.split("__")[0]
@@ -262,9 +325,12 @@ def test_theme_scores_can_be_recomputed_from_the_exports_alone(db, catalogue):
 
     expected = {}
     for row in wide:
+        version = row["questionnaire_version"]
         sums: dict[str, list[float]] = {}
-        for column, theme_weights in weights.items():
-            v = value(column, row[column], row["questionnaire_version"])
+        for (column, for_version), theme_weights in weights.items():
+            if for_version != version:
+                continue
+            v = value(column, row[column], version)
             for theme, w in theme_weights.items():
                 if v is not None:
                     sums.setdefault(theme, [0.0, 0.0])
@@ -324,3 +390,24 @@ def test_xlsx_cells_are_numbers_and_dates_a_spreadsheet_can_compute_with(
         assert scores[("rentals_share", "rentals_share")] == "min=40; max=0"
     finally:
         workbook.close()
+
+
+def test_long_table_in_labels_mode_labels_the_question_and_the_item(db, catalogue):
+    rows = read_csv(
+        export_bytes(
+            db,
+            catalogue,
+            layout="long",
+            labels=True,
+            lang="de",
+            filters=exports.Filters(state="all"),
+        )
+    )
+    housing = next(r for r in rows if r["item_or_option"] == "Housing prices")
+    assert housing["question"].startswith("How strongly do short-term rentals affect")
+    assert housing["value"] == "4"  # the code stays beside its label
+    assert any(r["item_or_option"] == "Andere" for r in rows)  # "other", in German
+    codes = read_csv(
+        export_bytes(db, catalogue, layout="long", filters=exports.Filters(state="all"))
+    )
+    assert {r["question"] for r in codes} >= {"effects", "measures"}

@@ -120,3 +120,27 @@ def test_the_licence_is_an_spdx_string():
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert project["license"] == "EUPL-1.2"
+
+
+def test_gunicorn_logs_json_too_when_asked(monkeypatch, capsys):
+    import logging.config
+    import runpy
+
+    monkeypatch.setenv("LOG_FORMAT", "json")
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert settings["accesslog"] is None  # the app's own request lines replace it
+    root, gunicorn = logging.getLogger(), logging.getLogger("gunicorn.error")
+    saved = (root.level, root.handlers[:], gunicorn.level, gunicorn.handlers[:], gunicorn.propagate)
+    try:
+        logging.config.dictConfig(settings["logconfig_dict"])
+        gunicorn.info("Booting worker with pid: %s", 42)
+    finally:
+        root.setLevel(saved[0])
+        root.handlers[:] = saved[1]
+        gunicorn.setLevel(saved[2])
+        gunicorn.handlers[:] = saved[3]
+        gunicorn.propagate = saved[4]
+    line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert line["message"] == "Booting worker with pid: 42" and line["level"] == "INFO"
+    monkeypatch.setenv("LOG_FORMAT", "text")
+    assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["accesslog"] == "-"

@@ -52,7 +52,7 @@ def _stash_cookie(response):
 
 
 @bp.errorhandler(413)
-def _too_large(error):
+def _too_large(error: Exception) -> Any:
     """A section page over the limit (an answer far past its length, pasted by a script
     or with the browser's limit removed): back to the section, with what happened; the
     answers saved before are there. Scripts (the autosave) get the JSON error."""

@@ -60,6 +60,8 @@ class QuestionColumns:
     option_scores: dict[str, dict[int, float | None]] = field(default_factory=dict)
     # item ("" for the question) -> theme key -> weight, from the newest version
     weights: dict[str, dict[str, float]] = field(default_factory=dict)
+    # version -> item -> theme key -> weight (for the codebook's per-version rows)
+    version_weights: dict[int, dict[str, dict[str, float]]] = field(default_factory=dict)
 
     @property
     def qtype(self) -> str:
@@ -177,7 +179,7 @@ def load_catalogue(session: Session, questionnaire: Questionnaire) -> Catalogue:
             info.versions.insert(0, number)
             _merge_choices(info, spec, number)
             by_id[question.id] = QuestionRef(info, spec, question.position, number)
-    _load_weights(session, newest_ids)
+    _load_weights(session, newest_ids, by_id)
     return Catalogue(
         questionnaire_id=questionnaire.id,
         questionnaire_code=questionnaire.code,
@@ -201,17 +203,22 @@ def _merge_choices(info: QuestionColumns, spec: dict[str, Any], version: int) ->
         info.ranks = max(info.ranks, len(spec["options"]))
 
 
-def _load_weights(session: Session, newest_ids: dict[int, QuestionColumns]) -> None:
-    if not newest_ids:
+def _load_weights(
+    session: Session, newest_ids: dict[int, QuestionColumns], by_id: dict[int, QuestionRef]
+) -> None:
+    if not by_id:
         return
     rows = session.execute(
         select(ThemeWeight.question_id, ThemeWeight.item, Theme.key, ThemeWeight.weight)
         .join(Theme, Theme.id == ThemeWeight.theme_id)
-        .where(ThemeWeight.question_id.in_(list(newest_ids)))
+        .where(ThemeWeight.question_id.in_(list(by_id)))
         .order_by(Theme.position)
     )
     for question_id, item, key, weight in rows:
-        newest_ids[question_id].weights.setdefault(item, {})[key] = weight
+        ref = by_id[question_id]
+        ref.info.version_weights.setdefault(ref.version, {}).setdefault(item, {})[key] = weight
+        if question_id in newest_ids:
+            newest_ids[question_id].weights.setdefault(item, {})[key] = weight
 
 
 # --- placing answers into wide rows ------------------------------------------------------

@@ -104,7 +104,33 @@ def long_rows(
     catalogue: Catalogue, records: Iterable[Record], options: ExportOptions
 ) -> Iterator[list[Any]]:
     """The header, then one row per answer (matrix: per item; multiple choice and
-    ranking: per chosen option), in questionnaire order within each response."""
+    ranking: per chosen option), in questionnaire order within each response. With
+    ``labels``, the question and the item or option are labelled too (the value keeps
+    its code beside its label, as always)."""
+    rows = _long_rows(catalogue, records, options)
+    if not options.labels:
+        yield from rows
+        return
+    lang = options.lang
+    names = {
+        info.code: (
+            text(info.spec["label"], lang),
+            {code: text(label, lang) for code, label in [*info.options, *info.items]},
+        )
+        for info in catalogue.questions
+    }
+    names_other = word("other", lang)
+    yield next(rows)
+    for row in rows:
+        question, subs = names[row[2]]
+        row[3] = names_other if row[3] == "other" else subs.get(row[3], row[3])
+        row[2] = question
+        yield row
+
+
+def _long_rows(
+    catalogue: Catalogue, records: Iterable[Record], options: ExportOptions
+) -> Iterator[list[Any]]:
     yield list(LONG_COLUMNS)
     lang = options.lang
     refs = catalogue.by_id
@@ -210,14 +236,14 @@ def _question_rows(info: QuestionColumns, options: ExportOptions) -> Iterator[li
         # One row per score the option had, with the versions that offered it so: a
         # multiple choice's value divides by the scores of its version's options.
         by_score: dict[float | None, list[int]] = {}
-        for number, score in sorted(info.option_scores.get(option, {}).items()):
-            by_score.setdefault(score, []).append(number)
-        for score, numbers in by_score.items():
+        for number, had in sorted(info.option_scores.get(option, {}).items()):
+            by_score.setdefault(had, []).append(number)
+        for option_score, numbers in by_score.items():
             yield row(
                 "option",
                 option,
                 text(label, lang),
-                _number(score),
+                _number(option_score),
                 col=column,
                 versions=";".join(str(n) for n in numbers),
             )
@@ -227,6 +253,25 @@ def _question_rows(info: QuestionColumns, options: ExportOptions) -> Iterator[li
     for item, label in info.items:
         themes = _weights(info.weights.get(item))
         yield row("item", item, text(label, lang), themes=themes, col=f"{code}__{item}")
+    # Older versions that weighted the question (or an item) otherwise: a "weights" row
+    # each, naming those versions, so every version's scores can be recomputed.
+    for item in ["", *(item for item, _ in info.items)]:
+        newest = _weights(info.weights.get(item))
+        older: dict[str, list[int]] = {}
+        for number in info.versions:
+            theirs = _weights(info.version_weights.get(number, {}).get(item))
+            if theirs != newest and info.version_weights:
+                older.setdefault(theirs, []).append(number)
+        for themes, numbers in older.items():
+            column = f"{code}__{item}" if item else ""
+            yield row(
+                "weights",
+                item,
+                "",
+                themes=themes,
+                col=column,
+                versions=";".join(str(n) for n in numbers),
+            )
     if info.qtype in ("likert", "matrix"):
         points = spec["points"]
         for point in range(1, points + 1):
