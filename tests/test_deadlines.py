@@ -269,3 +269,23 @@ def test_an_unknown_time_zone_is_refused(db, client, questionnaire, login_as):
     )
     db.session.refresh(questionnaire)
     assert questionnaire.time_zone == "Europe/Brussels" and questionnaire.deadline is None
+
+
+def test_cli_sets_the_time_zone_and_automatic_closing(db, runner, questionnaire):
+    result = runner.invoke(
+        args=[
+            "questionnaires",
+            "deadline",
+            "1",
+            "2027-03-31",
+            "--time-zone",
+            "Europe/Lisbon",
+            "--close-at-deadline",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    db.session.refresh(questionnaire)
+    assert (questionnaire.deadline, questionnaire.time_zone) == (date(2027, 3, 31), "Europe/Lisbon")
+    assert questionnaire.close_at_deadline
+    refused = runner.invoke(args=["questionnaires", "deadline", "1", "none", "--time-zone", "Mars"])
+    assert refused.exit_code == 2 and "not a time zone" in refused.output

@@ -22,8 +22,8 @@ from ..models import (
 )
 from ..services.questionnaires import versions as questionnaire_service
 from ..services.responding import deadlines as deadline_service
-from ..services.responding import participation
 from ..services.responding import responses as response_service
+from ..services.responding import unanswered
 from . import bp
 
 
@@ -96,7 +96,7 @@ def pending(number: int):
     questionnaire = db.session.scalar(
         select(Questionnaire).where(Questionnaire.action_id == action.id)
     )
-    rows = participation.pending(db.session, action, PENDING_STATES[chosen])
+    rows = unanswered.pending(db.session, action, PENDING_STATES[chosen])
     return render_template(
         "actions/pending.html",
         action=action,

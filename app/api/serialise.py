@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from ..models import Action, Organisation, QuestionnaireVersion, Response, User
+from ..services.responding import deadlines
 from ..services.results.disclosure import Audience
 
 
@@ -27,7 +28,7 @@ def action_json(action: Action, questionnaire: Any, published: int | None) -> di
         "questionnaire": (
             {
                 "code": questionnaire.code,
-                "is_open": questionnaire.is_open,
+                "is_open": deadlines.is_open(questionnaire),
                 "published_version": published,
             }
             if questionnaire is not None

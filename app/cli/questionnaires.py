@@ -21,6 +21,7 @@ from ..services import audit
 from ..services.mailing import schedule
 from ..services.questionnaires import publishing
 from ..services.questionnaires import versions as questionnaire_service
+from ..services.responding import deadlines as deadline_service
 from .base import Group, fail
 
 
@@ -255,8 +256,23 @@ def questionnaires_close(action: int) -> None:
 @questionnaires_group.command("deadline")
 @click.argument("action", type=int)
 @click.argument("day", metavar="YYYY-MM-DD|none")
-def questionnaires_deadline(action: int, day: str) -> None:
+@click.option(
+    "--time-zone",
+    default=None,
+    help="The time zone the deadline's day ends in (e.g. Europe/Lisbon; default unchanged, "
+    "initially Europe/Brussels).",
+)
+@click.option(
+    "--close-at-deadline/--no-close-at-deadline",
+    default=None,
+    help="Close the questionnaire automatically, for every organisation, at the deadline.",
+)
+def questionnaires_deadline(
+    action: int, day: str, time_zone: str | None, close_at_deadline: bool | None
+) -> None:
     """Set the deadline of ACTION's questionnaire, or remove it with "none"."""
+    if time_zone is not None and time_zone not in deadline_service.time_zone_names():
+        fail(f"{time_zone!r} is not a time zone offered: give a name such as Europe/Lisbon.")
     if day.strip().lower() == "none":
         deadline = None
     else:
@@ -266,6 +282,15 @@ def questionnaires_deadline(action: int, day: str) -> None:
             fail(f"{day!r} is not a date: give it as YYYY-MM-DD (e.g. 2026-12-31), or 'none'.")
     questionnaire = _action_questionnaire(action)
     questionnaire_service.set_deadline(db.session, questionnaire, deadline, actor="cli")
+    deadline_service.set_rules(
+        db.session,
+        questionnaire,
+        time_zone=time_zone or questionnaire.time_zone,
+        close_at_deadline=questionnaire.close_at_deadline
+        if close_at_deadline is None
+        else close_at_deadline,
+        actor="cli",
+    )
     db.session.commit()
     if deadline is None:
         click.echo(f"Action {action}: no deadline.")

@@ -11,7 +11,6 @@ one's current response (the one on the newest version it answered)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
@@ -27,7 +26,6 @@ from ...models import (
     Response,
     ResponseEvent,
     ResponseState,
-    User,
     organisation_actions,
     utcnow,
 )
@@ -85,7 +83,6 @@ class Breakdown:
     invited: int = 0  # invitations: (organisation, action) pairs
     answered: int = 0
     organisations: int = 0  # organisations asked about at least one action
-    answering: int = 0  # organisations that submitted for at least one action
 
     @property
     def rate(self) -> float | None:
@@ -168,26 +165,33 @@ def data_version(session: Session) -> tuple[Any, ...]:
     return tuple(row)
 
 
-def current_responses() -> Select[*tuple[Any, ...]]:
-    """Each organisation's current response to each questionnaire: the one on its newest
-    version (a questionnaire's versions are created in number order, so the newest has
-    the highest id). ``ix_responses_current`` answers the NOT EXISTS from the index."""
+def invitations_with_responses(*columns: Any) -> Select[*tuple[Any, ...]]:
+    """``columns`` of every invitation (an active organisation asked about an action),
+    joined to the organisation and to its current response (``Response``, NULL when not
+    started): the one on the newest version it answered (a questionnaire's versions are
+    created in number order, so the newest has the highest id). ``ix_responses_current``
+    finds it, and answers the NOT EXISTS, from the index alone."""
+    pair = organisation_actions.c
     newer = aliased(Response)
-    return select(
-        Response.id,
-        Response.organisation_id,
-        Response.questionnaire_id,
-        Response.state,
-        Response.submitted_at,
-        Response.updated_at,
-    ).where(
-        ~select(newer.id)
-        .where(
-            newer.organisation_id == Response.organisation_id,
-            newer.questionnaire_id == Response.questionnaire_id,
-            newer.version_id > Response.version_id,
+    return (
+        select(*columns)
+        .select_from(organisation_actions)
+        .join(Organisation, and_(Organisation.id == pair.organisation_id, Organisation.active))
+        .outerjoin(Questionnaire, Questionnaire.action_id == pair.action_id)
+        .outerjoin(
+            Response,
+            and_(
+                Response.organisation_id == pair.organisation_id,
+                Response.questionnaire_id == Questionnaire.id,
+                ~select(newer.id)
+                .where(
+                    newer.organisation_id == Response.organisation_id,
+                    newer.questionnaire_id == Response.questionnaire_id,
+                    newer.version_id > Response.version_id,
+                )
+                .exists(),
+            ),
         )
-        .exists()
     )
 
 
@@ -226,25 +230,9 @@ def build(
     group_columns = (Organisation.country, Organisation.kind, Organisation.size_band)
     # 1. Every invitation (an active organisation asked about an action) with the state
     # of its current response, if any: one pass, kept for the three groupings below.
-    newer = aliased(Response)
     invitations = (
-        select(pair.action_id, *group_columns, Response.state, Response.submitted_at)
-        .select_from(organisation_actions)
-        .join(Organisation, and_(Organisation.id == pair.organisation_id, Organisation.active))
-        .outerjoin(Questionnaire, Questionnaire.action_id == pair.action_id)
-        .outerjoin(
-            Response,
-            and_(
-                Response.organisation_id == pair.organisation_id,
-                Response.questionnaire_id == Questionnaire.id,
-                ~select(newer.id)
-                .where(
-                    newer.organisation_id == Response.organisation_id,
-                    newer.questionnaire_id == Response.questionnaire_id,
-                    newer.version_id > Response.version_id,
-                )
-                .exists(),
-            ),
+        invitations_with_responses(
+            pair.action_id, *group_columns, Response.state, Response.submitted_at
         )
         .where(*_scoped(pair.action_id, action_ids))
         .cte("invitations")
@@ -359,8 +347,8 @@ def _value(code: Any) -> str | None:
 def _moment(value: datetime | str) -> datetime:
     """A timestamp read back through a cast: SQLite gives text, PostgreSQL too."""
     if isinstance(value, datetime):
-        return _aware(value)
-    return _aware(
+        return aware(value)
+    return aware(
         datetime.fromisoformat(str(value).strip().replace(" ", "T").replace("Z", "+00:00"))
     )
 
@@ -393,69 +381,10 @@ def backlog(session: Session, action_ids: set[int] | None, limit: int = 10) -> l
     return [Waiting(*row) for row in session.execute(stmt)]  # type: ignore[arg-type]
 
 
-# --- one action's organisations that have not answered --------------------------------
-
-
-@dataclass
-class Pending:
-    organisation: Organisation
-    state: str  # "not_started", "draft" or "returned"
-    updated_at: datetime | None
-    contacts: list[User]
-
-
-def pending(session: Session, action: Action, states: Iterable[str]) -> list[Pending]:
-    """The organisations asked about ``action`` whose current response is in one of
-    ``states`` ("not_started", "draft", "returned"), with their active respondents (three
-    queries)."""
-    wanted = set(states)
-    current = current_responses().subquery("current_responses")
-    org = aliased(Organisation)
-    pair = organisation_actions.c
-    state = func.coalesce(cast(current.c.state, String(20)), NOT_STARTED, type_=String(20))
-    stmt = (
-        select(org, state, current.c.updated_at)
-        .select_from(organisation_actions)
-        .join(org, and_(org.id == pair.organisation_id, org.active))
-        .outerjoin(Questionnaire, Questionnaire.action_id == pair.action_id)
-        .outerjoin(
-            current,
-            and_(
-                current.c.organisation_id == pair.organisation_id,
-                current.c.questionnaire_id == Questionnaire.id,
-            ),
-        )
-        .where(pair.action_id == action.id, state.in_(wanted))
-        .order_by(org.country, org.name)
-    )
-    rows = session.execute(stmt).all()
-    people: dict[int, list[User]] = defaultdict(list)
-    if rows:
-        for user in session.scalars(
-            select(User)
-            .where(
-                User.organisation_id.in_([r[0].id for r in rows]),
-                User.active,
-                User.role == "respondent",
-            )
-            .order_by(User.display_name)
-        ):
-            people[user.organisation_id].append(user)  # type: ignore[index]
-    return [
-        Pending(
-            organisation,
-            str(state_value),
-            _aware(updated) if updated else None,
-            people[organisation.id],
-        )
-        for organisation, state_value, updated in rows
-    ]
-
-
 # --- helpers ---------------------------------------------------------------------------
 
 
-def _aware(value: datetime) -> datetime:
+def aware(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
