@@ -145,6 +145,8 @@ def due_reminders(session: Session, today: date, now: datetime, report: Report) 
             days_left = (questionnaire.deadline - today).days
             if days_left >= 0:
                 due_steps = [d for d in schedule.steps if days_left <= d]
+        if not due_steps and schedule.returned_after_days is None:
+            continue  # nothing can be due today: no need to look at the organisations
         by_step: dict[str, list[reminders.ReminderTarget]] = {}
         for target in reminders.reminder_targets(session, questionnaire):
             org_id = target.organisation.id
