@@ -256,3 +256,14 @@ def test_two_workers_send_each_message_once(app, db):
         controller.stop()
     assert sorted(smtp.accepted) == sorted(f"Message {i}" for i in range(30))
     assert _statuses(db) == {"sent": 30}
+
+
+def test_the_mail_page_warns_when_no_worker_runs(db, client, login_as, users):
+    _enqueue(db, 1)
+    login_as("admin")
+    assert "is the mail worker running" not in client.get("/admin/mail").get_data(as_text=True)
+    row = db.session.scalar(select(OutboxMail))
+    row.next_attempt_at = utcnow() - timedelta(minutes=30)
+    db.session.commit()
+    html = client.get("/admin/mail").get_data(as_text=True)
+    assert "The oldest message has waited 30 minutes to be sent" in html

@@ -135,6 +135,15 @@ def counts(session: Session) -> dict[MailStatus, int]:
     return {status: n for status, n in rows}
 
 
+def oldest_due(session: Session, now: datetime | None = None) -> timedelta | None:
+    """How long the oldest message due has waited (None: nothing due): if it grows, no
+    worker is running."""
+    since = session.scalar(
+        select(func.min(OutboxMail.next_attempt_at)).where(_claimable(now or utcnow()))
+    )
+    return (now or utcnow()) - since if since is not None else None
+
+
 def troubled(session: Session, limit: int = 200) -> list[OutboxMail]:
     """Failed messages, and those waiting for another attempt after an error: newest first."""
     return list(
