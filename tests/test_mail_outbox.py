@@ -267,3 +267,23 @@ def test_the_mail_page_warns_when_no_worker_runs(db, client, login_as, users):
     db.session.commit()
     html = client.get("/admin/mail").get_data(as_text=True)
     assert "The oldest message has waited 30 minutes to be sent" in html
+
+
+def test_sigterm_stops_the_worker_after_the_message_in_hand(app, db):
+    _enqueue(db, 200)
+    smtp = SlowOnce(hold="")
+    controller = Controller(smtp, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        process = _worker(app, controller.port)
+        deadline = time.monotonic() + 60
+        while not smtp.accepted and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        output = process.communicate(timeout=30)[0].decode()
+        assert process.returncode == 0, output
+    finally:
+        controller.stop()
+    counts = _statuses(db)
+    assert "sending" not in counts  # nothing left half-done
+    assert counts["sent"] == len(smtp.accepted) < 200  # stopped before the end
