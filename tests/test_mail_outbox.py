@@ -287,3 +287,18 @@ def test_sigterm_stops_the_worker_after_the_message_in_hand(app, db):
     counts = _statuses(db)
     assert "sending" not in counts  # nothing left half-done
     assert counts["sent"] == len(smtp.accepted) < 200  # stopped before the end
+
+
+def test_a_sent_message_keeps_no_link_and_goes_after_90_days(app, db):
+    from app.services.mailing import schedule
+
+    _enqueue(db, 1)
+    deliver_outbox(app)  # no mail server in tests: logged
+    row = db.session.scalar(select(OutboxMail))
+    assert row.status == MailStatus.LOGGED and row.body == "" and row.subject == "Message 0"
+    schedule.run(db.session, "w", now=utcnow() + timedelta(days=89))
+    db.session.commit()
+    assert _statuses(db) == {"logged": 1}
+    schedule.run(db.session, "w", now=utcnow() + timedelta(days=91))
+    db.session.commit()
+    assert _statuses(db) == {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ...mail import Delivery
@@ -111,6 +111,9 @@ def record(
         mail.status = MailStatus.SENT if delivery.sent else MailStatus.LOGGED
         mail.sent_at = now
         mail.last_error = ""
+        # Bodies carry invitation and reset links, which the database otherwise holds
+        # only hashed: once the message is gone, its text goes too.
+        mail.body = ""
     elif delivery.permanent or mail.attempts >= policy.max_attempts:
         mail.status = MailStatus.FAILED
         mail.last_error = delivery.error
@@ -118,6 +121,23 @@ def record(
         mail.status = MailStatus.PENDING
         mail.last_error = delivery.error
         mail.next_attempt_at = now + policy.delay(mail.attempts)
+
+
+KEEP_SENT = timedelta(days=90)
+
+
+def forget_sent(session: Session, now: datetime | None = None) -> int:
+    """Delete the rows of messages sent (or logged) more than ``KEEP_SENT`` ago."""
+    cutoff = (now or utcnow()) - KEEP_SENT
+    result = session.execute(
+        delete(OutboxMail)
+        .where(
+            OutboxMail.status.in_([MailStatus.SENT, MailStatus.LOGGED]),
+            OutboxMail.sent_at < cutoff,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0  # type: ignore[attr-defined]
 
 
 def retry(session: Session, mail: OutboxMail) -> None:

@@ -25,7 +25,7 @@ from ...models import (
 from .. import audit
 from ..questionnaires.versions import published_version
 from ..responding import reminders
-from . import messages
+from . import messages, outbox
 
 SCHEDULER = "scheduler"  # the audit log's actor for what the job does
 
@@ -211,4 +211,5 @@ def run(session: Session, worker: str, now: datetime | None = None) -> Report:
     due_reminders(session, now.date(), now, report)
     today_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
     due_digests(session, worker, today_start, report)
+    outbox.forget_sent(session, now)
     return report
