@@ -75,6 +75,12 @@ def deliver_due(
         if item is None:
             db.session.commit()
             break
+        if item.attempts > policy.max_attempts:  # every attempt died half-way: give up
+            item.status, item.lease_until = MailStatus.FAILED, None
+            item.last_error = item.last_error or "the worker stopped during every attempt"
+            db.session.commit()
+            tally.failed += 1
+            continue
         db.session.commit()  # the claim is seen by every other worker from here on
         if item.kind == MailKind.RESET_REQUEST:
             _prepare_reset(app, item)

@@ -302,3 +302,14 @@ def test_a_sent_message_keeps_no_link_and_goes_after_90_days(app, db):
     schedule.run(db.session, "w", now=utcnow() + timedelta(days=91))
     db.session.commit()
     assert _statuses(db) == {}
+
+
+def test_a_message_whose_every_attempt_died_is_given_up(app, db):
+    app.config.update(OUTBOX_MAX_ATTEMPTS=2)
+    _enqueue(db, 1)
+    row = db.session.scalar(select(OutboxMail))
+    row.attempts, row.status = 2, MailStatus.SENDING  # two workers died holding it
+    row.lease_until = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert deliver_outbox(app).failed == 1
+    assert _statuses(db) == {"failed": 1}
