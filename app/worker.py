@@ -71,6 +71,11 @@ def deliver_due(
     policy = policy_of(app)
     tally = Tally()
     while stop is None or not stop.is_set():
+        db.session.commit()  # a fresh transaction for the read below
+        due = outbox.any_due(db.session)
+        db.session.commit()  # end the read; the claim below writes
+        if not due:
+            break
         item = outbox.claim(db.session, worker, policy)
         if item is None:
             db.session.commit()

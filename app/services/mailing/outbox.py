@@ -68,6 +68,16 @@ def _claimable(now: datetime):  # type: ignore[no-untyped-def]
     )
 
 
+def any_due(session: Session, now: datetime | None = None) -> bool:
+    """Whether a message is due, read without taking SQLite's write lock (the caller
+    ends this read before claiming): an idle worker never holds up the pages' writes."""
+    session.connection(execution_options={"sqlite_deferred": True})
+    return (
+        session.scalar(select(OutboxMail.id).where(_claimable(now or utcnow())).limit(1))
+        is not None
+    )
+
+
 def claim(session: Session, worker: str, policy: Policy, now: datetime | None = None):  # type: ignore[no-untyped-def]
     """Claim the oldest due message for ``worker`` (the caller commits before sending):
     the UPDATE repeats the due condition, so of two workers racing for a row exactly one
