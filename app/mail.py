@@ -36,7 +36,7 @@ def compose(template: str, locale: str | None, **context: Any) -> tuple[str, str
     The template's first line is ``Subject: ...``; the rest, after one blank line, is the body.
     """
     languages = current_app.config["LANGUAGES"]
-    with in_language(locale if locale in languages else "en"):
+    with in_language(locale if locale and locale in languages else "en"):
         text = render_template(f"mail/{template}.txt", **context)
     head, _, body = text.lstrip().partition("\n")
     subject = head.removeprefix("Subject:").strip()

@@ -150,8 +150,6 @@ def run(app: Flask, *, once: bool = False, poll: float = 5.0, every: float = 300
                 log.exception("mail worker round failed; trying again")
                 if once:
                     raise
-            finally:
-                db.session.remove()
         if once:
             break
         stop.wait(poll)

@@ -28,10 +28,10 @@ TEMPLATE_CSV = (
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt="tympanum.invitations-import")
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="tympanum.invitations-import")
 
 
-def _render(form: ImportUploadForm, report=None, confirm_form=None):  # type: ignore[no-untyped-def]
+def _render(form: ImportUploadForm, report=None, confirm_form=None):
     return render_template(
         "admin/people/import.html",
         form=form,
@@ -98,7 +98,7 @@ def invitations_import_commit():
         invited = invitation_import.invite_all(
             db.session,
             report,
-            by=current_user._get_current_object(),  # type: ignore[attr-defined]
+            by=current_user._get_current_object(),
             lifetime=timedelta(days=current_app.config["INVITATION_DAYS"]),
             ip=client_ip(),
         )

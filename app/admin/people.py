@@ -32,7 +32,7 @@ def _ip() -> str:
 
 def _me() -> User:
     """The logged-in user itself (services and the audit log need the row, not a proxy)."""
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+    return current_user._get_current_object()
 
 
 def _delivery(to: str) -> dict[str, object]:
@@ -100,7 +100,7 @@ def _listed_actions(user: User, chosen: list[Action]) -> list[Action]:
     return []
 
 
-def _invitation_sent(user: User, raw: str, link: str, days: int):  # type: ignore[no-untyped-def]
+def _invitation_sent(user: User, raw: str, link: str, days: int):
     """Shown once, right after the POST: the link is never stored, so it cannot be shown
     again after a redirect."""
     delivery = _delivery(user.email)

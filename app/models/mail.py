@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .base import JSONType, UTCDateTime, enum_values, utcnow
 
 
@@ -32,7 +32,7 @@ class MailKind(StrEnum):
     DIGEST = "digest"
 
 
-class OutboxMail(db.Model):
+class OutboxMail(Model):
     """One e-mail, written in the transaction of the change that causes it and delivered
     by ``flask worker`` (``app/worker.py``). A worker claims a row by setting its lease
     with a conditional UPDATE, so two workers never send the same row at once; a worker
@@ -69,7 +69,7 @@ class OutboxMail(db.Model):
         return f"<OutboxMail {self.id} {self.kind} {self.status} {self.to_address}>"
 
 
-class ReminderSchedule(db.Model):
+class ReminderSchedule(Model):
     """When the scheduled job reminds the organisations that have not submitted a
     questionnaire: days before its deadline, and days after a response was returned."""
 
@@ -88,7 +88,7 @@ class ReminderSchedule(db.Model):
         return sorted({int(x) for x in self.days_before.split(",") if x.strip()}, reverse=True)
 
 
-class ReminderSent(db.Model):
+class ReminderSent(Model):
     """One step of a schedule done for one organisation: the unique constraint is what
     makes the job safe to run twice, or on two servers at once."""
 
@@ -110,7 +110,7 @@ class ReminderSent(db.Model):
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class DigestItem(db.Model):
+class DigestItem(Model):
     """A line for a leader's daily digest of submissions, until the digest is sent."""
 
     __tablename__ = "digest_items"

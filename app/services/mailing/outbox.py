@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -32,7 +33,7 @@ class Policy:
 
     def delay(self, attempts: int) -> timedelta:
         doublings = min(max(attempts - 1, 0), 30)  # 2**30 pauses are past any cap
-        return min(self.backoff * 2**doublings, self.max_backoff)
+        return min(self.backoff * (1 << doublings), self.max_backoff)
 
 
 def enqueue(
@@ -43,7 +44,7 @@ def enqueue(
     subject: str,
     body: str,
     user: User | None = None,
-    payload: dict | None = None,
+    payload: dict[str, Any] | None = None,
 ) -> OutboxMail:
     """Write one message to the outbox (in the caller's transaction)."""
     mail = OutboxMail(
