@@ -61,17 +61,31 @@ def policy_of(app: Flask) -> outbox.Policy:
     )
 
 
-def deliver_due(app: Flask, worker: str | None = None, limit: int | None = None) -> Tally:
-    """Send every message that is due now (at most ``limit``), one transaction to claim
-    each and one to record it. Runs in an app context."""
+def deliver_due(
+    app: Flask, worker: str | None = None, stop: threading.Event | None = None
+) -> Tally:
+    """Send every message that is due now (until ``stop`` is set: the message in hand is
+    finished first), one transaction to claim each and one to record it. Runs in an app
+    context."""
     worker = worker or worker_name()
     policy = policy_of(app)
     tally = Tally()
-    while limit is None or tally.sent + tally.failed + tally.retried + tally.logged < limit:
+    while stop is None or not stop.is_set():
+        db.session.commit()  # a fresh transaction for the read below
+        due = outbox.any_due(db.session)
+        db.session.commit()  # end the read; the claim below writes
+        if not due:
+            break
         item = outbox.claim(db.session, worker, policy)
         if item is None:
             db.session.commit()
             break
+        if item.attempts > policy.max_attempts:  # every attempt died half-way: give up
+            item.status, item.lease_until = MailStatus.FAILED, None
+            item.last_error = item.last_error or "the worker stopped during every attempt"
+            db.session.commit()
+            tally.failed += 1
+            continue
         db.session.commit()  # the claim is seen by every other worker from here on
         if item.kind == MailKind.RESET_REQUEST:
             _prepare_reset(app, item)
@@ -130,14 +144,12 @@ def run(app: Flask, *, once: bool = False, poll: float = 5.0, every: float = 300
                 if time.monotonic() >= next_schedule:
                     run_scheduled(app, worker)
                     next_schedule = time.monotonic() + every
-                deliver_due(app, worker)
+                deliver_due(app, worker, stop)
             except Exception:  # noqa: BLE001 - a database hiccup must not end the worker
                 db.session.rollback()
                 log.exception("mail worker round failed; trying again")
                 if once:
                     raise
-            finally:
-                db.session.remove()  # type: ignore[attr-defined]  # the scoped session's own
         if once:
             break
         stop.wait(poll)

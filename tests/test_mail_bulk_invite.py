@@ -76,6 +76,7 @@ def test_one_wrong_row_and_nobody_is_invited(client, login_as, db, users, orgs):
     assert "The language “klingon” is unknown" in html
     assert "exists already with another role or organisation" in html
     assert 'name="payload"' not in html
+    assert "People to invite" in html and "luca@example.org" in html  # the good rows too
     assert outbox(db) == []
 
 

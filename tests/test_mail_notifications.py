@@ -40,6 +40,7 @@ def test_a_german_respondent_receives_german_mail(
     response = make_response(questionnaire, orgs["A"], "submitted")
     login_as("admin")
     assert _decide(client, response.id, "return", comment="Bitte ergänzen").status_code == 302
+    assert mail_server.messages == []  # the request sent nothing: the worker does
     deliver_outbox(app)
     by_address = {m["To"]: m for m in mail_server.wait_for(2)}
     german = by_address["respondent_a@example.org"]
@@ -151,3 +152,14 @@ def test_erasing_a_person_deletes_their_mail(db, users):
     db.session.commit()
     assert db.session.scalars(select(OutboxMail)).all() == []
     assert db.session.scalars(select(DigestItem)).all() == []
+
+
+def test_the_personal_data_download_lists_the_mail_to_a_person(db, users):
+    from app.services.mailing import messages
+    from app.services.people import gdpr
+
+    messages.password_reset(db.session, users["respondent_b"], "raw-token")
+    db.session.commit()
+    data = gdpr.personal_data(db.session, users["respondent_b"])
+    assert [(m["kind"], m["status"]) for m in data["mail"]] == [("password_reset", "pending")]
+    assert data["mail"][0]["subject"] == "Reset your Tympanum password"

@@ -256,3 +256,60 @@ def test_two_workers_send_each_message_once(app, db):
         controller.stop()
     assert sorted(smtp.accepted) == sorted(f"Message {i}" for i in range(30))
     assert _statuses(db) == {"sent": 30}
+
+
+def test_the_mail_page_warns_when_no_worker_runs(db, client, login_as, users):
+    _enqueue(db, 1)
+    login_as("admin")
+    assert "is the mail worker running" not in client.get("/admin/mail").get_data(as_text=True)
+    row = db.session.scalar(select(OutboxMail))
+    row.next_attempt_at = utcnow() - timedelta(minutes=30)
+    db.session.commit()
+    html = client.get("/admin/mail").get_data(as_text=True)
+    assert "The oldest message has waited 30 minutes to be sent" in html
+
+
+def test_sigterm_stops_the_worker_after_the_message_in_hand(app, db):
+    _enqueue(db, 200)
+    smtp = SlowOnce(hold="")
+    controller = Controller(smtp, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        process = _worker(app, controller.port)
+        deadline = time.monotonic() + 60
+        while not smtp.accepted and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        output = process.communicate(timeout=30)[0].decode()
+        assert process.returncode == 0, output
+    finally:
+        controller.stop()
+    counts = _statuses(db)
+    assert "sending" not in counts  # nothing left half-done
+    assert counts["sent"] == len(smtp.accepted) < 200  # stopped before the end
+
+
+def test_a_sent_message_keeps_no_link_and_goes_after_90_days(app, db):
+    from app.services.mailing import schedule
+
+    _enqueue(db, 1)
+    deliver_outbox(app)  # no mail server in tests: logged
+    row = db.session.scalar(select(OutboxMail))
+    assert row.status == MailStatus.LOGGED and row.body == "" and row.subject == "Message 0"
+    schedule.run(db.session, "w", now=utcnow() + timedelta(days=89))
+    db.session.commit()
+    assert _statuses(db) == {"logged": 1}
+    schedule.run(db.session, "w", now=utcnow() + timedelta(days=91))
+    db.session.commit()
+    assert _statuses(db) == {}
+
+
+def test_a_message_whose_every_attempt_died_is_given_up(app, db):
+    app.config.update(OUTBOX_MAX_ATTEMPTS=2)
+    _enqueue(db, 1)
+    row = db.session.scalar(select(OutboxMail))
+    row.attempts, row.status = 2, MailStatus.SENDING  # two workers died holding it
+    row.lease_until = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert deliver_outbox(app).failed == 1
+    assert _statuses(db) == {"failed": 1}

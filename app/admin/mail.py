@@ -3,6 +3,8 @@ failed with the mail server's answer; a failed message can be tried again."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -18,6 +20,8 @@ from ..services.mailing import outbox
 from . import bp
 from .routes import client_ip
 
+STALLED = timedelta(minutes=10)  # the worker looks every few seconds
+
 
 @bp.get("/mail", endpoint="mail")
 @allowed(authz.can_read_admin)
@@ -27,6 +31,8 @@ def mail_page():
         counts=outbox.counts(db.session),
         statuses=list(MailStatus),
         troubled=outbox.troubled(db.session),
+        waiting=outbox.oldest_due(db.session),
+        stalled=STALLED,
         mail_configured=mail.mail_configured(),
         form=EmptyForm(),
         can_retry=authz.can_administer(current_user),

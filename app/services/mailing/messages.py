@@ -31,8 +31,8 @@ from . import outbox
 
 
 def language(user: User) -> str:
-    languages = current_app.config["LANGUAGES"]
-    return user.locale if user.locale and user.locale in languages else "en"
+    locale = user.locale
+    return locale if locale and locale in current_app.config["LANGUAGES"] else "en"
 
 
 def send(session: Session, user: User, kind: MailKind, template: str, **context: Any) -> OutboxMail:

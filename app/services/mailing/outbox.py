@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ...mail import Delivery
@@ -33,8 +33,7 @@ class Policy:
 
     def delay(self, attempts: int) -> timedelta:
         doublings = min(max(attempts - 1, 0), 30)  # 2**30 pauses are past any cap
-        wait: timedelta = self.backoff * 2**doublings
-        return min(wait, self.max_backoff)
+        return min(self.backoff * (1 << doublings), self.max_backoff)
 
 
 def enqueue(
@@ -67,6 +66,16 @@ def _claimable(now: datetime):  # type: ignore[no-untyped-def]
     return or_(
         and_(OutboxMail.status == MailStatus.PENDING, OutboxMail.next_attempt_at <= now),
         and_(OutboxMail.status == MailStatus.SENDING, OutboxMail.lease_until < now),
+    )
+
+
+def any_due(session: Session, now: datetime | None = None) -> bool:
+    """Whether a message is due, read without taking SQLite's write lock (the caller
+    ends this read before claiming): an idle worker never holds up the pages' writes."""
+    session.connection(execution_options={"sqlite_deferred": True})
+    return (
+        session.scalar(select(OutboxMail.id).where(_claimable(now or utcnow())).limit(1))
+        is not None
     )
 
 
@@ -113,6 +122,9 @@ def record(
         mail.status = MailStatus.SENT if delivery.sent else MailStatus.LOGGED
         mail.sent_at = now
         mail.last_error = ""
+        # Bodies carry invitation and reset links, which the database otherwise holds
+        # only hashed: once the message is gone, its text goes too.
+        mail.body = ""
     elif delivery.permanent or mail.attempts >= policy.max_attempts:
         mail.status = MailStatus.FAILED
         mail.last_error = delivery.error
@@ -120,6 +132,23 @@ def record(
         mail.status = MailStatus.PENDING
         mail.last_error = delivery.error
         mail.next_attempt_at = now + policy.delay(mail.attempts)
+
+
+KEEP_SENT = timedelta(days=90)
+
+
+def forget_sent(session: Session, now: datetime | None = None) -> int:
+    """Delete the rows of messages sent (or logged) more than ``KEEP_SENT`` ago."""
+    cutoff = (now or utcnow()) - KEEP_SENT
+    result = session.execute(
+        delete(OutboxMail)
+        .where(
+            OutboxMail.status.in_([MailStatus.SENT, MailStatus.LOGGED]),
+            OutboxMail.sent_at < cutoff,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0  # type: ignore[attr-defined]
 
 
 def retry(session: Session, mail: OutboxMail) -> None:
@@ -135,6 +164,15 @@ def counts(session: Session) -> dict[MailStatus, int]:
         select(OutboxMail.status, func.count(OutboxMail.id)).group_by(OutboxMail.status)
     ).all()
     return {status: n for status, n in rows}
+
+
+def oldest_due(session: Session, now: datetime | None = None) -> timedelta | None:
+    """How long the oldest message due has waited (None: nothing due): if it grows, no
+    worker is running."""
+    since = session.scalar(
+        select(func.min(OutboxMail.next_attempt_at)).where(_claimable(now or utcnow()))
+    )
+    return (now or utcnow()) - since if since is not None else None
 
 
 def troubled(session: Session, limit: int = 200) -> list[OutboxMail]:

@@ -25,7 +25,7 @@ from ...models import (
 from .. import audit
 from ..questionnaires.versions import published_version
 from ..responding import reminders
-from . import messages
+from . import messages, outbox
 
 SCHEDULER = "scheduler"  # the audit log's actor for what the job does
 
@@ -145,6 +145,8 @@ def due_reminders(session: Session, today: date, now: datetime, report: Report) 
             days_left = (questionnaire.deadline - today).days
             if days_left >= 0:
                 due_steps = [d for d in schedule.steps if days_left <= d]
+        if not due_steps and schedule.returned_after_days is None:
+            continue  # nothing can be due today: no need to look at the organisations
         by_step: dict[str, list[reminders.ReminderTarget]] = {}
         for target in reminders.reminder_targets(session, questionnaire):
             org_id = target.organisation.id
@@ -209,4 +211,5 @@ def run(session: Session, worker: str, now: datetime | None = None) -> Report:
     due_reminders(session, now.date(), now, report)
     today_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
     due_digests(session, worker, today_start, report)
+    outbox.forget_sent(session, now)
     return report

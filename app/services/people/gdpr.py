@@ -102,6 +102,7 @@ def personal_data(session: Session, user: User, now: datetime | None = None) -> 
             "active": user.active,
             "has_password": bool(user.password_hash),
             "locale": user.locale,
+            "notify_submissions": user.notify_submissions,
             "created_at": _iso(user.created_at),
             "last_login_at": _iso(user.last_login_at),
             "privacy_version": user.privacy_version,
@@ -189,6 +190,20 @@ def personal_data(session: Session, user: User, now: datetime | None = None) -> 
                 "expires_at": _iso(s.expires_at),
             }
             for s in logins
+        ],
+        "mail": [
+            {
+                "kind": m.kind.value,
+                "status": m.status.value,
+                "subject": m.subject,
+                "created_at": _iso(m.created_at),
+                "sent_at": _iso(m.sent_at),
+            }
+            for m in session.scalars(
+                select(OutboxMail)
+                .where(or_(OutboxMail.user_id == user.id, OutboxMail.to_address == user.email))
+                .order_by(OutboxMail.id)
+            )
         ],
     }
 

@@ -186,7 +186,7 @@ def _read_row(
             row.problems.append(f"The language “{language}” is unknown: use en, de, fr or it.")
         else:
             row.language = code
-    if not row.problems:
+    if not row.problems and row.organisation is not None:
         existing = get_by_email(session, email)
         if existing is not None:
             if existing.role != Role.RESPONDENT or (

@@ -21,7 +21,7 @@ from ...models import (
 from .. import audit
 from ..mailing import messages
 from ..questionnaires.versions import QuestionnaireError, published_version
-from .responses import current_response
+from .responses import current_responses
 
 PENDING_STATES = frozenset({ResponseState.DRAFT, ResponseState.RETURNED})
 
@@ -59,8 +59,9 @@ def reminder_targets(session: Session, questionnaire: Questionnaire) -> list[Rem
         .order_by(Organisation.name)
     ).all()
     targets = []
+    responses = current_responses(session, questionnaire)  # one query, not one per organisation
     for organisation in organisations:
-        response = current_response(session, organisation, questionnaire)
+        response = responses.get(organisation.id)
         if response is None or response.state in PENDING_STATES:
             targets.append(
                 ReminderTarget(
