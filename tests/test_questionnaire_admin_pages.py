@@ -153,10 +153,15 @@ def test_broken_upload_shows_the_cli_errors_and_writes_nothing(client, login_as,
 @pytest.mark.parametrize(
     ("content", "filename", "message"),
     [
-        (b"action: 1", "notes.txt", "Upload a .yaml or .yml definition file."),
+        (
+            b"action: 1",
+            "notes.txt",
+            "Upload a .yaml or .yml definition file, or an .xlsx XLSForm workbook.",
+        ),
         (b"\xff\xfe\x00bad", "a.yaml", "the file is not UTF-8 text"),
         (b"- just\n- a list\n", "a.yaml", "the file must be a mapping"),
         (b"action: [1\n", "a.yaml", "a.yaml:"),
+        (b"action: 1", "a.xlsx", "a.xlsx: not an XLSX workbook"),
     ],
 )
 def test_bad_files_are_refused(client, login_as, db, users, content, filename, message):

@@ -153,3 +153,18 @@ def test_publishing_refuses_a_draft_with_problems(runner, db):
     assert "validation problem" in result.output and "nowhere" in result.output
     db.session.expire_all()
     assert qservice.published_version(db.session, questionnaire).number == 1
+
+
+def test_an_organisation_with_two_old_drafts_moves_only_the_newest(db, orgs):
+    questionnaire = publish_example(1)
+    first = make_response(questionnaire, orgs["A"], "draft")
+    _import(_second_version())
+    qservice.publish(db.session, questionnaire)  # as before drafts moved: first stays on v1
+    second = make_response(questionnaire, orgs["A"], "draft")
+    assert (first.version.number, second.version.number) == (1, 2)
+    third = _second_version().replace("Do you regulate short-term rentals in your city?", "Rules?")
+    _import(third)
+    outcome = publishing.publish(db.session, questionnaire)
+    db.session.commit()
+    assert [m.response.id for m in outcome.moves] == [second.id]
+    assert (first.version.number, second.version.number) == (1, 3)

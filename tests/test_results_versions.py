@@ -69,3 +69,10 @@ def test_relabel_does_not_split_results(client, login_as, db, users):
     assert provenance.count("How far do you agree?") == 1
     page = client.get(f"/results/questions/{agree.question_id}").get_data(as_text=True)
     assert "5 answers from counted responses." in page
+    # A quote from v1 links to the v1 question, which shows as its newest version.
+    old_idea = next(q.question_id for q in quotes if q.text.startswith("Old"))
+    new_idea = next(q.question_id for q in quotes if q.text.startswith("New"))
+    assert old_idea != new_idea
+    older = client.get(f"/results/questions/{old_idea}?state=submitted")
+    assert older.status_code == 302
+    assert older.headers["Location"].endswith(f"/results/questions/{new_idea}?state=submitted")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Response, abort, current_app, g, render_template, request, url_for
+from flask import Response, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -211,6 +211,9 @@ def theme(key: str):
 @allowed(authz.can_see_results)
 def question(question_id: int):
     question, action_number = get_result_question_or_404(question_id, current_user)
+    newest = evidence.newest_question_id(db.session, question.id)
+    if newest != question.id:  # one code, one question: its newest published version
+        return redirect(url_for(".question", question_id=newest, **request.args.to_dict()))
     form = _filter_form()
     filters = form.filters()
     cache = results_cache()

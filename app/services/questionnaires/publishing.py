@@ -82,16 +82,24 @@ class Plan:
 
 def _editable_responses(
     session: Session, questionnaire: Questionnaire, draft: QuestionnaireVersion
-) -> Sequence[Response]:
-    return session.scalars(
+) -> list[Response]:
+    """The responses being filled in, one per organisation: the newest (an organisation
+    with drafts on two older versions, from before drafts moved, keeps the older one
+    where it is)."""
+    responses = session.scalars(
         select(Response)
+        .join(Response.version)
         .where(
             Response.questionnaire_id == questionnaire.id,
             Response.version_id != draft.id,
             Response.state.in_(sorted(EDITABLE_STATES)),
         )
-        .order_by(Response.id)
+        .order_by(QuestionnaireVersion.number.desc(), Response.id)
     ).all()
+    newest: dict[int, Response] = {}
+    for response in responses:
+        newest.setdefault(response.organisation_id, response)
+    return sorted(newest.values(), key=lambda r: r.id)
 
 
 def _pinned(session: Session, questionnaire: Questionnaire) -> dict[str, int]:

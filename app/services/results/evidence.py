@@ -192,6 +192,26 @@ def _text(value: Any, lang: str) -> str:
 # --- quotes and answers --------------------------------------------------------------
 
 
+def newest_question_id(session: Any, question_id: int) -> int:
+    """The id of this question's code in the newest published (or archived) version of
+    its questionnaire: the one results show."""
+    asked = T_QUESTIONS.alias("asked")
+    asked_version = T_VERSIONS.alias("asked_version")
+    newest = session.execute(
+        select(T_QUESTIONS.c.id)
+        .join(T_VERSIONS, T_VERSIONS.c.id == T_QUESTIONS.c.version_id)
+        .join(asked_version, asked_version.c.questionnaire_id == T_VERSIONS.c.questionnaire_id)
+        .join(
+            asked,
+            and_(asked.c.version_id == asked_version.c.id, asked.c.code == T_QUESTIONS.c.code),
+        )
+        .where(asked.c.id == question_id, T_VERSIONS.c.status != "draft")
+        .order_by(T_VERSIONS.c.number.desc())
+        .limit(1)
+    ).scalar()
+    return newest or question_id
+
+
 def same_question(question_id: int) -> ColumnElement[bool]:
     """Answers to this question in any version of its questionnaire (same code)."""
     asked = T_QUESTIONS.alias("asked")
