@@ -12,6 +12,7 @@ from ..authz import allowed
 from ..extensions import db
 from ..loaders import get_benchmark_response_or_404
 from ..results import presenters as results_presenters
+from ..services.results import snapshot as snapshots
 from ..services.results.benchmark import benchmark
 from . import bp, presenters
 
@@ -32,5 +33,6 @@ def show(action: int):
         lines=[presenters.theme_lines(result, i, lang) for i in range(len(result.themes))],
         hidden_label=results_presenters.hidden_label(audience),
         min_orgs=audience.min_orgs,
+        published=snapshots.current(db.session) is not None,
         fmt=results_presenters.charts.fmt,
     )
