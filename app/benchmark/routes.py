@@ -12,6 +12,7 @@ from ..authz import allowed
 from ..extensions import db
 from ..loaders import get_benchmark_response_or_404
 from ..results import presenters as results_presenters
+from ..results.routes import results_cache
 from ..services.results import snapshot as snapshots
 from ..services.results.benchmark import benchmark
 from . import bp, presenters
@@ -25,7 +26,9 @@ def show(action: int):
     response = get_benchmark_response_or_404(action, current_user)
     lang = str(get_locale() or "en")
     audience = authz.benchmark_audience()
-    result = benchmark(db.session, response, audience, lang, quotes=QUOTES_PER_THEME)
+    result = benchmark(
+        db.session, response, audience, lang, quotes=QUOTES_PER_THEME, cache=results_cache()
+    )
     return render_template(
         "benchmark/show.html",
         response=response,
