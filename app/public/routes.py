@@ -150,7 +150,7 @@ def report():
 
 # --- open data: built from the stored snapshot (English labels) ----------------------
 
-DOWNLOAD_HEADERS = {"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"}
+DOWNLOAD_HEADERS = {"Access-Control-Allow-Origin": "*"}  # portals harvest from elsewhere
 
 
 @bp.route("/data/figures.csv")
