@@ -148,7 +148,7 @@ def results_rescore(check: bool) -> None:
 def results_publish(titles: tuple[str, ...], introductions: tuple[str, ...]) -> None:
     """Publish a results snapshot for the public pages (as "Publish the results" does:
     the figures computed now for the public audience and stored; on large data this takes
-    a minute, better run here than in a web request). Texts per language, e.g.
+    seconds, and a command has no request time-out). Texts per language, e.g.
     --title "en=Results 2026" --introduction "en=What we heard." (English required)."""
 
     def by_language(pairs: tuple[str, ...], name: str) -> dict[str, str]:
