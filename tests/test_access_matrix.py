@@ -208,6 +208,8 @@ ROWS: list[Row] = [
     row(GET,  "/actions/2/exports",                          "exports.index",                       authz.can_export,                 200,    leader1=403),
     row(GET,  "/actions/99/exports",                         "exports.index",                       authz.can_export,                 404),
     row(GET,  "/actions/1/exports/download?state=all",       "exports.download",                    authz.can_export,                 200,    leader2=403),
+    row(GET,  "/actions/1/exports/research",                 "exports.research_extract",            authz.can_administer,             200),
+    row(POST, "/actions/1/exports/research",                 "exports.research_extract",            authz.can_administer,             400),
     row(GET,  "/actions/2/exports/download?state=all",       "exports.download",                    authz.can_export,                 200,    leader1=403),
 
     # --- administration: organisations --------------------

@@ -82,6 +82,7 @@ def test_own_organisation_after_acceptance(db, login_as, partnership):
     assert "Where you stand out" in body and "How well is your heritage cared for?" in body
     assert "Where peers do more" in body and "How secure is its funding?" in body
     assert NGO_SCORE not in body  # the lone NGO's figure is nowhere
+    assert "/public/themes/" not in body  # nothing is published yet
     # A colleague of the same organisation sees it too; the other organisation sees its own.
     assert login_as("colleague_a").get("/my-results/1").status_code == 200
     other = login_as("respondent_b").get("/my-results/1").get_data(as_text=True)

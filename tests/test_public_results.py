@@ -138,3 +138,15 @@ def test_immutable_and_replaced_with_a_date(db, client, users, login_as, partner
 def test_computed_for_the_public_audience_only(app, db, partnership):
     with pytest.raises(ValueError):
         snapshots.compute(db.session, Audience(), "en")
+
+
+def test_cli_publishes(db, client, runner, partnership):
+    bad = runner.invoke(
+        args=["results", "publish", "--title", "de=Nur Deutsch", "--introduction", "de=x"]
+    )
+    assert bad.exit_code == 2 and "English" in bad.output
+    done = runner.invoke(
+        args=["results", "publish", "--title", "en=From the CLI", "--introduction", "en=Hello."]
+    )
+    assert done.exit_code == 0, done.output
+    assert "From the CLI" in client.get("/public/").get_data(as_text=True)

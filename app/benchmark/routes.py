@@ -12,6 +12,8 @@ from ..authz import allowed
 from ..extensions import db
 from ..loaders import get_benchmark_response_or_404
 from ..results import presenters as results_presenters
+from ..results.routes import results_cache
+from ..services.results import snapshot as snapshots
 from ..services.results.benchmark import benchmark
 from . import bp, presenters
 
@@ -24,7 +26,9 @@ def show(action: int):
     response = get_benchmark_response_or_404(action, current_user)
     lang = str(get_locale() or "en")
     audience = authz.benchmark_audience()
-    result = benchmark(db.session, response, audience, lang, quotes=QUOTES_PER_THEME)
+    result = benchmark(
+        db.session, response, audience, lang, quotes=QUOTES_PER_THEME, cache=results_cache()
+    )
     return render_template(
         "benchmark/show.html",
         response=response,
@@ -32,5 +36,6 @@ def show(action: int):
         lines=[presenters.theme_lines(result, i, lang) for i in range(len(result.themes))],
         hidden_label=results_presenters.hidden_label(audience),
         min_orgs=audience.min_orgs,
+        published=snapshots.current(db.session) is not None,
         fmt=results_presenters.charts.fmt,
     )

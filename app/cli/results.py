@@ -13,9 +13,11 @@ from ..models import (
     OrgKind,
     SizeBand,
 )
+from ..services import audit
 from ..services.exports import figures
 from ..services.people import accounts
 from ..services.results import aggregation, disclosure, scoring
+from ..services.results import snapshot as snapshots
 from .base import DAY, Group, fail
 
 
@@ -149,3 +151,35 @@ def results_rescore(check: bool) -> None:
     rows = scoring.rebuild_scores(db.session)
     db.session.commit()
     click.echo(f"{rows} theme scores recomputed ({stale} were stale).")
+
+
+@results_group.command("publish")
+@click.option("--title", "titles", multiple=True, required=True, metavar="LANG=TEXT")
+@click.option("--introduction", "introductions", multiple=True, required=True, metavar="LANG=TEXT")
+def results_publish(titles: tuple[str, ...], introductions: tuple[str, ...]) -> None:
+    """Publish a results snapshot for the public pages (as "Publish the results" does:
+    the figures computed now for the public audience and stored; on large data this takes
+    seconds, and a command has no request time-out). Texts per language, e.g.
+    --title "en=Results 2026" --introduction "en=What we heard." (English required)."""
+
+    def by_language(pairs: tuple[str, ...], name: str) -> dict[str, str]:
+        texts = {}
+        for pair in pairs:
+            lang, _, text = pair.partition("=")
+            if lang not in snapshots.LANGUAGES or not text.strip():
+                fail(f"--{name} {pair!r}: give LANG=TEXT with LANG one of en, de, fr, it")
+            texts[lang] = text
+        if "en" not in texts:
+            fail(f"--{name}: the English text (en=...) is required")
+        return texts
+
+    title = by_language(titles, "title")
+    introduction = by_language(introductions, "introduction")
+    snapshot = snapshots.publish(
+        db.session, authz.public_audience(), title=title, introduction=introduction, user=None
+    )
+    audit.record(db.session, "results.published", actor="cli", obj=snapshot)
+    db.session.commit()
+    click.echo(
+        f"Published results snapshot {snapshot.id} ({snapshot.published_at:%Y-%m-%d %H:%M} UTC)."
+    )

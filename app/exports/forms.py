@@ -4,9 +4,18 @@ string (a plain WTForms form: no CSRF token in download links)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, Form, RadioField, SelectField
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    Form,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..i18n import LANGUAGE_NAMES
 from ..models import ORG_KIND_LABELS
@@ -117,3 +126,24 @@ class ExportForm(Form):
             indicators=bool(self.indicators.data),
             filters=self.filters(),
         )
+
+
+class ResearchExtractForm(FlaskForm):
+    """An admin approves a researcher's extract: who it is for and why (audited)."""
+
+    researcher = StringField(
+        _l("Researcher (name and institution)"), validators=[DataRequired(), Length(max=200)]
+    )
+    purpose = TextAreaField(
+        _l("Purpose of the research"), validators=[DataRequired(), Length(max=2000)]
+    )
+    file_format = RadioField(
+        _l("File"),
+        choices=choices(
+            [("csv", _l("CSV")), ("sav", _l("SPSS (.sav)")), ("dta", _l("Stata (.dta)"))]
+        ),
+        default="sav",
+    )
+    approve = BooleanField(
+        _l("I approve this extract for this researcher and purpose"), validators=[DataRequired()]
+    )

@@ -14,8 +14,9 @@ from ..extensions import db
 from ..loaders import get_exportable_action_or_404
 from ..models import Organisation, utcnow
 from ..services import audit, exports
+from ..services.exports import research
 from . import bp
-from .forms import ExportForm
+from .forms import ExportForm, ResearchExtractForm
 
 
 def _form() -> ExportForm:
@@ -46,6 +47,7 @@ def index(number: int):
         form=form,
         has_questionnaire=catalogue is not None,
         matching=matching,
+        can_extract=authz.can_administer(current_user),
     )
 
 
@@ -97,3 +99,62 @@ def download(number: int):
             "X-Accel-Buffering": "no",  # let a reverse proxy pass chunks on as they come
         },
     )
+
+
+EXTRACT_TYPES = {
+    "csv": ("text/csv", "csv"),
+    "sav": ("application/x-spss-sav", "sav"),
+    "dta": ("application/x-stata-dta", "dta"),
+}
+
+
+@bp.route("/actions/<int:number>/exports/research", methods=["GET", "POST"])
+@allowed(authz.can_administer)
+def research_extract(number: int):
+    """The researchers' extract, made when an admin approves it (audited)."""
+    action = get_exportable_action_or_404(number, current_user)
+    form = ResearchExtractForm()
+    catalogue = exports.prepare(db.session, action)
+    if catalogue is not None and form.validate_on_submit():
+        extract = research.researcher_extract(
+            db.session,
+            action,
+            catalogue,
+            secret=current_app.config["SECRET_KEY"],
+            min_orgs=authz.public_audience().min_orgs,
+        )
+        kind = form.file_format.data
+        body = {
+            "csv": research.csv_bytes,
+            "sav": research.Extract.spss,
+            "dta": research.Extract.stata,
+        }[kind](extract)
+        audit.record(
+            db.session,
+            "export.research_extract",
+            user=current_user,
+            obj=action,
+            ip=request.remote_addr or "",
+            researcher=form.researcher.data,
+            purpose=form.purpose.data,
+            format=kind,
+            rows=len(extract.rows),
+        )
+        db.session.commit()
+        mimetype, suffix = EXTRACT_TYPES[kind]
+        name = f"tympanum-action{number:02d}-research-{utcnow():%Y-%m-%d}.{suffix}"
+        return Response(
+            body,
+            mimetype=mimetype,
+            headers={
+                "Content-Disposition": f'attachment; filename="{name}"',
+                "Cache-Control": "no-store",
+            },
+        )
+    return render_template(
+        "exports/research.html",
+        action=action,
+        form=form,
+        ready=catalogue is not None,
+        min_orgs=authz.public_audience().min_orgs,
+    ), (400 if form.errors else 200)

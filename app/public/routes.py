@@ -39,8 +39,13 @@ def _published() -> tuple[ResultsSnapshot, snapshots.PublicFigures]:
     return snapshot, snapshots.public_figures(snapshot, _lang())
 
 
+def _audience(snapshot: ResultsSnapshot) -> Audience:
+    """The public audience at the threshold the snapshot's figures were hidden at."""
+    return Audience(None, snapshot.min_orgs, published=True)
+
+
 def _render(template: str, snapshot: ResultsSnapshot, **context):
-    audience = Audience(None, snapshot.min_orgs, published=True)
+    audience = _audience(snapshot)
     return render_template(
         template,
         snapshot=snapshot,
@@ -61,7 +66,7 @@ def overview():
     if snapshot is None:
         return render_template("public/none.html")
     figures = snapshots.public_figures(snapshot, _lang())
-    audience = Audience(None, snapshot.min_orgs, published=True)
+    audience = _audience(snapshot)
     return _render(
         "public/overview.html",
         snapshot,
@@ -77,7 +82,7 @@ def overview():
 def perspectives():
     snapshot, figures = _published()
     bd = figures.breakdowns["perspective"]
-    audience = Audience(None, snapshot.min_orgs, published=True)
+    audience = _audience(snapshot)
     return _render(
         "public/perspectives.html",
         snapshot,
@@ -91,7 +96,7 @@ def perspectives():
 def facade():
     snapshot, figures = _published()
     bd = figures.breakdowns["pillar"]
-    audience = Audience(None, snapshot.min_orgs, published=True)
+    audience = _audience(snapshot)
     return _render(
         "public/facade.html",
         snapshot,
@@ -114,7 +119,7 @@ def theme(key: str):
     score = figures.theme(key)
     if score is None:
         abort(404)
-    audience = Audience(None, snapshot.min_orgs, published=True)
+    audience = _audience(snapshot)
     bins = figures.bins.get(key, [])
     return _render(
         "public/theme.html",
@@ -132,7 +137,7 @@ def theme(key: str):
 def report():
     snapshot, figures = _published()
     result = figures.report()
-    audience = Audience(None, snapshot.min_orgs, published=True)
+    audience = _audience(snapshot)
     return _render(
         "public/report.html",
         snapshot,
@@ -145,7 +150,7 @@ def report():
 
 # --- open data: built from the stored snapshot (English labels) ----------------------
 
-DOWNLOAD_HEADERS = {"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"}
+DOWNLOAD_HEADERS = {"Access-Control-Allow-Origin": "*"}  # portals harvest from elsewhere
 
 
 @bp.route("/data/figures.csv")

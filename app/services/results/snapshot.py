@@ -31,6 +31,7 @@ from .aggregation import (
     distribution,
     figures,
 )
+from .cache import ReadOnlyView, ResultCache
 from .disclosure import Audience
 from .evidence import Quote, counted_responses, selected_quotes
 from .report import Report, report_from
@@ -66,12 +67,13 @@ class PublicFigures:
 # --- computing and storing -------------------------------------------------------------
 
 
-def compute(session: Any, audience: Audience, lang: str) -> dict[str, Any]:
-    """One language's public figures as JSON-ready data."""
+def compute(session: Any, audience: Audience, lang: str, cache: Any = None) -> dict[str, Any]:
+    """One language's public figures as JSON-ready data. ``cache``: rows to reuse across
+    languages (the statements are the same; only the labels differ)."""
     if not audience.published or not audience.suppresses:
         raise ValueError("a snapshot is computed for the public audience only")
     filters = Filters(audience=audience)
-    scores, breakdowns = figures(session, filters, DIMENSIONS, lang)
+    scores, breakdowns = figures(session, filters, DIMENSIONS, lang, cache=cache)
     kinds = dict(session.execute(select(Pillar.key, Pillar.kind)).all())
     return {
         "themes": [asdict(s.theme) for s in scores],
@@ -85,17 +87,21 @@ def compute(session: Any, audience: Audience, lang: str) -> dict[str, Any]:
         },
         "pillar_kinds": kinds,
         "bins": {
-            s.theme.key: [asdict(b) for b in distribution(session, filters, s.theme.id)]
+            s.theme.key: [
+                asdict(b) for b in distribution(session, filters, s.theme.id, cache=cache)
+            ]
             for s in scores
         },
         "quotes": {
             s.theme.key: [
                 {**asdict(q), "submitted_at": None}  # when: not published
-                for q in selected_quotes(session, filters, s.theme.key, lang, QUOTES_PER_THEME)
+                for q in selected_quotes(
+                    session, filters, s.theme.key, lang, QUOTES_PER_THEME, cache=cache
+                )
             ]
             for s in scores
         },
-        "counted": counted_responses(session, filters),
+        "counted": counted_responses(session, filters, cache=cache),
     }
 
 
@@ -109,10 +115,11 @@ def publish(
 ) -> ResultsSnapshot:
     """Compute the public figures in every language and store them as a new snapshot,
     which replaces the previous one on the public pages. The caller commits."""
+    rows = ReadOnlyView(ResultCache(ttl_seconds=3600))  # one read of the data, 4 languages
     payload = {
         "format": FORMAT,
         "min_orgs": audience.min_orgs,
-        "languages": {lang: compute(session, audience, lang) for lang in LANGUAGES},
+        "languages": {lang: compute(session, audience, lang, rows) for lang in LANGUAGES},
     }
     snapshot = ResultsSnapshot(
         published_by_id=user.id if user else None,
