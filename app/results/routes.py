@@ -213,7 +213,7 @@ def question(question_id: int):
     question, action_number = get_result_question_or_404(question_id, current_user)
     newest = evidence.newest_question_id(db.session, question.id)
     if newest != question.id:  # one code, one question: its newest published version
-        return redirect(url_for(".question", question_id=newest, **request.args.to_dict()))
+        return redirect(url_for(".question", question_id=newest, **request.args.to_dict()))  # type: ignore[arg-type]
     form = _filter_form()
     filters = form.filters()
     cache = results_cache()

@@ -23,9 +23,10 @@ import os
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from ...models import Action, QuoteConsent, Response
@@ -70,7 +71,7 @@ class Extract:
             frame[column] = pd.to_numeric(frame[column], errors="coerce")
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, f"extract.{kind}")
-            labels = {c: self.column_labels.get(c, "") for c in self.columns}
+            labels: dict[str, str | None] = {c: self.column_labels.get(c, "") for c in self.columns}
             values = {c: {float(k): v for k, v in m.items()} for c, m in self.value_labels.items()}
             if kind == "sav":
                 pyreadstat.write_sav(
@@ -80,7 +81,7 @@ class Extract:
                 pyreadstat.write_dta(
                     frame,
                     path,
-                    column_labels=[labels[c][:80] for c in self.columns],
+                    column_labels=[(labels[c] or "")[:80] for c in self.columns],
                     variable_value_labels=values,
                     version=15,
                 )
@@ -117,7 +118,7 @@ def researcher_extract(
             )
         )
     }
-    records = iter_records(session.get_bind(), catalogue.questionnaire_id, Filters())
+    records = iter_records(cast(Engine, session.get_bind()), catalogue.questionnaire_id, Filters())
     wide = wide_rows(catalogue, records, ExportOptions(), typed=False)
     header = next(wide)
     index = {name: i for i, name in enumerate(header)}

@@ -10,7 +10,6 @@ dropped silently. ``plan`` says all of it before anything is done (the publish p
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
