@@ -70,9 +70,12 @@ def test_submitting_tells_the_leaders_and_the_colleagues(
     assert leader.to_address == "leader1@example.org"  # leader2 leads action 2 only
     assert leader.subject == "Tympanum : City A a soumis sa réponse à l'action 1"
     assert "/review/" in leader.body
-    [colleague] = written(db, MailKind.COLLEAGUE)
-    assert colleague.to_address == "colleague_a@example.org"  # not the submitter
+    # The organisation's respondents, the submitter too: a confirmation with their copy.
+    mails = {m.to_address: m for m in written(db, MailKind.COLLEAGUE)}
+    assert sorted(mails) == ["colleague_a@example.org", "respondent_a@example.org"]
+    colleague = mails["colleague_a@example.org"]
     assert "Respondent A has submitted the response of City A to action 1." in colleague.body
+    assert "/respond/1/copy.pdf" in colleague.body
 
 
 def test_a_leader_may_choose_a_daily_digest_or_nothing(

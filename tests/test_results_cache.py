@@ -54,15 +54,18 @@ def test_reused_while_unchanged_and_recomputed_after_changes(db):
     db.session.commit()
     assert score(db, cache)[0] == 3
 
-    # An organisation edited (audited, as every change in the app is): breakdowns change.
+    # An organisation edited (audited, as every change in the app is): the figures are
+    # computed again, and its submitted response keeps the kind recorded at submission.
     kinds = agg.breakdown(db.session, agg.Filters(FULL_ACCESS), "kind", cache=cache)
     assert kinds.cell("city", "broader_understanding").n == 3
+    misses = cache.misses
     edited = db.session.scalar(select(Organisation).where(Organisation.name == "Org 3"))
     edited.kind = "ngo"
     audit.record(db.session, "organisation.updated", actor="test", obj=edited)
     db.session.commit()
     kinds = agg.breakdown(db.session, agg.Filters(FULL_ACCESS), "kind", cache=cache)
-    assert kinds.cell("city", "broader_understanding").n == 2
+    assert cache.misses > misses
+    assert kinds.cell("city", "broader_understanding").n == 3
 
 
 def test_time_limit_and_switch_off(db):
