@@ -19,7 +19,7 @@ from .. import authz
 from ..authz import allowed
 from ..countries import country_name
 from ..extensions import db
-from ..forms import EmptyForm
+from ..forms import EmptyForm, country_choices
 from ..loaders import get_account_or_404, get_organisation_or_404
 from ..models import ORG_KIND_LABELS, SIZE_BAND_LABELS, Action, Organisation, User
 from ..requests import page_number
@@ -31,7 +31,6 @@ from .forms import (
     OrganisationForm,
     UserAccessForm,
     UserFilterForm,
-    country_choices,
     kind_choices,
     options,
 )
@@ -85,9 +84,7 @@ def organisations():
     form = OrganisationFilterForm(request.args)
     form.kind.choices = options([("", _("All kinds"))]) + kind_choices()
     in_use = org_service.countries_in_use(db.session)
-    form.country.choices = options(
-        [("", _("All countries"))] + [(code, country_name(code, current_lang())) for code in in_use]
-    )
+    form.country.choices = country_choices(current_lang(), _("All countries"), in_use)
     values = valid_filters(form)
     sort = request.args.get("sort", "name")
     if sort.removeprefix("-") not in org_service.SORTS:
