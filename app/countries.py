@@ -10,6 +10,8 @@ from functools import cache
 
 import pycountry
 
+from .collation import sort_key
+
 # The 27 EU Member States (ISO alpha-2), the group the Partnership mostly draws from.
 EU_MEMBER_STATES = frozenset(
     "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
@@ -67,8 +69,8 @@ def country_groups(
     for code in codes:
         entry = (code, country_name(code, lang))
         (eu if code in EU_MEMBER_STATES else rest).append(entry)
-    eu.sort(key=lambda item: _fold(item[1]))
-    rest.sort(key=lambda item: _fold(item[1]))
+    eu.sort(key=lambda item: sort_key(item[1]))
+    rest.sort(key=lambda item: sort_key(item[1]))
     return eu, rest
 
 

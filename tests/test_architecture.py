@@ -27,6 +27,7 @@ LAYER_NAMES = ["the ground floor", "the domain", "services", "demo", "web and CL
 GROUND_FLOOR = {
     "background",
     "backup",
+    "collation",
     "countries",
     "database",
     "days",

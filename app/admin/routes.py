@@ -17,6 +17,7 @@ from wtforms.fields.choices import SelectChoice
 
 from .. import authz
 from ..authz import allowed
+from ..collation import collated
 from ..countries import country_name
 from ..extensions import db
 from ..forms import EmptyForm, country_choices
@@ -94,9 +95,8 @@ def organisations():
         kind=values.get("kind") or "",
         country=values.get("country") or "",
         active=active_filter(values.get("active")),
-        sort=sort,
     )
-    page = paginate(stmt, PER_PAGE)
+    page = org_service.list_page(db.session, stmt, sort, page_number(), PER_PAGE)
     counts = org_service.user_counts(db.session, [o.id for o in page.items])
     return render_template(
         "admin/organisations.html",
@@ -194,9 +194,10 @@ def organisation(org_id: int):
 
 
 def _render_organisation(org: Organisation, form: OrganisationForm):  # type: ignore[no-untyped-def]
-    accounts = db.session.scalars(
-        select(User).where(User.organisation_id == org.id).order_by(User.display_name)
-    ).all()
+    accounts = collated(
+        db.session.scalars(select(User).where(User.organisation_id == org.id)),
+        key=lambda user: user.display_name,
+    )
     return render_template(
         "admin/organisation.html",
         form=form,
@@ -262,8 +263,9 @@ def organisation_set_active(org_id: int, verb: str):
 
 
 def organisation_choices(blank: str) -> list[SelectChoice]:
-    rows = db.session.execute(
-        select(Organisation.id, Organisation.name, Organisation.active).order_by(Organisation.name)
+    rows = collated(
+        db.session.execute(select(Organisation.id, Organisation.name, Organisation.active)),
+        key=lambda row: row.name,
     )
     inactive = _("(inactive)")
     return options(
@@ -285,7 +287,7 @@ def users():
         organisation_id=int(org_id) if org_id else None,
         active=active_filter(values.get("active")),
     )
-    page = paginate(stmt, PER_PAGE)
+    page = accounts.list_page(db.session, stmt, page_number(), PER_PAGE)
     return render_template("admin/users.html", form=form, page=page, args=list_args())
 
 
