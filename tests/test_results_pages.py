@@ -155,7 +155,7 @@ def test_breakdown_headings_read_as_phrases(login_as, data, lang, heading):
 def test_quotes_are_anonymous(login_as, data):
     html = login_as("admin").get("/results/themes/identity_democracy").get_data(as_text=True)
     assert "Action two idea 5" in html
-    assert "City or metropolitan area, NL" in html
+    assert "City or metropolitan area, Netherlands" in html
     assert "Org 5" not in html
 
 
