@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from .countries import country_name
-from .i18n import N_
+from .definitions import answers as answer_codec
+from .i18n import N_, format_day
 from .models import (
     ORG_KIND_LABELS,
     SIZE_BAND_LABELS,
@@ -64,3 +68,14 @@ def country(code: str | None) -> str:
     if not code:
         return "–"
     return country_name(code, str(get_locale() or "en"))
+
+
+def answer_text(q: Mapping[str, Any], value: Any, other_text: str | None, lang: str) -> str:
+    """An answer as the page shows it: the codec's words, a date as the page's language
+    writes it (the stored ISO day stays in exports)."""
+    if q.get("type") == "date" and isinstance(value, str) and value:
+        try:
+            return format_day(date.fromisoformat(value))
+        except ValueError:
+            return value
+    return answer_codec.display(q, value, other_text, lang)

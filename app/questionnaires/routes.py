@@ -21,6 +21,7 @@ from ..definitions.model import definition_of
 from ..definitions.validate import validate_text
 from ..extensions import db
 from ..forms import EmptyForm
+from ..i18n import format_day
 from ..loaders import get_questionnaire_or_404, get_version_or_404
 from ..models import (
     Action,
@@ -309,7 +310,7 @@ def deadline(number: int):
     ):
         db.session.commit()
     if form.deadline.data:
-        flash(_("Deadline set to %(day)s.", day=form.deadline.data.isoformat()), "success")
+        flash(_("Deadline set to %(day)s.", day=format_day(form.deadline.data)), "success")
         if form.deadline.data < date.today():
             flash(_("That day has passed: check the date if this was not intended."), "warning")
     else:

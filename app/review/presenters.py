@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from ..countries import country_name
 from ..definitions import answers as answer_codec
 from ..definitions.model import text
+from ..labels import answer_text
 from ..models import ORG_KIND_LABELS, SIZE_BAND_LABELS, Organisation, Response, ReviewComment
 from ..services.responding.responses import definition_of, stored_values
 from ..services.responding.review import comments_by_question
@@ -58,7 +59,7 @@ def submission(session: Session, response: Response, lang: str) -> Submission:
                 label=text(q["label"], lang),
                 qtype=q["type"],
                 required=bool(q.get("required")),
-                answer=answer_codec.display(q, values.get(q["code"]), other.get(q["code"]), lang),
+                answer=answer_text(q, values.get(q["code"]), other.get(q["code"]), lang),
                 comments=comments.get(q["code"], []),
             )
             for q in section["questions"]
