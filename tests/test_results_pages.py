@@ -132,7 +132,7 @@ def test_theme_page_drills_down_to_the_answers(login_as, data, db):
     assert link, "the provenance links to the questions"
     page = client.get(link.group(1)).get_data(as_text=True)
     assert "How far do you agree?" in page
-    assert "City or metropolitan area, DE" in page  # kind and country only
+    assert "City or metropolitan area, Germany" in page  # kind and country only
     assert "Org 0" not in page  # never the organisation's name
     assert "Draft City" not in page and ", AT" not in page  # drafts do not count
     assert "1 – Not at all" in page  # values shown in words
