@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import gettext
 import unicodedata
+from collections.abc import Iterable
 from functools import cache
 
 import pycountry
+
+from .collation import sort_key
 
 # The 27 EU Member States (ISO alpha-2), the group the Partnership mostly draws from.
 EU_MEMBER_STATES = frozenset(
@@ -51,15 +54,23 @@ def country_name(code: str, lang: str = "en") -> str:
     return _translation(lang).gettext(_english_name(country))
 
 
-def country_groups(lang: str = "en") -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(code, name) pairs sorted by name: the EU Member States, then the other countries."""
+def country_groups(
+    lang: str = "en", only: Iterable[str] | None = None
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(code, name) pairs sorted by name in ``lang``: the EU Member States, then the other
+    countries; ``only``: just these codes (the countries in use), unknown ones kept."""
+    codes = (
+        [country.alpha_2 for country in pycountry.countries]
+        if only is None
+        else sorted({code.upper() for code in only if code})
+    )
     eu: list[tuple[str, str]] = []
     rest: list[tuple[str, str]] = []
-    for country in pycountry.countries:
-        entry = (country.alpha_2, country_name(country.alpha_2, lang))
-        (eu if country.alpha_2 in EU_MEMBER_STATES else rest).append(entry)
-    eu.sort(key=lambda item: _fold(item[1]))
-    rest.sort(key=lambda item: _fold(item[1]))
+    for code in codes:
+        entry = (code, country_name(code, lang))
+        (eu if code in EU_MEMBER_STATES else rest).append(entry)
+    eu.sort(key=lambda item: sort_key(item[1]))
+    rest.sort(key=lambda item: sort_key(item[1]))
     return eu, rest
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -12,7 +13,8 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from .countries import country_name
-from .i18n import N_
+from .definitions import answers as answer_codec
+from .i18n import N_, format_day
 from .models import (
     ORG_KIND_LABELS,
     RESPONSE_STATE_LABELS,
@@ -71,3 +73,14 @@ def numbered_title(number: int, title: str) -> str:
     if re.match(rf"^\S+\s+{number}\s*:", title):
         return title
     return f"{gettext('Action %(n)s', n=number)}: {title}"
+
+
+def answer_text(q: Mapping[str, Any], value: Any, other_text: str | None, lang: str) -> str:
+    """An answer as the page shows it: the codec's words, a date as the page's language
+    writes it (the stored ISO day stays in exports)."""
+    if q.get("type") == "date" and isinstance(value, str) and value:
+        try:
+            return format_day(date.fromisoformat(value))
+        except ValueError:
+            return value
+    return answer_codec.display(dict(q), value, other_text, lang)

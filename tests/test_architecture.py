@@ -26,6 +26,7 @@ GROUND, DOMAIN, SERVICES, DEMO, WEB, FACTORY = range(6)
 LAYER_NAMES = ["the ground floor", "the domain", "services", "demo", "web and CLI", "factory"]
 GROUND_FLOOR = {
     "backup",
+    "collation",
     "countries",
     "database",
     "days",

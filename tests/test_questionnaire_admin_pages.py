@@ -305,7 +305,7 @@ def test_deadline(client, login_as, db, users):
     db.session.refresh(questionnaire)
     assert questionnaire.deadline == date(2026, 12, 31)
     html = client.get("/questionnaires/1/manage").get_data(as_text=True)
-    assert "Deadline set to 2026-12-31." in html and 'value="2026-12-31"' in html
+    assert "Deadline set to 31 Dec 2026." in html and 'value="2026-12-31"' in html
     client.post_form(
         "/questionnaires/1/deadline", {"deadline": "31/12/2026"}, page="/questionnaires/1/manage"
     )

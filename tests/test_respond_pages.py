@@ -39,7 +39,7 @@ def test_home_shows_state_remaining_deadline_and_last_editor(
     login_as("colleague_a")
     html = client.get("/respond/").get_data(as_text=True)
     assert "Draft" in html and "3 answers still needed" in html  # relevance, country, regulation
-    assert "March 31, 2030" in html
+    assert "31 March 2030" in html
     assert "Respondent A" in html and "Last edited" in html
 
     response = response_of(db, orgs["A"])

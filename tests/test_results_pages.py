@@ -132,7 +132,7 @@ def test_theme_page_drills_down_to_the_answers(login_as, data, db):
     assert link, "the provenance links to the questions"
     page = client.get(link.group(1)).get_data(as_text=True)
     assert "How far do you agree?" in page
-    assert "City or metropolitan area, DE" in page  # kind and country only
+    assert "City or metropolitan area, Germany" in page  # kind and country only
     assert "Org 0" not in page  # never the organisation's name
     assert "Draft City" not in page and ", AT" not in page  # drafts do not count
     assert "1 – Not at all" in page  # values shown in words
@@ -155,7 +155,7 @@ def test_breakdown_headings_read_as_phrases(login_as, data, lang, heading):
 def test_quotes_are_anonymous(login_as, data):
     html = login_as("admin").get("/results/themes/identity_democracy").get_data(as_text=True)
     assert "Action two idea 5" in html
-    assert "City or metropolitan area, NL" in html
+    assert "City or metropolitan area, Netherlands" in html
     assert "Org 5" not in html
 
 

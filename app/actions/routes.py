@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from .. import authz
 from ..authz import allowed
+from ..collation import collated
 from ..extensions import db
 from ..forms import EmptyForm
 from ..loaders import get_action_or_404
@@ -57,11 +58,10 @@ def show(number: int):
         )
     )
     # Organisations asked about the action, and any that answered before being taken off.
-    organisations = db.session.scalars(
-        select(Organisation)
-        .where(Organisation.id.in_(asked | set(current)))
-        .order_by(Organisation.name)
-    ).all()
+    organisations = collated(
+        db.session.scalars(select(Organisation).where(Organisation.id.in_(asked | set(current)))),
+        key=lambda org: org.name,
+    )
     return render_template(
         "actions/show.html",
         action=action,

@@ -19,7 +19,6 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..countries import country_groups
 from ..models import ORG_KIND_LABELS, SIZE_BAND_LABELS, Role
 from ..services.people.organisations import NAME_MAX
 
@@ -74,16 +73,6 @@ def size_choices() -> list[SelectChoice]:
     return options(
         [("", _l("None (not a city)"))]
         + [(band.value, _l(label)) for band, label in SIZE_BAND_LABELS.items()]
-    )
-
-
-def country_choices(lang: str, blank: str) -> list[SelectChoice]:
-    """Choices in two <optgroup>s: the EU Member States first, then the other countries."""
-    eu, rest = country_groups(lang)
-    return (
-        options([("", blank)])
-        + options(eu, optgroup=str(_l("EU Member States")))
-        + options(rest, optgroup=str(_l("Other countries")))
     )
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from .. import authz, mail
 from ..auth.reset import reset_lifetime
 from ..authz import allowed
+from ..collation import collated
 from ..extensions import db
 from ..forms import EmptyForm
 from ..loaders import get_account_or_404
@@ -50,10 +51,9 @@ def invite_user():
         for action in db.session.scalars(select(Action).order_by(Action.number))
         if authz.can_invite_for(current_user, action)
     ]
-    organisations = list(
-        db.session.scalars(
-            select(Organisation).where(Organisation.active.is_(True)).order_by(Organisation.name)
-        )
+    organisations = collated(
+        db.session.scalars(select(Organisation).where(Organisation.active.is_(True))),
+        key=lambda org: org.name,
     )
     # Leaders are offered only the respondent role and their actions; the service checks
     # authz.can_invite again, whatever was posted.

@@ -17,9 +17,10 @@ from wtforms.fields.choices import SelectChoice
 
 from .. import authz
 from ..authz import allowed
+from ..collation import collated
 from ..countries import country_name
 from ..extensions import db
-from ..forms import EmptyForm
+from ..forms import EmptyForm, country_choices
 from ..loaders import get_account_or_404, get_organisation_or_404
 from ..models import (
     ORG_KIND_LABELS,
@@ -39,7 +40,6 @@ from .forms import (
     OrganisationForm,
     UserAccessForm,
     UserFilterForm,
-    country_choices,
     kind_choices,
     options,
 )
@@ -93,9 +93,7 @@ def organisations():
     form = OrganisationFilterForm(request.args)
     form.kind.choices = options([("", _("All kinds"))]) + kind_choices()
     in_use = org_service.countries_in_use(db.session)
-    form.country.choices = options(
-        [("", _("All countries"))] + [(code, country_name(code, current_lang())) for code in in_use]
-    )
+    form.country.choices = country_choices(current_lang(), _("All countries"), in_use)
     values = valid_filters(form)
     sort = request.args.get("sort", "name")
     if sort.removeprefix("-") not in org_service.SORTS:
@@ -105,9 +103,8 @@ def organisations():
         kind=values.get("kind") or "",
         country=values.get("country") or "",
         active=active_filter(values.get("active")),
-        sort=sort,
     )
-    page = paginate(stmt, PER_PAGE)
+    page = org_service.list_page(db.session, stmt, sort, page_number(), PER_PAGE)
     counts = org_service.user_counts(db.session, [o.id for o in page.items])
     return render_template(
         "admin/organisations.html",
@@ -205,9 +202,10 @@ def organisation(org_id: int):
 
 
 def _render_organisation(org: Organisation, form: OrganisationForm):
-    accounts = db.session.scalars(
-        select(User).where(User.organisation_id == org.id).order_by(User.display_name)
-    ).all()
+    accounts = collated(
+        db.session.scalars(select(User).where(User.organisation_id == org.id)),
+        key=lambda user: user.display_name,
+    )
     questionnaires = [
         q
         for q in db.session.scalars(
@@ -291,8 +289,9 @@ def organisation_set_active(org_id: int, verb: str):
 
 
 def organisation_choices(blank: str) -> list[SelectChoice]:
-    rows = db.session.execute(
-        select(Organisation.id, Organisation.name, Organisation.active).order_by(Organisation.name)
+    rows = collated(
+        db.session.execute(select(Organisation.id, Organisation.name, Organisation.active)),
+        key=lambda row: row.name,
     )
     inactive = _("(inactive)")
     return options(
@@ -314,7 +313,7 @@ def users():
         organisation_id=int(org_id) if org_id else None,
         active=active_filter(values.get("active")),
     )
-    page = paginate(stmt, PER_PAGE)
+    page = accounts.list_page(db.session, stmt, page_number(), PER_PAGE)
     return render_template("admin/users.html", form=form, page=page, args=list_args())
 
 

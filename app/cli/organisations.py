@@ -8,6 +8,7 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..collation import collated
 from ..extensions import db
 from ..models import Organisation
 from ..services.people import organisation_import
@@ -62,9 +63,10 @@ def organisations_import(file: Path, dry_run: bool) -> None:
 @organisations_group.command("list")
 def organisations_list() -> None:
     """List organisations: name, kind, country, size band, actions, active."""
-    rows = db.session.scalars(
-        select(Organisation).options(selectinload(Organisation.actions)).order_by(Organisation.name)
-    ).all()
+    rows = collated(
+        db.session.scalars(select(Organisation).options(selectinload(Organisation.actions))),
+        key=lambda org: org.name,
+    )
     if not rows:
         click.echo("No organisations yet.")
         return

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask import Response, current_app, render_template, request, stream_with_context
+from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import select
-from wtforms.fields.choices import SelectChoice
 
 from .. import authz
 from ..authz import allowed
 from ..database import writes_on_get
 from ..extensions import db
+from ..forms import country_choices
 from ..loaders import get_exportable_action_or_404
 from ..models import Organisation, utcnow
 from ..services import audit, exports
@@ -25,7 +26,7 @@ def _form() -> ExportForm:
         select(Organisation.country).distinct().order_by(Organisation.country)
     ).all()
     any_country = form.country.choices[0]
-    form.country.choices = [any_country, *(SelectChoice(c, c) for c in countries)]
+    form.country.choices = country_choices(str(get_locale() or "en"), any_country.label, countries)
     return form
 
 

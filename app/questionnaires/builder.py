@@ -18,7 +18,8 @@ from wtforms.fields.choices import SelectChoice
 
 from .. import authz
 from ..authz import allowed
-from ..definitions.answers import country_choices, format_number, word
+from ..countries import country_groups
+from ..definitions.answers import format_number, word
 from ..definitions.model import Definition
 from ..definitions.schema import LANGUAGES, QUESTION_TYPES
 from ..extensions import db
@@ -576,7 +577,7 @@ def builder_preview(number: int):
             sections=sections,
             lang=lang,
             problems=problems,
-            countries=country_choices(lang),
+            countries=country_groups(lang),
             word=word,
             describe=lambda cond: describe(definition, cond, lang),
         )

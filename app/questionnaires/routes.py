@@ -22,6 +22,7 @@ from ..definitions.validate import validate_text
 from ..definitions.xlsform import to_xlsform, validate_xlsform
 from ..extensions import db
 from ..forms import EmptyForm
+from ..i18n import format_day
 from ..loaders import get_questionnaire_or_404, get_version_or_404
 from ..models import (
     Action,
@@ -459,7 +460,7 @@ def deadline(number: int):
         db.session.commit()
     if form.deadline.data:
         flash(
-            _("Deadline set to %(day)s.", day=form.deadline.data.isoformat())
+            _("Deadline set to %(day)s.", day=format_day(form.deadline.data))
             + " "
             + _(
                 "Answers are taken until the end of that day, %(zone)s time.",

@@ -14,6 +14,7 @@ from markupsafe import Markup
 from ..definitions import answers as codec
 from ..definitions.model import text
 from ..i18n import format_day_long
+from ..labels import answer_text
 from . import bp
 from .page import page_lang
 
@@ -38,7 +39,7 @@ def _answer_word(key: str) -> str:
 
 @bp.app_template_global("answer_text")
 def _answer_text(q: dict[str, Any], value: Any, other_text: str | None = None) -> str:
-    return codec.display(q, value, other_text, page_lang())
+    return answer_text(q, value, other_text, page_lang())
 
 
 _CHECKED = Markup(" checked")

@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from .. import authz
 from ..authz import allowed
+from ..countries import country_groups
 from ..definitions import answers as codec
 from ..definitions.model import text
 from ..errors import render_error, wants_json
@@ -442,7 +443,7 @@ def _render_section(ctx: Context, sec: dict[str, Any], page: PageState, status: 
         conflict=outcome.conflict if outcome is not None and not outcome.saved else None,
         general_comments=general,
         review_event=progress.last_review(ctx.response) if ctx.response else None,
-        countries=codec.country_choices(page_lang()),
+        countries=country_groups(page_lang()),
     )
     return html, status
 

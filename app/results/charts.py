@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 WIDTH = 360
+TICKS = (0, 25, 50, 75, 100)  # the score axis of the bar charts
 INK = "#1b1f24"
 MUTED = "#4a5563"
 GRID = "#c9d1db"
@@ -178,6 +179,14 @@ def score_bars(
     def x(value: float) -> float:
         return left + span * max(0.0, min(100.0, value)) / 100
 
+    def grid(bar_y: float) -> str:
+        """The gridlines inside one track only (never across the labels above it)."""
+        return "".join(
+            f'<line x1="{x(tick):.1f}" y1="{bar_y}" x2="{x(tick):.1f}" y2="{bar_y + 16}" '
+            f'stroke="{GRID}" stroke-width="0.5"/>'
+            for tick in TICKS[1:-1]
+        )
+
     y = top
     for row in rows:
         lines = wrap(row.label, 40)[:2]
@@ -190,6 +199,7 @@ def score_bars(
                 f'<rect x="{left}" y="{bar_y}" width="{span}" height="16" fill="{hatch}" '
                 f'stroke="{GRID}" stroke-width="0.5"/>'
             )
+            body.append(grid(bar_y))
             body.append(_text(left + 6, bar_y + 13, hidden, size=12, weight="600"))
             parts.append(f"{row.label}: {hidden}")
             continue
@@ -197,6 +207,7 @@ def score_bars(
             f'<rect x="{left}" y="{bar_y}" width="{span}" height="16" fill="{EMPTY}" '
             f'stroke="{GRID}" stroke-width="0.5"/>'
         )
+        body.append(grid(bar_y))
         if row.score is None:
             body.append(_text(left + 6, bar_y + 13, "no data", size=12, fill=MUTED))
             parts.append(f"{row.label}: no data")
@@ -220,11 +231,14 @@ def score_bars(
         )
         parts.append(f"{row.label}: {fmt(row.score)} ({n_label} {row.n}{ci})")
     axis_y = y + 4
-    for tick in (0, 25, 50, 75, 100):
+    body.append(
+        f'<line x1="{left}" y1="{axis_y}" x2="{right}" y2="{axis_y}" stroke="{GRID}" stroke-width="1"/>'
+    )
+    for tick in TICKS:
         tx = x(tick)
         body.append(
-            f'<line x1="{tx:.1f}" y1="{top + 16}" x2="{tx:.1f}" y2="{axis_y}" '
-            f'stroke="{GRID}" stroke-width="0.5"/>'
+            f'<line x1="{tx:.1f}" y1="{axis_y - 5}" x2="{tx:.1f}" y2="{axis_y}" '
+            f'stroke="{GRID}" stroke-width="1"/>'
         )
         body.append(_text(tx, axis_y + 14, str(tick), size=12, anchor="middle", fill=MUTED))
     desc = "Scores from 0 to 100. " + "; ".join(parts) + "."

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import Form, SelectField
 from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
+from ..forms import country_choices
 from ..models import ORG_KIND_LABELS, SIZE_BAND_LABELS
-from ..services.results.aggregation import NO_SIZE, Filters, country_name
+from ..services.results.aggregation import NO_SIZE, Filters
 from ..services.results.disclosure import Audience
 
 
@@ -53,9 +55,9 @@ class FilterForm(Form):
     def __init__(self, formdata: Any, countries: list[str], audience: Audience) -> None:
         super().__init__(formdata)
         self.audience = audience
-        self.country.choices = [SelectChoice("", _l("All countries"))] + [
-            SelectChoice(code, country_name(code)) for code in countries
-        ]
+        self.country.choices = country_choices(
+            str(get_locale() or "en"), str(_l("All countries")), countries
+        )
 
     def validate_date_to(self, field: DateField) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:

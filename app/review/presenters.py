@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import pycountry
 from sqlalchemy.orm import Session
 
+from ..countries import country_name
 from ..definitions import answers as answer_codec
 from ..definitions.model import text
+from ..labels import answer_text
 from ..models import ORG_KIND_LABELS, SIZE_BAND_LABELS, Organisation, Response, ReviewComment
 from ..services.responding import history as history_service
 from ..services.responding.responses import definition_of, stored_values
@@ -61,7 +62,7 @@ def submission(session: Session, response: Response, lang: str) -> Submission:
                 label=text(q["label"], lang),
                 qtype=q["type"],
                 required=bool(q.get("required")),
-                answer=answer_codec.display(q, values.get(q["code"]), other.get(q["code"]), lang),
+                answer=answer_text(q, values.get(q["code"]), other.get(q["code"]), lang),
                 comments=comments.get(q["code"], []),
                 history=changed.get(q["code"]),
             )
@@ -80,12 +81,11 @@ def question_labels(response: Response, lang: str = "en") -> dict[str, str]:
     return {code: text(q["label"], lang) for code, q in definition_of(response).by_code.items()}
 
 
-def organisation_facts(organisation: Organisation) -> dict[str, Any]:
-    country = pycountry.countries.get(alpha_2=organisation.country)
+def organisation_facts(organisation: Organisation, lang: str = "en") -> dict[str, Any]:
     return {
         "name": organisation.name,
         "kind": ORG_KIND_LABELS.get(organisation.kind, organisation.kind),
-        "country": f"{country.name} ({organisation.country})" if country else organisation.country,
+        "country": f"{country_name(organisation.country, lang)} ({organisation.country})",
         "size_band": SIZE_BAND_LABELS.get(organisation.size_band)
         if organisation.size_band
         else None,

@@ -13,6 +13,7 @@ from wtforms import SelectChoice
 from .. import authz
 from ..authz import allowed
 from ..extensions import db
+from ..forms import country_choices
 from ..loaders import get_response_or_404
 from ..models import ORG_KIND_LABELS, Action, Organisation, Response, ResponseState
 from ..requests import page_number
@@ -49,9 +50,7 @@ def _filter_form() -> QueueFilterForm:
         SelectChoice(str(a.number), f"{a.number}. {a.text('short_title', _lang())}")
         for a in db.session.scalars(actions_query)
     ]
-    form.country.choices = [SelectChoice("", _("All countries"))] + [
-        SelectChoice(c) for c in countries
-    ]
+    form.country.choices = country_choices(_lang(), _("All countries"), countries)
     form.validate()  # invalid fields are shown and ignored
     return form
 
@@ -175,7 +174,7 @@ def show(response_id: int):
         "review/show.html",
         response=response,
         submission=data,
-        organisation=presenters.organisation_facts(response.organisation),
+        organisation=presenters.organisation_facts(response.organisation, _lang()),
         form=form,
         field_name=question_field_name,
         errors=errors,

@@ -128,3 +128,19 @@ def test_accessibility_of_the_organisers_pages(
         f"{name}: {v}" for name, found in findings.items() for v in found
     )
     assert page.errors == []
+
+
+def test_review_boxes_line_up_and_the_panel_keeps_its_bottom_room(
+    live_server, new_page, shot, response_id
+):
+    page = new_page(1280)
+    log_in(page, live_server, "admin")
+    page.goto(live_server(f"/review/{response_id}"))
+    organisation = page.locator("#org-title").bounding_box()
+    response = page.locator("#response-title").bounding_box()
+    assert abs(organisation["y"] - response["y"]) < 2, (organisation, response)
+    padding = page.evaluate(
+        "parseFloat(getComputedStyle(document.querySelector('main')).paddingBottom)"
+    )
+    assert padding >= 32
+    shot(page, "review-facts-1280")

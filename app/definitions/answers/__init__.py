@@ -22,7 +22,6 @@ from .common import (
     Parsed,
     Row,
     clean_text,
-    country_choices,
     country_codes,
     country_name,
 )
@@ -39,7 +38,6 @@ __all__ = [
     "canonical_number",
     "clean_text",
     "condition_holds",
-    "country_choices",
     "country_codes",
     "country_name",
     "display",

@@ -3,12 +3,12 @@ that keep their msgid, text cleaning and the country list."""
 
 from __future__ import annotations
 
-import gettext
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
+
+from ... import countries
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -59,33 +59,9 @@ def country_codes() -> frozenset[str]:
     return frozenset(c.alpha_2 for c in pycountry.countries)
 
 
-@lru_cache(maxsize=8)
-def _country_catalogue(lang: str) -> gettext.NullTranslations:
-    import pycountry
-
-    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
-
-
 def country_name(code: str, lang: str = "en") -> str:
     """A country's name in ``lang`` (pycountry's catalogues), the code when unknown."""
-    import pycountry
-
-    country = pycountry.countries.get(alpha_2=code)
-    if country is None:
-        return code
-    return _country_catalogue(lang).gettext(country.name)
-
-
-@lru_cache(maxsize=8)
-def country_choices(lang: str = "en") -> tuple[tuple[str, str], ...]:
-    """(code, name) of every country, sorted by name in ``lang`` (accents ignored)."""
-    names = [(code, country_name(code, lang)) for code in country_codes()]
-    return tuple(sorted(names, key=lambda pair: _sort_key(pair[1])))
-
-
-def _sort_key(value: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", value.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return countries.country_name(code, lang)
 
 
 def clean_text(value: str) -> str:

@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
+from ...collation import collated_page
 from ...i18n import time_zones
 from ...models import Action, Organisation, Role, User, UserSession, normalise_email, utcnow
 from ...models.people import password_method
@@ -325,3 +327,12 @@ def search(
     if active is not None:
         stmt = stmt.where(User.active.is_(active))
     return stmt.order_by(User.display_name, User.email, User.id)
+
+
+def list_page(
+    session: Session, stmt: Select[*tuple[Any, ...]], page: int, per_page: int
+) -> Pagination:
+    """One page of ``stmt`` (from ``search``), people by name in collation order."""
+    return collated_page(
+        session, stmt, User.id, (User.display_name, User.email), page=page, per_page=per_page
+    )

@@ -9,21 +9,24 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from ...collation import collated_page
 from ...countries import is_country
 from ...models import Action, Organisation, OrgKind, SizeBand, User
 from .. import audit
 
 NAME_MAX = 200
-# Sort keys offered by the list: key -> columns (a leading "-" in the request reverses).
+# Sort keys offered by the list: key -> columns (a leading "-" in the request reverses);
+# names compare in collation order (app.collation), not by code point.
 SORTS = {
-    "name": (func.lower(Organisation.name),),
-    "kind": (Organisation.kind, func.lower(Organisation.name)),
-    "country": (Organisation.country, func.lower(Organisation.name)),
-    "created": (Organisation.created_at, Organisation.id),
-    "active": (Organisation.active, func.lower(Organisation.name)),
+    "name": (Organisation.name,),
+    "kind": (Organisation.kind, Organisation.name),
+    "country": (Organisation.country, Organisation.name),
+    "created": (Organisation.created_at,),
+    "active": (Organisation.active, Organisation.name),
 }
 
 
@@ -218,10 +221,9 @@ def search(
     kind: str = "",
     country: str = "",
     active: bool | None = None,
-    sort: str = "name",
 ) -> Select[*tuple[Any, ...]]:
-    """The list query: name contains ``q``; exact kind/country; active; sorted by ``sort``
-    (one of SORTS, "-" prefix for descending; unknown keys sort by name)."""
+    """The list query: name contains ``q``; exact kind/country; active (unordered: see
+    ``list_page``)."""
     stmt = select(Organisation).options(selectinload(Organisation.actions))
     if q := normalise_name(q):
         stmt = stmt.where(Organisation.name.icontains(q, autoescape=True))
@@ -231,10 +233,24 @@ def search(
         stmt = stmt.where(Organisation.country == country.upper())
     if active is not None:
         stmt = stmt.where(Organisation.active.is_(active))
-    descending = sort.startswith("-")
+    return stmt
+
+
+def list_page(
+    session: Session, stmt: Select[*tuple[Any, ...]], sort: str, page: int, per_page: int
+) -> Pagination:
+    """One page of ``stmt`` (from ``search``) sorted by ``sort`` (one of SORTS, "-" prefix
+    for descending; unknown keys sort by name), names in collation order."""
     columns = SORTS.get(sort.lstrip("-"), SORTS["name"])
-    order = [c.desc() if descending else c.asc() for c in columns]
-    return stmt.order_by(*order, Organisation.id)
+    return collated_page(
+        session,
+        stmt,
+        Organisation.id,
+        columns,
+        descending=sort.startswith("-"),
+        page=page,
+        per_page=per_page,
+    )
 
 
 def user_counts(session: Session, org_ids: Iterable[int]) -> dict[int, int]:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, contains_eager
 
+from ...collation import sort_key
 from ...days import within_days
 from ...definitions.answers import clean_text
 from ...models import (
@@ -257,6 +258,27 @@ def queue(session: Session, filters: QueueFilters, *, action_ids: set[int] | Non
     )
     if filters.state is not None:
         stmt = stmt.where(Response.state == filters.state)
+    if filters.sort == "organisation":  # names in collation order, not by code point
+        keyed = scoped(select(Response.id, Organisation.name))
+        if filters.state is not None:
+            keyed = keyed.where(Response.state == filters.state)
+        rows = sorted(
+            session.execute(keyed).all(),
+            key=lambda row: (sort_key(row.name), -row.id),
+            reverse=filters.descending,
+        )
+        start = (page - 1) * filters.per_page
+        ids = [row.id for row in rows[start : start + filters.per_page]]
+        found = {
+            item.id: item for item in session.scalars(stmt.where(Response.id.in_(ids))).unique()
+        }
+        return QueuePage(
+            items=[found[i] for i in ids if i in found],
+            total=total,
+            page=page,
+            pages=pages,
+            counts=counts,
+        )
     stmt = (
         stmt.order_by(order.nulls_last(), Response.id.desc())
         .limit(filters.per_page)
