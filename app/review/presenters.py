@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..definitions import answers as answer_codec
 from ..definitions.model import text
-from ..models import ORG_KIND_LABELS, SIZE_BAND_LABELS, Organisation, Response, ReviewComment
+from ..models import ORG_KIND_LABELS, SIZE_BAND_LABELS, Response, ReviewComment
 from ..services.responding import history as history_service
 from ..services.responding.responses import definition_of, stored_values
 from ..services.responding.review import comments_by_question
@@ -80,13 +80,19 @@ def question_labels(response: Response, lang: str = "en") -> dict[str, str]:
     return {code: text(q["label"], lang) for code, q in definition_of(response).by_code.items()}
 
 
-def organisation_facts(organisation: Organisation) -> dict[str, Any]:
-    country = pycountry.countries.get(alpha_2=organisation.country)
+def organisation_facts(response: Response) -> dict[str, Any]:
+    """The organisation as the response recorded it at submission (what the results count
+    it as; today's values before the first submission), and whether it changed since."""
+    org = response.organisation
+    now = (org.name, org.kind, org.country, org.size_band)
+    recorded = (response.org_name, response.org_kind, response.org_country, response.org_size_band)
+    name, kind, code, size = recorded if response.org_kind is not None else now
+    country = pycountry.countries.get(alpha_2=code)
     return {
-        "name": organisation.name,
-        "kind": ORG_KIND_LABELS.get(organisation.kind, organisation.kind),
-        "country": f"{country.name} ({organisation.country})" if country else organisation.country,
-        "size_band": SIZE_BAND_LABELS.get(organisation.size_band)
-        if organisation.size_band
-        else None,
+        "name": name,
+        "kind": ORG_KIND_LABELS.get(kind, kind),
+        "country": f"{country.name} ({code})" if country else code,
+        "size_band": SIZE_BAND_LABELS.get(size) if size else None,
+        "recorded": response.org_kind is not None,
+        "changed_since": response.org_kind is not None and recorded != now,
     }

@@ -169,7 +169,7 @@ def show(response_id: int):
         "review/show.html",
         response=response,
         submission=data,
-        organisation=presenters.organisation_facts(response.organisation),
+        organisation=presenters.organisation_facts(response),
         form=form,
         field_name=question_field_name,
         errors=errors,
