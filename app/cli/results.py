@@ -100,8 +100,8 @@ def results_themes(
         as_of=as_of,
     )
     dimensions = aggregation.DIMENSIONS if "all" in by else tuple(dict.fromkeys(by))
-    scores, by = aggregation.figures(session, filters, dimensions)
-    breakdowns = list(by.values())
+    scores, by_dimension = aggregation.figures(session, filters, dimensions)
+    breakdowns = list(by_dimension.values())
     db.session.rollback()
     if fmt == "json":
         click.echo(
@@ -113,8 +113,8 @@ def results_themes(
         if as_of is not None:
             click.echo(f"As of {as_of.isoformat()}: the responses accepted by then only.")
         if audience.scoped:
-            actions = ", ".join(str(n) for n in sorted(audience.actions or ())) or "none"
-            click.echo(f"As {as_email}: the responses to actions {actions} only.")
+            led = ", ".join(str(n) for n in sorted(audience.actions or ())) or "none"
+            click.echo(f"As {as_email}: the responses to actions {led} only.")
         hidden = f"fewer than {audience.min_orgs}"
         if audience.suppresses:
             click.echo(f'"{hidden}": cells of fewer organisations hidden (and their complements).')

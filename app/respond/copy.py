@@ -52,7 +52,7 @@ class Copy:
 def language(wanted: str | None, fallback: str) -> str:
     """``wanted`` if the app offers it, else ``fallback``."""
     languages = current_app.config["LANGUAGES"]
-    return wanted if wanted in languages else fallback
+    return wanted if wanted is not None and wanted in languages else fallback
 
 
 def build(session: Any, response: Response, lang: str) -> Copy:

@@ -10,6 +10,7 @@ filters, which the aggregation service cannot be called without."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Response, abort, current_app, g, render_template, request, url_for
 from flask_babel import get_locale
@@ -19,6 +20,7 @@ from sqlalchemy import select
 
 from .. import authz
 from ..authz import allowed
+from ..database import current_session
 from ..definitions.model import text
 from ..extensions import db
 from ..loaders import get_result_question_or_404
@@ -41,7 +43,7 @@ def _read_only_transaction() -> None:
     """Results only read: on SQLite, a deferred transaction never blocks writers while
     seconds of aggregation run. Earlier hooks (the privacy-consent check) may have begun
     the usual immediate transaction: end it (nothing was written) and begin a deferred one."""
-    if db.session().in_transaction():
+    if current_session().in_transaction():
         db.session.rollback()
     db.session.connection(execution_options={"sqlite_deferred": True})
 
@@ -264,7 +266,7 @@ def report():
     generated = datetime.now(UTC)
     # The same filters "as of" the day shown: opened later, it gives the same figures.
     as_of = filters.as_of or generated.date()
-    reproduce = {**form.query_args(), "as_of": as_of.isoformat()}
+    reproduce: dict[str, Any] = {**form.query_args(), "as_of": as_of.isoformat()}
     reproduce.pop("state", None)  # "as of" counts accepted responses only
     return render_template(
         "results/report.html",

@@ -90,7 +90,7 @@ def organisation_facts(response: Response) -> dict[str, Any]:
     country = pycountry.countries.get(alpha_2=code)
     return {
         "name": name,
-        "kind": ORG_KIND_LABELS.get(kind, kind),
+        "kind": ORG_KIND_LABELS.get(kind, kind) if kind is not None else None,
         "country": f"{country.name} ({code})" if country else code,
         "size_band": SIZE_BAND_LABELS.get(size) if size else None,
         "recorded": response.org_kind is not None,
