@@ -189,3 +189,13 @@ def test_the_migration_backfills_todays_values(empty_app):  # noqa: F811
         (None, None, None, None),
     ]
     _db.session.close()
+
+
+def test_the_review_page_shows_the_organisation_as_submitted(db, login_as, orgs):
+    q1 = support.publish(db.session, support.definition(1, [LIKERT]))
+    response = support.respond(db.session, q1, orgs["A"], {"agree": "5"})
+    orgs["A"].name = "City A renamed"
+    db.session.commit()
+    page = login_as("coordinator").get(f"/review/{response.id}").get_data(as_text=True)
+    assert "<dd>City A</dd>" in page
+    assert "The organisation has been changed since." in page

@@ -10,6 +10,7 @@ filters, which the aggregation service cannot be called without."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Response, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -269,7 +270,7 @@ def report():
     generated = datetime.now(UTC)
     # The same filters "as of" the day shown: opened later, it gives the same figures.
     as_of = filters.as_of or generated.date()
-    reproduce = {**form.query_args(), "as_of": as_of.isoformat()}
+    reproduce: dict[str, Any] = {**form.query_args(), "as_of": as_of.isoformat()}
     reproduce.pop("state", None)  # "as of" counts accepted responses only
     return render_template(
         "results/report.html",
@@ -278,7 +279,7 @@ def report():
         report=result,
         generated=generated,
         as_of=filters.as_of,
-        reproduce_url=url_for("results.report", **reproduce),  # type: ignore[arg-type]
+        reproduce_url=url_for("results.report", **reproduce),
         chart=presenters.theme_bars(
             result.scores, _("Theme scores, 0 to 100, with 95% intervals"), _audience()
         ),

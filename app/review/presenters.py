@@ -12,7 +12,7 @@ from ..countries import country_name
 from ..definitions import answers as answer_codec
 from ..definitions.model import text
 from ..labels import answer_text
-from ..models import ORG_KIND_LABELS, SIZE_BAND_LABELS, Organisation, Response, ReviewComment
+from ..models import ORG_KIND_LABELS, SIZE_BAND_LABELS, Response, ReviewComment
 from ..services.responding import history as history_service
 from ..services.responding.responses import definition_of, stored_values
 from ..services.responding.review import comments_by_question
@@ -81,12 +81,18 @@ def question_labels(response: Response, lang: str = "en") -> dict[str, str]:
     return {code: text(q["label"], lang) for code, q in definition_of(response).by_code.items()}
 
 
-def organisation_facts(organisation: Organisation, lang: str = "en") -> dict[str, Any]:
+def organisation_facts(response: Response, lang: str = "en") -> dict[str, Any]:
+    """The organisation as the response recorded it at submission (what the results count
+    it as; today's values before the first submission), and whether it changed since."""
+    org = response.organisation
+    now = (org.name, org.kind, org.country, org.size_band)
+    recorded = (response.org_name, response.org_kind, response.org_country, response.org_size_band)
+    name, kind, code, size = recorded if response.org_kind is not None else now
     return {
-        "name": organisation.name,
-        "kind": ORG_KIND_LABELS.get(organisation.kind, organisation.kind),
-        "country": f"{country_name(organisation.country, lang)} ({organisation.country})",
-        "size_band": SIZE_BAND_LABELS.get(organisation.size_band)
-        if organisation.size_band
-        else None,
+        "name": name,
+        "kind": ORG_KIND_LABELS.get(kind, kind) if kind is not None else None,
+        "country": f"{country_name(code, lang)} ({code})" if code else None,
+        "size_band": SIZE_BAND_LABELS.get(size) if size else None,
+        "recorded": response.org_kind is not None,
+        "changed_since": response.org_kind is not None and recorded != now,
     }

@@ -174,7 +174,7 @@ def show(response_id: int):
         "review/show.html",
         response=response,
         submission=data,
-        organisation=presenters.organisation_facts(response.organisation, _lang()),
+        organisation=presenters.organisation_facts(response, _lang()),
         form=form,
         field_name=question_field_name,
         errors=errors,

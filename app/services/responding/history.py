@@ -77,11 +77,12 @@ def record_changes(
             for code in changed
         ],
     )
-    audit.record(
+    audit.record_at_once(
         session,
         "response.saved",
         user=user,
         obj=response,
+        at=now,
         reference=response.reference,
         questions=list(changed),
     )
