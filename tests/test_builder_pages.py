@@ -123,8 +123,15 @@ def test_admin_builds_edits_and_previews(login_as, published):
         html = client.get(f"{BASE}/preview?lang={lang}").get_data(as_text=True)
         assert word in html and "data-show-if" in html
 
-    events = [e.event for e in db.session.scalars(select(AuditEntry))]
-    assert events.count("questionnaire.draft_edited") >= 9
+    entries = list(db.session.scalars(select(AuditEntry)))
+    assert [e.event for e in entries].count("questionnaire.draft_edited") >= 9
+    edited = next(
+        e for e in entries if e.details.get("change") == "question do_you_have_a_budget edited"
+    )
+    assert edited.actor == "admin@example.org" and edited.object_id == str(_draft().id)
+    assert {"code", "label", "options", "show_if", "themes", "required"} <= set(
+        edited.details["fields"]
+    )
 
 
 def test_published_code_is_fixed(login_as, published):

@@ -222,6 +222,7 @@ def _write(
     change: str,
     part: tuple[str, str],
     next_url: Callable[[dict[str, Any]], str],
+    details: dict[str, Any] | None = None,
 ):
     """Apply ``edit`` to the draft if it is still at the form's revision, save, audit,
     redirect; else the conflict page, with both versions of ``part`` (kind, code)."""
@@ -239,6 +240,7 @@ def _write(
             change=change,
             ip=_ip(),
             part=f"{part[0]} {part[1]}",
+            **(details or {}),
         )
     except service.DraftConflict:
         db.session.rollback()
@@ -374,6 +376,13 @@ def builder_section(number: int, code: str):
             ),
             change=f"section {code} edited",
             part=("section", code),
+            details={
+                "fields": editing.changed_keys(
+                    {k: v for k, v in section.items() if k != "questions"},
+                    {"code": new_code, "title": title, "intro": intro}
+                    | ({"show_if": show_if} if show_if else {}),
+                )
+            },
             next_url=lambda _d: url_for(
                 "questionnaires.builder_section", number=number, code=new_code
             ),
@@ -484,6 +493,7 @@ def builder_question(number: int, code: str):
             ),
             change=f"question {code} edited",
             part=("question", code),
+            details={"fields": editing.changed_keys(question, posted)},
             next_url=lambda _d: url_for(
                 "questionnaires.builder_question", number=number, code=new_code
             ),
