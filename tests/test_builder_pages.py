@@ -155,6 +155,13 @@ def test_a_stale_write_gets_the_conflict_page(login_as, published):
     assert "someone else saved this draft" in html
     assert "First editor&#39;s title" in html and "Second editor&#39;s title" in html
     assert _draft().title == "First editor's title"
+    # the conflict page can apply the second editor's change knowingly, on the new revision
+    again = re.search(r'name="revision" value="(\d+)"', html).group(1)
+    assert int(again) == _draft().revision and 'value="Second editor&#39;s title"' in html
+    client.post_form(
+        f"{BASE}/settings", {"revision": again, "title.en": "Second editor's title"}, page=BASE
+    )
+    assert _draft().title == "Second editor's title"
 
 
 def test_start_by_copying_sections(login_as, published):

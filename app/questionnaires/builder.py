@@ -282,9 +282,16 @@ def _conflict(questionnaire, draft, edit: Edit, part: tuple[str, str], change: s
         yours = _find(edit(current), *part)
     except editing.EditError:
         yours = None
+    resend = [
+        (key, value)
+        for key, value in request.form.items(multi=True)
+        if key not in ("csrf_token", "revision")
+    ]
     html = render_template(
         "questionnaires/builder/conflict.html",
         **_common(questionnaire, draft),
+        resend=resend if yours is not None else None,
+        form=RevisionForm(revision=str(draft.revision), formdata=None),
         kind=part[0],
         code=part[1],
         change=change,
