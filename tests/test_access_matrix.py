@@ -281,6 +281,7 @@ ROWS: list[Row] = [
     row(GET,  "/questionnaires/2/builder/settings",          "questionnaires.builder_settings",     authz.can_build_questionnaires,  200,    leader1=403),  # the draft just started
     row(POST, "/questionnaires/1/builder/settings",          "questionnaires.builder_settings",     authz.can_build_questionnaires,  409,    leader2=403),
     row(POST, "/questionnaires/1/builder/sections",          "questionnaires.builder_add_section",  authz.can_build_questionnaires,  302,    leader2=403),  # no title
+    row(POST, "/questionnaires/1/builder/copy",              "questionnaires.builder_copy_sections", authz.can_build_questionnaires, 302,   leader2=403),  # none chosen
     row(GET,  "/questionnaires/1/builder/sections/practice", "questionnaires.builder_section",      authz.can_build_questionnaires,  200,    leader2=403),
     row(POST, "/questionnaires/1/builder/sections/practice", "questionnaires.builder_section",      authz.can_build_questionnaires,  409,    leader2=403),
     row(POST, "/questionnaires/1/builder/sections/practice/up", "questionnaires.builder_section_op", authz.can_build_questionnaires,  409,    leader2=403),

@@ -234,3 +234,12 @@ def test_pages_still_show_a_draft_with_problems(login_as, published):
         assert client.get(url).status_code == 200, url
     for url in ("/questionnaires/1/v2", "/questionnaires/1/v2/preview"):  # to the builder
         assert client.get(url).headers["Location"] == BASE
+
+
+def test_copy_sections_into_a_draft(login_as, published):
+    client = login_as("admin")
+    client.post_form(f"{BASE}/start", {"source": "empty"}, page=BASE)
+    response = _post(client, f"{BASE}/copy", BASE, {"sections": ["2:organisation", "2:practice"]})
+    assert response.status_code == 302
+    assert [s["code"] for s in _draft().definition["sections"]] == ["organisation", "practice"]
+    assert _draft().problems == 0

@@ -138,6 +138,7 @@ def builder(number: int):
         add_question=AddQuestionForm(revision=str(draft.revision), formdata=None),
         move=MoveForm(revision=str(draft.revision)),
         fixed=service.published_codes(db.session, questionnaire),
+        copyable=_copyable(questionnaire),
         describe=lambda cond: describe(Definition(definition), cond, "en"),
     )
 
@@ -335,6 +336,39 @@ def builder_settings(number: int):
 
 
 # --- sections ----------------------------------------------------------------------------------
+
+
+@bp.route("/<int:number>/builder/copy", methods=["POST"])
+@allowed(authz.can_build_questionnaires)
+def builder_copy_sections(number: int):
+    """Copy sections of other actions' published questionnaires into the draft (codes
+    kept; a clashing question code is reported by the validator)."""
+    questionnaire, draft = _draft_or_start(number)
+    form = RevisionForm()
+    chosen = request.form.getlist("sections")
+    if draft is None or not form.validate_on_submit() or not chosen:
+        flash(_("Choose the sections to copy."), "error")
+        return redirect(_overview_url(number, "copy"))
+    copies = [
+        (version, [v.split(":", 1)[1] for v in chosen if v.startswith(f"{n}:")])
+        for n, version in _copyable(questionnaire)
+    ]
+
+    def edit(d: dict[str, Any]) -> dict[str, Any]:
+        for version, codes in copies:
+            if codes:
+                d = editing.copy_sections(d, version.definition, codes)
+        return d
+
+    return _write(
+        questionnaire,
+        draft,
+        form,
+        edit,
+        change="sections copied: " + ", ".join(chosen),
+        part=("questionnaire", ""),
+        next_url=lambda _d: _overview_url(number, "structure"),
+    )
 
 
 @bp.route("/<int:number>/builder/sections", methods=["POST"])
