@@ -243,3 +243,34 @@ def test_copy_sections_into_a_draft(login_as, published):
     assert response.status_code == 302
     assert [s["code"] for s in _draft().definition["sections"]] == ["organisation", "practice"]
     assert _draft().problems == 0
+
+
+def test_options_reorder_by_position(login_as, published):
+    client = login_as("admin")
+    client.post_form(f"{BASE}/start", {"source": "published"}, page=BASE)
+    page = f"{BASE}/questions/measures"
+    before = next(
+        q
+        for s in _draft().definition["sections"]
+        for q in s["questions"]
+        if q["code"] == "measures"
+    )
+    data = {
+        "type": "multiple_choice",
+        "label.en": "Measures",
+        "themes.integrated_approaches": "1",
+        "options.count": str(len(before["options"])),
+    }
+    for index, option in enumerate(before["options"]):
+        data[f"options[{index}].code"] = option["code"]
+        data[f"options[{index}].label.en"] = option["label"]["en"]
+        data[f"options[{index}].score"] = str(option.get("score", ""))
+        data[f"options[{index}].position"] = str(len(before["options"]) - index)  # reversed
+    assert _post(client, page, page, data).status_code == 302
+    after = next(
+        q
+        for s in _draft().definition["sections"]
+        for q in s["questions"]
+        if q["code"] == "measures"
+    )
+    assert [o["code"] for o in after["options"]] == [o["code"] for o in reversed(before["options"])]
