@@ -12,12 +12,12 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= auto
 PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
-.PHONY: run serve test test-pg lint fmt bench translations messages install install-dev clean help
+.PHONY: run serve test test-pg lint typecheck fmt bench translations messages install install-dev clean help
 
 help:
 	@echo "make run    - set up and serve the app on http://$(HOST):$(PORT) (SQLite in instance/)"
 	@echo "make test   - set up the dev environment, lint, and run the whole test suite"
-	@echo "make lint / fmt / bench / serve / translations / messages"
+	@echo "make lint (ruff + mypy) / typecheck / fmt / bench / serve / translations / messages"
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (python3.11, python3.12 ...)"; exit 1; }
@@ -68,9 +68,13 @@ run: install
 serve: install
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
-lint: install-dev
+lint: install-dev typecheck
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# mypy: strict on app/services and app/definitions, the baseline elsewhere (pyproject.toml).
+typecheck: install-dev
+	$(BIN)/mypy
 
 fmt: install-dev
 	$(BIN)/ruff format .

@@ -278,7 +278,7 @@ def asks_about(organisation: Organisation, action: Action) -> bool:
 
 
 @cache
-def _pair_statement() -> Select[tuple[int]]:
+def _pair_statement() -> Select[int]:
     pair = organisation_actions.c
     return select(pair.organisation_id).where(
         pair.organisation_id == bindparam("organisation_id"),

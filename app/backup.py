@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy.engine import Engine
 
@@ -39,7 +40,7 @@ def backup_sqlite(
     target.parent.mkdir(parents=True, exist_ok=True)
     raw = engine.raw_connection()
     try:
-        source = raw.driver_connection
+        source = cast(sqlite3.Connection, raw.driver_connection)
         with sqlite3.connect(target) as destination:
 
             def _step(_status: int, remaining: int, total: int) -> None:
@@ -73,7 +74,7 @@ def restore_sqlite(engine: Engine, source_path: Path) -> None:
         engine.dispose()  # no pooled connection may hold stale pages
         raw = engine.raw_connection()
         try:
-            source.backup(raw.driver_connection)
+            source.backup(cast(sqlite3.Connection, raw.driver_connection))
         finally:
             raw.close()
         engine.dispose()

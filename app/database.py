@@ -6,13 +6,22 @@ import logging
 import re
 import sqlite3
 from contextlib import suppress
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, current_app, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, scoped_session
 
 from .extensions import db
+
+
+def current_session() -> Session:
+    """The app context's Session itself, behind the ``db.session`` proxy. Needed for the
+    few Session methods the proxy does not pass on (``in_transaction``, ``invalidate``...;
+    ``db.session`` is typed as a Session, so the type checker cannot flag those:
+    tests/test_architecture.py does)."""
+    return cast(scoped_session[Session], db.session)()
 
 
 def engine_options(url: str, busy_timeout_ms: int) -> dict[str, Any]:
@@ -47,16 +56,17 @@ def _remove_session(_error: BaseException | None) -> None:
     last-registered first). When the database went away mid-request (PostgreSQL
     restarting), the rollback on close fails: the connection is thrown away instead of
     letting the error escape after the response was made."""
+    scoped = cast(scoped_session[Session], db.session)  # typed as a Session elsewhere
     try:
-        db.session.remove()
+        scoped.remove()
     except Exception:  # noqa: BLE001 - the database is gone; the response stands
         # SQLAlchemy has invalidated a connection it found dead; forget the session.
         logging.getLogger("tympanum.errors").warning(
             "session close failed: connection discarded", exc_info=True
         )
         with suppress(Exception):
-            db.session.invalidate()
-        db.session.registry.clear()
+            current_session().invalidate()
+        scoped.registry.clear()
 
 
 def _install_sqlite_hooks(engine: Engine, busy_timeout_ms: int) -> None:

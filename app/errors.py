@@ -49,7 +49,7 @@ def wants_json() -> bool:
     return preferred == "application/json"
 
 
-def render_error(status: int, detail: object = None, fallback: HTTPException | None = None):  # type: ignore[no-untyped-def]  # noqa: E501
+def render_error(status: int, detail: object = None, fallback: HTTPException | None = None):  # noqa: E501
     """The error page in the site's layout (JSON for the API). It must render even when
     the database is gone: on a 503 the layout leaves out the account menu (the user's
     row cannot be read again after the rollback), and if the layout still fails, a
@@ -117,7 +117,7 @@ def _plain_page(
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def _csrf(error: CSRFError):  # type: ignore[no-untyped-def]
+    def _csrf(error: CSRFError):
         if request.blueprint == "respond" and request.method == "POST":
             # A questionnaire page: keep the answers, never lose them to an expired token.
             from .respond.stash import lost_post
@@ -132,11 +132,11 @@ def register_error_handlers(app: Flask) -> None:
         )
 
     @app.errorhandler(SecurityError)
-    def _untrusted_host(error: SecurityError):  # type: ignore[no-untyped-def]
+    def _untrusted_host(error: SecurityError):
         return untrusted_host_page()
 
     @app.errorhandler(HTTPException)
-    def _http(error: HTTPException):  # type: ignore[no-untyped-def]
+    def _http(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
         if error.code == 429 and getattr(error, "response", None) is not None:
@@ -152,13 +152,13 @@ def register_error_handlers(app: Flask) -> None:
         return response
 
     @app.errorhandler(OperationalError)
-    def _db_unavailable(error: OperationalError):  # type: ignore[no-untyped-def]
+    def _db_unavailable(error: OperationalError):
         log.error("database unavailable: %s", error.orig)
         _safe_rollback()
         return render_error(503)
 
     @app.errorhandler(DataError)
-    def _unstorable(error: DataError):  # type: ignore[no-untyped-def]
+    def _unstorable(error: DataError):
         # A value the database cannot store (out of range, bad encoding): the request's
         # fault, said as such; nothing was written (the transaction is rolled back).
         log.warning("value refused by the database: %s", error.orig)
@@ -168,7 +168,7 @@ def register_error_handlers(app: Flask) -> None:
         )
 
     @app.errorhandler(DBAPIError)
-    def _db_error(error: DBAPIError):  # type: ignore[no-untyped-def]
+    def _db_error(error: DBAPIError):
         if error.connection_invalidated:
             log.error("database connection lost: %s", error.orig)
             _safe_rollback()
@@ -176,13 +176,13 @@ def register_error_handlers(app: Flask) -> None:
         return _internal(error)
 
     @app.errorhandler(Exception)
-    def _internal(error: Exception):  # type: ignore[no-untyped-def]
+    def _internal(error: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
         _safe_rollback()
         return render_error(500)
 
 
-def untrusted_host_page():  # type: ignore[no-untyped-def]
+def untrusted_host_page():
     """The 400 page for a request naming a host that is not in TRUSTED_HOSTS: a plain page
     without the site's layout (its styles and links would be asked of that host, and
     refused too), with one link, to PUBLIC_URL. Nothing the request named is repeated."""

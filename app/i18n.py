@@ -48,7 +48,7 @@ def pick(value: Any, lang: str = "en") -> str:
 def select_locale() -> str:
     """The language from ?lang=, then the session, the user's choice, the browser."""
     languages = current_app.config["LANGUAGES"]
-    wanted = request.args.get("lang")
+    wanted = request.args.get("lang", "")
     if wanted in languages:
         session["lang"] = wanted
         return wanted

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -45,12 +47,13 @@ def label(value: StrEnum | str | None) -> str:
         return "–"
     if isinstance(value, Role):
         return str(ROLE_LABELS[value.value])
-    for enum_type, labels in (
+    tables: tuple[tuple[type[StrEnum], Mapping[Any, str]], ...] = (
         (ResponseState, STATE_LABELS),
         (VersionStatus, VERSION_LABELS),
         (OrgKind, ORG_KIND_LABELS),
         (SizeBand, SIZE_BAND_LABELS),
-    ):
+    )
+    for enum_type, labels in tables:
         if isinstance(value, enum_type):
             return gettext(labels[value])
     return str(value)

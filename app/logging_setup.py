@@ -44,7 +44,7 @@ def configure_logging(app: Flask) -> None:
         g.request_started = time.perf_counter()
 
     @app.after_request
-    def _log_request(response):  # type: ignore[no-untyped-def]
+    def _log_request(response):
         started = g.get("request_started")
         duration_ms = (time.perf_counter() - started) * 1000 if started else 0.0
         response.headers["X-Request-ID"] = g.get("request_id", "-")

@@ -123,6 +123,31 @@ def service_problems(source: str, module: str) -> list[str]:
     return problems
 
 
+def session_only_calls(source: str, module: str) -> list[str]:
+    """Calls of a Session method that the ``db.session`` proxy (a scoped_session) does not
+    pass on, on something named like a session: typed as a Session, they pass the type
+    checker and fail at run time. ``current_session()`` gives the Session itself."""
+    from sqlalchemy.orm import Session, scoped_session
+
+    missing = {
+        name
+        for name in dir(Session)
+        if not name.startswith("_") and not hasattr(scoped_session, name)
+    }
+    problems = []
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        receiver = node.func.value
+        if node.func.attr not in missing or (
+            isinstance(receiver, ast.Call) and ast.unparse(receiver) == "current_session()"
+        ):
+            continue
+        if "session" in ast.unparse(receiver).lower():
+            problems.append(f"{module}:{node.lineno} calls .{node.func.attr}() on the proxy")
+    return problems
+
+
 def modules() -> Iterator[tuple[Path, str]]:
     for path in sorted(APP.rglob("*.py")):
         yield path, module_name(path)
@@ -145,6 +170,29 @@ def test_services_never_read_the_request_nor_commit():
         for problem in service_problems(path.read_text(), module)
     ]
     assert problems == []
+
+
+def test_session_only_methods_are_called_on_the_session_itself():
+    problems = [
+        problem
+        for path, module in modules()
+        for problem in session_only_calls(path.read_text(), module)
+    ]
+    assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("db.session.in_transaction()", 1),
+        ("session.invalidate()", 1),
+        ("current_session().in_transaction()", 0),
+        ("db.session.commit()", 0),
+        ("exports.prepare(db.session, 1)", 0),
+    ],
+)
+def test_the_proxy_check_finds_session_only_calls(source, expected):
+    assert len(session_only_calls(source, "m")) == expected
 
 
 def test_services_live_in_the_room_of_their_stage():

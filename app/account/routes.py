@@ -55,10 +55,10 @@ def _ip() -> str:
 
 def _me() -> User:
     """The logged-in user itself (services and the audit log need the row, not a proxy)."""
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+    return current_user._get_current_object()
 
 
-def _notice_html():  # type: ignore[no-untyped-def]
+def _notice_html():
     return render_notice(
         str(get_locale() or "en"),
         version=current_app.config["PRIVACY_NOTICE_VERSION"],
@@ -72,7 +72,7 @@ def _password_rules() -> dict[str, int]:
 
 
 @bp.before_app_request
-def require_privacy_consent():  # type: ignore[no-untyped-def]
+def require_privacy_consent():
     """Send logged-in users to the privacy notice until they accept its current version."""
     if request.endpoint is None or request.endpoint in CONSENT_EXEMPT:
         return None
@@ -118,7 +118,7 @@ def privacy_notice():
     )
 
 
-def _render_account(profile_form=None, password_form=None):  # type: ignore[no-untyped-def]
+def _render_account(profile_form=None, password_form=None):
     if profile_form is None:
         profile_form = ProfileForm(
             formdata=None, display_name=current_user.display_name, locale=current_user.locale or ""

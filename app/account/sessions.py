@@ -18,14 +18,14 @@ from . import bp
 
 
 def _me() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+    return current_user._get_current_object()
 
 
 def _ip() -> str:
     return request.remote_addr or ""
 
 
-def _back_to_sessions():  # type: ignore[no-untyped-def]
+def _back_to_sessions():
     return redirect(url_for("account.index", _anchor="sessions-title"))
 
 

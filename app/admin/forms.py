@@ -34,7 +34,7 @@ ACTIONS_NOT_LISTED = _l("Choose actions from the list (1 to 11).")
 DATE_MESSAGE = _l("Enter the date as year-month-day, e.g. 2026-03-31.")
 
 
-def options(pairs, optgroup=None) -> list[SelectChoice]:  # type: ignore[no-untyped-def]
+def options(pairs, optgroup=None) -> list[SelectChoice]:
     """(value, label) pairs as select choices."""
     return [SelectChoice(value, label, optgroup=optgroup) for value, label in pairs]
 
@@ -48,7 +48,7 @@ ROLE_CHOICES = options((r.value, label) for r, label in ROLE_LABELS.items())
 class ListedSelectField(SelectField):
     """A select whose tampered or stale value gets a message a person understands."""
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs):
         kwargs.setdefault("invalid_choice_message", NOT_LISTED)
         kwargs.setdefault("invalid_value_message", NOT_LISTED)
         super().__init__(*args, **kwargs)
@@ -60,7 +60,7 @@ class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs):
         kwargs.setdefault("invalid_choice_message", ACTIONS_NOT_LISTED)
         kwargs.setdefault("invalid_value_message", ACTIONS_NOT_LISTED)
         super().__init__(*args, **kwargs)

@@ -36,10 +36,10 @@ TEMPLATE_CSV = (
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt="tympanum.organisations-import")
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="tympanum.organisations-import")
 
 
-def _render(upload_form: ImportUploadForm, report=None, confirm_form=None):  # type: ignore[no-untyped-def]
+def _render(upload_form: ImportUploadForm, report=None, confirm_form=None):
     return render_template(
         "admin/organisations_import.html",
         form=upload_form,

@@ -30,7 +30,7 @@ def _ip() -> str:
 
 def _me() -> User:
     """The logged-in user itself (services and the audit log need the row, not a proxy)."""
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+    return current_user._get_current_object()
 
 
 def _delivery(to: str, subject: str, body: str) -> dict[str, object]:
@@ -83,7 +83,7 @@ def invite_user():
     return render_template("admin/people/invite.html", form=form, problem=problem)
 
 
-def _invitation_sent(user: User, raw: str, chosen: list[Action], days: int):  # type: ignore[no-untyped-def]
+def _invitation_sent(user: User, raw: str, chosen: list[Action], days: int):
     """Shown once, right after the POST: the link is never stored, so it cannot be shown
     again after a redirect."""
     if user.role == Role.LEADER:

@@ -54,7 +54,7 @@ def list_args() -> dict[str, str]:
     return args
 
 
-def paginate(stmt, per_page: int):  # type: ignore[no-untyped-def]
+def paginate(stmt, per_page: int):
     """One page of ``stmt`` (?page=N); a page past the end is empty, not a 404."""
     return db.paginate(stmt, page=page_number(), per_page=per_page, error_out=False)
 
@@ -63,7 +63,7 @@ def active_filter(value: str | None) -> bool | None:
     return {"yes": True, "no": False}.get(value or "")
 
 
-def valid_filters(form) -> dict:  # type: ignore[no-untyped-def]
+def valid_filters(form) -> dict:
     """The filter form's values, leaving out fields that did not validate (a tampered or
     stale URL shows the field's error and lists as if that filter were not set)."""
     form.validate()
@@ -145,7 +145,7 @@ def _input_from(form: OrganisationForm) -> org_service.OrgInput:
     )
 
 
-def _attach(form, problems: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+def _attach(form, problems: dict[str, str]) -> None:
     """Show a service's problems next to the fields they concern (one message per field:
     a field the form already found wrong keeps its own)."""
     for name, message in problems.items():
@@ -196,7 +196,7 @@ def organisation(org_id: int):
     return _render_organisation(org, _organisation_form(org))
 
 
-def _render_organisation(org: Organisation, form: OrganisationForm):  # type: ignore[no-untyped-def]
+def _render_organisation(org: Organisation, form: OrganisationForm):
     accounts = db.session.scalars(
         select(User).where(User.organisation_id == org.id).order_by(User.display_name)
     ).all()
@@ -308,7 +308,7 @@ def _access_form(user: User) -> UserAccessForm:
     return form
 
 
-def _render_user(user: User, form: UserAccessForm):  # type: ignore[no-untyped-def]
+def _render_user(user: User, form: UserAccessForm):
     try:
         locked_until, lock_unknown = login_locks.locked_until(user.email), False
     except login_locks.LockStoreError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import Response, abort, current_app, jsonify, request
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -62,7 +62,7 @@ def api_error(status: int, message: str) -> Response:
     return response
 
 
-def fail(status: int, message: str) -> None:
+def fail(status: int, message: str) -> NoReturn:
     abort(api_error(status, message))
 
 

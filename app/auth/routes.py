@@ -11,7 +11,7 @@ from ..authz import allowed
 from ..extensions import db, limiter
 from ..forms import EmptyForm
 from ..i18n import N_
-from ..models import utcnow
+from ..models import normalise_email, utcnow
 from ..services import audit
 from ..services.people import accounts, invitations, password_resets, user_sessions
 from ..services.people.accounts import UserError
@@ -33,7 +33,7 @@ def _ip() -> str:
     return request.remote_addr or ""
 
 
-def link_problem(error: TokenError, purpose: str):  # type: ignore[no-untyped-def]
+def link_problem(error: TokenError, purpose: str):
     """The page for an unusable link: 404 when unknown, 410 when expired or used."""
     status = 404 if error.reason == "invalid" else 410
     return render_template("auth/link_problem.html", reason=error.reason, purpose=purpose), status
@@ -70,7 +70,7 @@ def login():
             audit.record(
                 db.session,
                 "login.failure",
-                actor=accounts.normalise_email(form.email.data or "")[:254],
+                actor=normalise_email(form.email.data or "")[:254],
                 ip=_ip(),
                 reason=result.reason,
             )

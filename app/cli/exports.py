@@ -94,15 +94,15 @@ def export_responses(
         fail(f"--country {country!r} is not an ISO 3166-1 alpha-2 code such as DE or IT.")
     try:
         options = exports.ExportOptions(
-            layout=layout,
-            format=file_format,
+            layout=exports.Layout(layout),
+            format=exports.Format(file_format),
             labels=labels,
             lang=lang,
             delimiter=delimiter,
             bom=not no_bom,
             indicators=indicators,
             filters=exports.Filters(
-                state=state,
+                state=exports.StateFilter(state),
                 submitted_from=submitted_from,
                 submitted_to=submitted_to,
                 org_kind=org_kind,
@@ -137,7 +137,7 @@ def export_responses(
                     click.progressbar(length=total, label="Exporting responses", file=sys.stderr)
                 )
                 progress = bar.update
-            if file_format == "xlsx":
+            if file_format == "xlsx" and output is not None:
                 rows = exports.write_xlsx(
                     engine,
                     catalogue,

@@ -39,7 +39,7 @@ def questionnaires_validate(paths: tuple[str, ...]) -> None:
     failed = 0
     for path in paths:
         result = validate_file(path)
-        if result.ok:
+        if result.ok and result.definition is not None:
             questions = sum(len(s["questions"]) for s in result.definition["sections"])
             click.echo(
                 f"{path}: OK ({len(result.definition['sections'])} sections, {questions} questions)"
@@ -86,7 +86,8 @@ def questionnaires_import(paths: tuple[str, ...], publish_now: bool) -> None:
                     number=version.number,
                 )
                 click.echo(
-                    f"action {result.definition['action']}: version {version.number} published"
+                    f"action {version.questionnaire.action.number}: "
+                    f"version {version.number} published"
                 )
     except questionnaire_service.QuestionnaireError as error:
         db.session.rollback()

@@ -91,8 +91,8 @@ def results_themes(
         submitted_to=until,
     )
     dimensions = aggregation.DIMENSIONS if "all" in by else tuple(dict.fromkeys(by))
-    scores, by = aggregation.figures(session, filters, dimensions)
-    breakdowns = list(by.values())
+    scores, by_dimension = aggregation.figures(session, filters, dimensions)
+    breakdowns = list(by_dimension.values())
     db.session.rollback()
     if fmt == "json":
         click.echo(
@@ -102,8 +102,8 @@ def results_themes(
         click.echo(figures.to_csv(figures.figure_rows(scores, breakdowns)), nl=False)
     else:
         if audience.scoped:
-            actions = ", ".join(str(n) for n in sorted(audience.actions or ())) or "none"
-            click.echo(f"As {as_email}: the responses to actions {actions} only.")
+            led = ", ".join(str(n) for n in sorted(audience.actions or ())) or "none"
+            click.echo(f"As {as_email}: the responses to actions {led} only.")
         hidden = f"fewer than {audience.min_orgs}"
         if audience.suppresses:
             click.echo(f'"{hidden}": cells of fewer organisations hidden (and their complements).')

@@ -38,7 +38,7 @@ class DefinitionLoader(yaml.SafeLoader):
         self.nodes = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[no-untyped-call]  # PyYAML stubs leave it untyped
         line = event.start_mark.line + 1
         if isinstance(event, yaml.AliasEvent):
             raise LoadError(
@@ -142,7 +142,7 @@ def load_text(text: str) -> Loaded:
     try:
         loader = DefinitionLoader(text)
     except yaml.reader.ReaderError as error:  # a character YAML does not allow, e.g. NUL
-        line = text.count("\n", 0, error.position) + 1
+        line: int | None = text.count("\n", 0, error.position) + 1
         raise LoadError(
             f"this is not valid YAML: the character U+{ord(text[error.position]):04X} "
             "is not allowed in a YAML file",

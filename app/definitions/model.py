@@ -225,7 +225,7 @@ class Definition:
 
     @cached_property
     def refs(self) -> list[QuestionRef]:
-        refs = []
+        refs: list[QuestionRef] = []
         for section in self.data["sections"]:
             for question in section["questions"]:
                 refs.append(QuestionRef(section, question, len(refs)))
@@ -237,7 +237,8 @@ class Definition:
 
     @property
     def sections(self) -> list[dict[str, Any]]:
-        return self.data["sections"]
+        sections: list[dict[str, Any]] = self.data["sections"]
+        return sections
 
     def questions(self) -> Iterator[dict[str, Any]]:
         for ref in self.refs:

@@ -112,6 +112,11 @@ def _path(error: ValidationError) -> str:
     return path
 
 
+def _wanted(error: ValidationError) -> Any:
+    """What the failed schema keyword asked for (jsonschema types it as possibly unset)."""
+    return error.validator_value
+
+
 def _schema_error(error: ValidationError) -> DefinitionError:
     """Turn a jsonschema error into a message that says what to do."""
     path = _path(error)
@@ -119,9 +124,7 @@ def _schema_error(error: ValidationError) -> DefinitionError:
     kind = error.validator
     last = path.rsplit(".", 1)[-1]
     if kind == "required":
-        missing = [
-            k for k in error.validator_value if not isinstance(instance, dict) or k not in instance
-        ]
+        missing = [k for k in _wanted(error) if not isinstance(instance, dict) or k not in instance]
         what = ", ".join(f"'{k}'" for k in missing)
         return DefinitionError(path, f"{what} is missing: add it")
     if kind == "additionalProperties" or (
@@ -135,7 +138,7 @@ def _schema_error(error: ValidationError) -> DefinitionError:
         return DefinitionError(
             path, f"'{instance}' is not a question type; use one of: {', '.join(QUESTION_TYPES)}"
         )
-    if kind == "oneOf" and isinstance(error.validator_value, list) and _is_text_schema(error):
+    if kind == "oneOf" and isinstance(_wanted(error), list) and _is_text_schema(error):
         return DefinitionError(path, _text_problem(instance))
     if kind == "oneOf":
         return DefinitionError(
@@ -157,15 +160,15 @@ def _schema_error(error: ValidationError) -> DefinitionError:
         )
     if kind == "pattern":
         allowed = "a-z, 0-9 and _" + (
-            ", starting with a letter" if "[a-z]" in error.validator_value[:6] else ""
+            ", starting with a letter" if "[a-z]" in _wanted(error)[:6] else ""
         )
         return DefinitionError(
             path, f"the code '{instance}' may only contain {allowed} (lower case)"
         )
     if kind == "minItems":
-        return DefinitionError(path, f"needs at least {error.validator_value} entries")
+        return DefinitionError(path, f"needs at least {_wanted(error)} entries")
     if kind == "type":
-        wanted = error.validator_value
+        wanted = _wanted(error)
         wanted = " or ".join(wanted) if isinstance(wanted, list) else wanted
         return DefinitionError(
             path, f"should be {_article(wanted)}, not {type(instance).__name__} {instance!r}"
@@ -173,9 +176,7 @@ def _schema_error(error: ValidationError) -> DefinitionError:
     if kind in ("maxLength", "minLength"):
         return DefinitionError(
             path,
-            "is empty"
-            if kind == "minLength"
-            else f"is longer than {error.validator_value} characters",
+            "is empty" if kind == "minLength" else f"is longer than {_wanted(error)} characters",
         )
     if kind in ("minProperties", "maxProperties") and last == "themes":
         return DefinitionError(path, "list at least one theme with its weight, or remove 'themes'")
@@ -195,7 +196,7 @@ def _article(name: str) -> str:
 
 
 def _is_text_schema(error: ValidationError) -> bool:
-    return any(isinstance(s, dict) and s.get("type") == "string" for s in error.validator_value)
+    return any(isinstance(s, dict) and s.get("type") == "string" for s in _wanted(error))
 
 
 def _text_problem(value: Any) -> str:
@@ -212,12 +213,12 @@ def _text_problem(value: Any) -> str:
 
 
 def _unknown_keys(error: ValidationError) -> str:
-    instance = error.instance
-    schema = error.schema
-    if isinstance(error.validator_value, list) or error.validator == "enum":
+    instance: Any = error.instance
+    schema: Any = error.schema
+    if isinstance(_wanted(error), list) or error.validator == "enum":
         # propertyNames: the offending name is the instance itself
         name = instance
-        allowed = error.validator_value
+        allowed = _wanted(error)
         if set(allowed) == set(THEME_KEYS):
             return f"unknown theme '{name}'; use one of: {', '.join(THEME_KEYS)}"
         return f"unknown key '{name}' here; allowed: {', '.join(allowed)}"

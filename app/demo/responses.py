@@ -503,7 +503,7 @@ def _write(session: Session, items: Sequence[Generated], now: datetime) -> None:
     links = {(item.org.id, item.target.action_id) for item in items}
     session.execute(
         insert(organisation_actions),
-        [{"organisation_id": o, "action_id": a} for o, a in sorted(links)],  # type: ignore[arg-type]
+        [{"organisation_id": o, "action_id": a} for o, a in sorted(links)],
     )
     table = Response.__table__
     response_ids = (

@@ -13,7 +13,7 @@ from ..models import Action
 from . import bp
 
 
-def _to_login():  # type: ignore[no-untyped-def]
+def _to_login():
     """The front door: logged out, straight to the login page (no "please log in")."""
     return redirect(url_for("auth.login"))
 

@@ -7,12 +7,12 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import JSONType, UTCDateTime, utcnow
 from .people import User
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """Who did what to which object, when, from where. Rows are never updated
     (except pseudonymisation of the actor on erasure) nor deleted."""
 
@@ -34,7 +34,7 @@ class AuditEntry(db.Model):
     user: Mapped[User | None] = relationship()
 
 
-class OneTimeToken(db.Model):
+class OneTimeToken(Model):
     """A single-use link token (invitation or password reset), stored hashed."""
 
     __tablename__ = "one_time_tokens"
@@ -51,7 +51,7 @@ class OneTimeToken(db.Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A personal API token; only its SHA-256 is stored, the secret is shown once."""
 
     __tablename__ = "api_tokens"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import JSONType
 
 
@@ -19,7 +19,7 @@ class TranslatedMixin:
         return per_lang.get(field) or getattr(self, field)
 
 
-class Theme(TranslatedMixin, db.Model):
+class Theme(TranslatedMixin, Model):
     """One of the five final recommendation themes."""
 
     __tablename__ = "themes"
@@ -35,7 +35,7 @@ class Theme(TranslatedMixin, db.Model):
         return f"<Theme {self.key}>"
 
 
-class Perspective(TranslatedMixin, db.Model):
+class Perspective(TranslatedMixin, Model):
     """Planning, managing or resilience: how an action turns into operations."""
 
     __tablename__ = "perspectives"
@@ -47,7 +47,7 @@ class Perspective(TranslatedMixin, db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
 
 
-class Pillar(TranslatedMixin, db.Model):
+class Pillar(TranslatedMixin, Model):
     """A pillar of the "Greek facade" (kind "pillar") or one of its two common steps."""
 
     __tablename__ = "pillars"
@@ -61,7 +61,7 @@ class Pillar(TranslatedMixin, db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
 
 
-class Action(TranslatedMixin, db.Model):
+class Action(TranslatedMixin, Model):
     """One of the Partnership's 11 actions; each has one questionnaire."""
 
     __tablename__ = "actions"

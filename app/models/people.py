@@ -10,7 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, Column, Enum, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from ..extensions import db
+from ..extensions import Model, db
 from ..i18n import N_
 from ..passwords import hash_password, verify_password
 from .base import UTCDateTime, enum_values, utcnow
@@ -79,7 +79,7 @@ leader_actions = Table(
 )
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     __tablename__ = "organisations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -107,7 +107,7 @@ class Organisation(db.Model):
         return f"<Organisation {self.name!r}>"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -140,7 +140,7 @@ class User(UserMixin, db.Model):
         self.password_hash = hash_password(password, password_method())
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and verify_password(self.password_hash, password)
+        return self.password_hash is not None and verify_password(self.password_hash, password)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import JSONType, UTCDateTime, enum_values, utcnow
 from .framework import Action, Theme
 
@@ -34,7 +34,7 @@ class VersionStatus(StrEnum):
     ARCHIVED = "archived"  # superseded by a newer published version
 
 
-class Questionnaire(db.Model):
+class Questionnaire(Model):
     """The questionnaire of one action; its content lives in versions."""
 
     __tablename__ = "questionnaires"
@@ -52,7 +52,7 @@ class Questionnaire(db.Model):
     )
 
 
-class QuestionnaireVersion(db.Model):
+class QuestionnaireVersion(Model):
     """One numbered version of a questionnaire: a draft until published, then frozen."""
 
     __tablename__ = "questionnaire_versions"
@@ -91,7 +91,7 @@ class QuestionnaireVersion(db.Model):
         return self.status != VersionStatus.DRAFT
 
 
-class Question(db.Model):
+class Question(Model):
     """A question of one version; ``spec`` holds its full normalised definition."""
 
     __tablename__ = "questions"
@@ -121,7 +121,7 @@ class Question(db.Model):
     )
 
 
-class QuestionOption(db.Model):
+class QuestionOption(Model):
     """An answer option (kind "option") or a matrix row (kind "item") of a question."""
 
     __tablename__ = "question_options"
@@ -140,7 +140,7 @@ class QuestionOption(db.Model):
     question: Mapped[Question] = relationship(back_populates="options")
 
 
-class ThemeWeight(db.Model):
+class ThemeWeight(Model):
     """How strongly a question (or one matrix item, ``item`` != "") feeds a theme."""
 
     __tablename__ = "theme_weights"

@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import UTCDateTime, enum_values, utcnow
 from .people import Organisation, User
 from .questionnaire import Question, Questionnaire, QuestionnaireVersion
@@ -35,7 +35,7 @@ class ResponseState(StrEnum):
 EDITABLE_STATES = frozenset({ResponseState.DRAFT, ResponseState.RETURNED})
 
 
-class Response(db.Model):
+class Response(Model):
     """An organisation's answers to one questionnaire version, shared by its respondents."""
 
     __tablename__ = "responses"
@@ -83,7 +83,7 @@ class Response(db.Model):
         return self.state in EDITABLE_STATES
 
 
-class Answer(db.Model):
+class Answer(Model):
     """One answer: a question's value, or one matrix item's value (``item`` != "").
 
     ``value`` is the canonical text form (option code, Likert point, "dk" for don't know,
@@ -123,7 +123,7 @@ class Answer(db.Model):
     question: Mapped[Question] = relationship()
 
 
-class ResponseThemeScore(db.Model):
+class ResponseThemeScore(Model):
     """A response's score s(r, t) on one theme, the weighted mean of its valued answers
     (docs/scoring.md). Derived data: ``app.services.results.scoring`` recomputes a response's rows
     in SQL whenever its answers change, and nothing else writes them. A response without
@@ -143,7 +143,7 @@ class ResponseThemeScore(db.Model):
     score: Mapped[float] = mapped_column(Float)
 
 
-class ResponseEvent(db.Model):
+class ResponseEvent(Model):
     """A state transition of a response: who, when, from, to and why."""
 
     __tablename__ = "response_events"
@@ -162,7 +162,7 @@ class ResponseEvent(db.Model):
     user: Mapped[User | None] = relationship()
 
 
-class ReviewComment(db.Model):
+class ReviewComment(Model):
     """A reviewer's comment on a whole response (question_code None) or on one question."""
 
     __tablename__ = "review_comments"

@@ -7,12 +7,12 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import UTCDateTime, utcnow
 from .people import User
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """One login in one browser. The session cookie holds a random secret; only its
     SHA-256 is stored. Logging out deletes the row, so a copy of the cookie stops
     working at once; a row also ends at ``expires_at`` (the session lifetime after the

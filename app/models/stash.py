@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .base import JSONType, UTCDateTime, utcnow
 
 
-class FormStash(db.Model):
+class FormStash(Model):
     """A posted questionnaire page that could not be saved, kept until the person is
     logged in again and back on the page. Found by the SHA-256 of a random token held in
     a cookie; bound to the user when the (expired) session still said who it was."""

@@ -105,11 +105,10 @@ def ensure_response(ctx: Context) -> tuple[Response, bool]:
                 db.session, ctx.organisation, ctx.questionnaire, ctx.user
             )
     except IntegrityError:
-        response = response_service.current_response(
-            db.session, ctx.organisation, ctx.questionnaire
-        )
-        if response is None:
+        raced = response_service.current_response(db.session, ctx.organisation, ctx.questionnaire)
+        if raced is None:
             raise
+        response = raced
         ctx.response = response
         return response, False
     ctx.response = response

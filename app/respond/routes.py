@@ -18,7 +18,7 @@ from ..authz import allowed
 from ..definitions import answers as codec
 from ..extensions import db
 from ..forms import EmptyForm
-from ..models import ResponseState
+from ..models import FormStash, ResponseState
 from ..services import audit
 from ..services.responding import pages, progress
 from ..services.responding import responses as response_service
@@ -40,7 +40,7 @@ from .stash import apply_cookie, logged_out, remember_token, stash_token
 
 
 @bp.after_request
-def _stash_cookie(response):  # type: ignore[no-untyped-def]
+def _stash_cookie(response):
     return apply_cookie(response)
 
 
@@ -88,7 +88,7 @@ def _first_todo(statuses: list[progress.SectionStatus]) -> str | None:
     return statuses[0].code if statuses else None
 
 
-def _own_stash(action: int | None = None) -> stash_service.FormStash | None:
+def _own_stash(action: int | None = None) -> FormStash | None:
     stash = stash_service.find(db.session, stash_token())
     if stash is None or not stash_service.may_restore(stash, current_user.id):
         return None

@@ -129,8 +129,8 @@ def lost_post(reason: str) -> Any:
     args = request.view_args or {}
     action_number = args.get("action")
     section_code = args.get("section") or request.form.get("section", "")
-    kept = bool(action_number and section_code and _same_origin()) and _keep(
-        action_number, section_code
+    kept = bool(
+        action_number and section_code and _same_origin() and _keep(action_number, section_code)
     )
     if kept:
         target = url_for("respond.section", action=action_number, section=section_code)

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from .. import authz
 from ..authz import allowed
+from ..database import current_session
 from ..definitions.model import text
 from ..extensions import db
 from ..loaders import get_result_question_or_404
@@ -41,7 +42,7 @@ def _read_only_transaction() -> None:
     """Results only read: on SQLite, a deferred transaction never blocks writers while
     seconds of aggregation run. Earlier hooks (the privacy-consent check) may have begun
     the usual immediate transaction: end it (nothing was written) and begin a deferred one."""
-    if db.session().in_transaction():
+    if current_session().in_transaction():
         db.session.rollback()
     db.session.connection(execution_options={"sqlite_deferred": True})
 

@@ -82,12 +82,12 @@ class AuditFilters:
         }
 
 
-def query(filters: AuditFilters) -> Select:
+def query(filters: AuditFilters) -> Select[*tuple[Any, ...]]:
     """Entries matching ``filters``, newest first."""
     return _filtered(select(AuditEntry), filters)
 
 
-def _filtered(stmt: Select, filters: AuditFilters) -> Select:
+def _filtered(stmt: Select[*tuple[Any, ...]], filters: AuditFilters) -> Select[*tuple[Any, ...]]:
     if filters.event:
         stmt = stmt.where(AuditEntry.event == filters.event)
     if filters.actor.strip():

@@ -14,7 +14,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class FormLike(Protocol):
-    def get(self, key: str, default: Any = None) -> Any: ...
     def getlist(self, key: str) -> list[Any]: ...
 
 

@@ -28,7 +28,7 @@ def condition_holds(cond: Mapping[str, Any] | None, values: Mapping[str, Any]) -
     value = values.get(cond["question"])
     answered = value not in (None, "", [], {})
     if "answered" in cond:
-        return answered == cond["answered"]
+        return answered is bool(cond["answered"])
     if not answered:
         return False
     if "equals" in cond:

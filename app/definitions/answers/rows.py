@@ -13,7 +13,7 @@ from .conditions import visible_codes
 def point_score(q: dict[str, Any], value: str) -> float | None:
     if value == "dk":
         return None
-    return (int(value) - 1) / (q["points"] - 1)
+    return (int(value) - 1) / (int(q["points"]) - 1)
 
 
 def score(q: dict[str, Any], value: Any) -> float | None:
@@ -32,7 +32,7 @@ def score(q: dict[str, Any], value: Any) -> float | None:
             return None
         return sum(o.get("score") or 0.0 for o in q["options"] if o["code"] in value) / total
     if qtype == "number" and "scoring" in q:
-        low, high = q["scoring"]["min"], q["scoring"]["max"]
+        low, high = float(q["scoring"]["min"]), float(q["scoring"]["max"])
         return min(1.0, max(0.0, (float(value) - low) / (high - low)))
     return None
 

@@ -176,7 +176,9 @@ def _question_rows(info: QuestionColumns, options: ExportOptions) -> Iterator[li
         ";".join(columns),
     ]
 
-    def row(kind: str, sub: str, label: str, score: str = "", themes: str = "", col: str = ""):
+    def row(
+        kind: str, sub: str, label: str, score: str = "", themes: str = "", col: str = ""
+    ) -> list[str]:
         return [code, kind, sub, label, "", "", "", "", score, themes, versions, col]
 
     scores = {o["code"]: o.get("score") for o in spec.get("options", [])}

@@ -8,21 +8,22 @@ transaction, so an export never holds the write lock nor keeps one snapshot open
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.engine import Connection, Engine, Row
+from sqlalchemy.engine import Connection, Engine
 
 from ...models import Answer, Organisation, QuestionnaireVersion, Response
 from .options import Filters
 
 CHUNK = 1000  # responses per SQLite page / rows per PostgreSQL fetch
 # (response meta, answers as (response_id, question_id, item, value, other_text))
-Record = tuple[Row[Any], list[Row[Any]]]
+# A response's export columns and its answers (response id, question id, item, value, other).
+Record = tuple[Sequence[Any], list[Sequence[Any]]]
 
 
-def meta_statement(questionnaire_id: int, filters: Filters) -> Select[Any]:
+def meta_statement(questionnaire_id: int, filters: Filters) -> Select[*tuple[Any, ...]]:
     return (
         select(
             Response.id,
@@ -56,7 +57,7 @@ def count_responses(connection: Connection | Any, questionnaire_id: int, filters
     return int(connection.execute(statement).scalar_one())
 
 
-def merge(metas: Iterable[Row[Any]], answers: Iterable[Row[Any]]) -> Iterator[Record]:
+def merge(metas: Iterable[Sequence[Any]], answers: Iterable[Sequence[Any]]) -> Iterator[Record]:
     """Pair each response with its answers; both streams are ordered by response id."""
     stream = iter(answers)
     pending = next(stream, None)
@@ -64,7 +65,7 @@ def merge(metas: Iterable[Row[Any]], answers: Iterable[Row[Any]]) -> Iterator[Re
         rid = meta[0]
         while pending is not None and pending[0] < rid:
             pending = next(stream, None)
-        rows = []
+        rows: list[Sequence[Any]] = []
         while pending is not None and pending[0] == rid:
             rows.append(pending)
             pending = next(stream, None)
@@ -127,7 +128,8 @@ def _sqlite_answers(conn: Connection, ids: list[int]) -> list[Any]:
     )
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        return cursor.execute(sql, ids).fetchall()
+        rows: list[Any] = cursor.execute(sql, ids).fetchall()
+        return rows
     finally:
         cursor.close()
 

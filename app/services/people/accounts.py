@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
@@ -238,7 +239,8 @@ def change_access(
         raise AccessInvalid(problems)
 
     def changed(event: str, old: object, new: object) -> None:
-        audit.record(session, event, user=by, obj=user, ip=ip, **{"from": old, "to": new})
+        change: dict[str, Any] = {"from": old, "to": new}
+        audit.record(session, event, user=by, obj=user, ip=ip, **change)
         events.append(event)
 
     events: list[str] = []
@@ -287,7 +289,7 @@ def unlock_login(session: Session, user: User, *, by: User | None = None, ip: st
 
 def search(
     *, q: str = "", role: str = "", organisation_id: int | None = None, active: bool | None = None
-) -> Select:
+) -> Select[*tuple[Any, ...]]:
     """The user list query: name or e-mail contains ``q``; exact role/organisation; active."""
     stmt = select(User).options(selectinload(User.led_actions), selectinload(User.organisation))
     if q := q.strip():

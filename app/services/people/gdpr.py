@@ -332,7 +332,8 @@ def purge_retention(
                 model.response_id.in_(old_ids), model.user_id.is_not(None)
             )
         ):
-            linked[rid].add(uid)
+            if uid is not None:
+                linked[rid].add(uid)
     touched = sorted(rid for rid, people in linked.items() if people)
     references = {
         rid: reference
@@ -351,12 +352,12 @@ def purge_retention(
     report.users = [(p.id, p.email) for p in candidates]
     if dry_run or not report.changed:
         return report
-    for model, columns in (
-        (Response, ("updated_by_id", "submitted_by_id")),
-        (ResponseEvent, ("user_id",)),
-        (ReviewComment, ("user_id",)),
-    ):
-        id_column = model.id if model is Response else model.response_id
+    tables: tuple[tuple[type[Any], Any, tuple[str, ...]], ...] = (
+        (Response, Response.id, ("updated_by_id", "submitted_by_id")),
+        (ResponseEvent, ResponseEvent.response_id, ("user_id",)),
+        (ReviewComment, ReviewComment.response_id, ("user_id",)),
+    )
+    for model, id_column, columns in tables:
         session.execute(
             update(model)
             .where(id_column.in_(touched))

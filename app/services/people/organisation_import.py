@@ -12,8 +12,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -78,7 +80,12 @@ def _fold(text: str) -> str:
     return re.sub(r"[\s_\-]+", " ", (text or "").strip().casefold()).strip()
 
 
-def _spellings(labels: dict, aliases: dict | None = None) -> dict[str, str]:
+_Enum = TypeVar("_Enum", bound=StrEnum)
+
+
+def _spellings(
+    labels: Mapping[_Enum, str], aliases: Mapping[str, _Enum] | None = None
+) -> dict[str, str]:
     result: dict[str, str] = {}
     for member, label in labels.items():
         result[_fold(member.value)] = member.value
@@ -289,7 +296,7 @@ def _read_row(
     numbers, problem = _parse_actions(cell("actions"))
     if problem:
         row.problems.append(problem)
-    if not row.problems:
+    if not row.problems and kind is not None and country is not None:
         row.data = OrgInput(
             name=name, kind=kind, country=country, size_band=size, action_numbers=numbers
         )

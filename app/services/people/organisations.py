@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -100,7 +102,12 @@ def problems_with(
     return problems
 
 
-def _enum_or_none(enum_cls, value):  # type: ignore[no-untyped-def]
+_Enum = TypeVar("_Enum", bound=StrEnum)
+
+
+def _enum_or_none(enum_cls: type[_Enum], value: str | None) -> _Enum | None:
+    if value is None:
+        return None
     try:
         return enum_cls(value)
     except ValueError:
@@ -157,7 +164,7 @@ def update(
     by: User | None = None,
     actor: str | None = None,
     ip: str = "",
-) -> dict[str, list]:
+) -> dict[str, list[object]]:
     """Change an organisation; audits "organisation.updated" with {field: [old, new]}
     (and "organisation.deactivated"/"reactivated" when ``active`` changes). Returns every
     change, ``active`` included."""
@@ -195,7 +202,7 @@ def set_active(
     return True
 
 
-def _snapshot(org: Organisation) -> dict:
+def _snapshot(org: Organisation) -> dict[str, Any]:
     return {
         "name": org.name,
         "kind": org.kind.value if org.kind else None,
@@ -212,7 +219,7 @@ def search(
     country: str = "",
     active: bool | None = None,
     sort: str = "name",
-) -> Select:
+) -> Select[*tuple[Any, ...]]:
     """The list query: name contains ``q``; exact kind/country; active; sorted by ``sort``
     (one of SORTS, "-" prefix for descending; unknown keys sort by name)."""
     stmt = select(Organisation).options(selectinload(Organisation.actions))
@@ -240,7 +247,7 @@ def user_counts(session: Session, org_ids: Iterable[int]) -> dict[int, int]:
         .where(User.organisation_id.in_(ids))
         .group_by(User.organisation_id)
     )
-    return {org_id: count for org_id, count in rows}
+    return {org_id: count for org_id, count in rows if org_id is not None}
 
 
 def totals(session: Session) -> dict[str, int]:

@@ -33,7 +33,8 @@ def framework_path() -> Path:
 
 def load_framework_file(path: Path | None = None) -> dict[str, Any]:
     with open(path or framework_path(), encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        framework: dict[str, Any] = yaml.safe_load(handle)
+    return framework
 
 
 def _apply(row: Any, data: dict[str, Any], report: SeedReport, label: str, is_new: bool) -> None:

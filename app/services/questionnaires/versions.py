@@ -38,13 +38,13 @@ class FrozenVersionError(QuestionnaireError):
 
 @dataclass
 class ImportResult:
-    version: QuestionnaireVersion | None
+    version: QuestionnaireVersion
     status: str  # "created", "replaced", "unchanged"
     message: str
 
 
 @cache
-def _questionnaire_of_action() -> Select[tuple[Questionnaire]]:
+def _questionnaire_of_action() -> Select[Questionnaire]:
     # Built once (every respondent page asks); the action comes with it, its pillar and
     # perspective only when asked for.
     return (
@@ -65,7 +65,7 @@ def questionnaire_for_action(session: Session, number: int) -> Questionnaire | N
 
 
 @cache
-def _published_version() -> Select[tuple[QuestionnaireVersion]]:
+def _published_version() -> Select[QuestionnaireVersion]:
     return select(QuestionnaireVersion).where(
         QuestionnaireVersion.questionnaire_id == bindparam("questionnaire_id"),
         QuestionnaireVersion.status == VersionStatus.PUBLISHED,
@@ -330,7 +330,7 @@ class Diff:
         return out
 
 
-def _option_changes(old: list[dict], new: list[dict], what: str) -> list[str]:
+def _option_changes(old: list[dict[str, Any]], new: list[dict[str, Any]], what: str) -> list[str]:
     old_by = {o["code"]: o for o in old}
     new_by = {o["code"]: o for o in new}
     changes = [f"{what} {c} added" for c in new_by if c not in old_by]
@@ -427,11 +427,12 @@ def _refuse_changes_to_frozen_versions(session: Session, _context: Any, _instanc
 def _committed_status_of_question(connection: Any, question_id: int | None) -> str | None:
     if question_id is None:
         return None
-    return connection.execute(
+    status: str | None = connection.execute(
         select(QuestionnaireVersion.status)
         .join(Question, Question.version_id == QuestionnaireVersion.id)
         .where(Question.id == question_id)
     ).scalar()
+    return status
 
 
 @event.listens_for(Question, "before_delete")

@@ -37,7 +37,7 @@ class SectionStatus:
 
     @property
     def code(self) -> str:
-        return self.section["code"]
+        return str(self.section["code"])
 
     @property
     def state(self) -> str:
@@ -52,7 +52,7 @@ def section_statuses(
     """The visible sections in order, with what is answered and what is missing."""
     shown = codec.visible_codes(defn, values)
     problems = codec.missing(defn, values, other)
-    result = []
+    result: list[SectionStatus] = []
     for section in codec.visible_sections(defn, values):
         codes = [q["code"] for q in section["questions"] if q["code"] in shown]
         answered = sum(1 for c in codes if values.get(c) not in (None, "", [], {}))
@@ -154,10 +154,10 @@ def organisation_questionnaires(
         if questionnaire is None:
             result.append(QuestionnaireStatus(action, None, None, None))
             continue
-        response = current.get(questionnaire.id)
-        version = response.version if response else published.get(questionnaire.id)
-        values, other = stored[response.id] if response else ({}, {})
-        result.append(status_from(action, questionnaire, version, response, values, other))
+        found = current.get(questionnaire.id)
+        version = found.version if found else published.get(questionnaire.id)
+        values, other = stored[found.id] if found else ({}, {})
+        result.append(status_from(action, questionnaire, version, found, values, other))
     return result
 
 
@@ -176,7 +176,7 @@ def last_review(response: Response) -> ResponseEvent | None:
 
 
 @cache
-def _last_decision() -> Select[tuple[ResponseEvent]]:
+def _last_decision() -> Select[ResponseEvent]:
     return (
         select(ResponseEvent)
         .where(

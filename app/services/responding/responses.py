@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from types import EllipsisType
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Delete, Select, Update, bindparam, delete, func, insert, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session, contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -97,7 +98,7 @@ def find_response(
 
 
 @cache
-def _current_response() -> Select[tuple[Response]]:
+def _current_response() -> Select[Response]:
     return (
         select(Response)
         .join(Response.version)
@@ -159,7 +160,7 @@ def stored_values(session: Session, response: Response) -> tuple[dict[str, Any],
 
 
 @cache
-def _stored_rows() -> Select[Any]:
+def _stored_rows() -> Select[*tuple[Any, ...]]:
     return (
         select(
             Answer.response_id,
@@ -280,7 +281,7 @@ def question_ids(session: Session, version: QuestionnaireVersion) -> dict[str, i
 
 
 @cache
-def _question_ids() -> Select[tuple[str, int]]:
+def _question_ids() -> Select[str, int]:
     return select(Question.code, Question.id).where(Question.version_id == bindparam("version_id"))
 
 
@@ -348,6 +349,12 @@ def _write_changed_rows(
     session.expire(response, ["answers"])
 
 
+def _changed_rows(session: Session, statement: Update) -> int:
+    """Run a guarded UPDATE and say how many rows it changed (0: the guard failed)."""
+    result = cast(CursorResult[Any], session.execute(statement))
+    return result.rowcount
+
+
 def submit(
     session: Session, response: Response, *, user: User | None, expected_lock: int | None = None
 ) -> bool:
@@ -366,7 +373,8 @@ def submit(
     condition = [Response.id == response.id, Response.state == previous]
     if expected_lock is not None:
         condition.append(Response.lock_version == expected_lock)
-    done = session.execute(
+    done = _changed_rows(
+        session,
         update(Response)
         .where(*condition)
         .values(
@@ -375,11 +383,12 @@ def submit(
             submitted_by_id=user.id if user else None,
             lock_version=Response.lock_version + 1,
         )
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )
     session.expire(response)
     if not done:
-        if response.state == ResponseState.SUBMITTED:
+        # expire() above makes this read the row again: not the state narrowed earlier
+        if response.state == ResponseState.SUBMITTED:  # type: ignore[comparison-overlap]
             return False  # a concurrent request submitted it first
         by = response.updated_by.display_name if response.updated_by else "Someone"
         raise ConflictError(by=by, at=response.updated_at, current_lock=response.lock_version)
@@ -433,12 +442,13 @@ def transition(
         values["review_note"] = note
     elif comment and to_state != ResponseState.ACCEPTED:
         values["review_note"] = comment
-    done = session.execute(
+    done = _changed_rows(
+        session,
         update(Response)
         .where(Response.id == response.id, Response.state == previous)
         .values(**values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )
     session.expire(response)
     if not done:
         raise ResponseError(

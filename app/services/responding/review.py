@@ -112,7 +112,7 @@ def review(
         from_state=event.from_state,
         comment=overall,
         question_comments=sorted(per_question),
-        **({"bulk": True} if bulk else {}),
+        **({"bulk": True} if bulk else {}),  # type: ignore[arg-type]  # only "bulk", no named argument
     )
     return Decision(response, event, comments)
 

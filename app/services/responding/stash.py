@@ -8,6 +8,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -25,7 +26,7 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def field_names(defn: Definition, section: Mapping) -> set[str]:
+def field_names(defn: Definition, section: Mapping[str, Any]) -> set[str]:
     """Every form field a section's questions can post."""
     names: set[str] = set()
     for q in section["questions"]:
@@ -39,7 +40,7 @@ def field_names(defn: Definition, section: Mapping) -> set[str]:
 
 
 def keep_fields(
-    defn: Definition, section: Mapping, form: Iterable[tuple[str, list[str]]]
+    defn: Definition, section: Mapping[str, Any], form: Iterable[tuple[str, list[str]]]
 ) -> dict[str, list[str]]:
     """The posted fields worth keeping: the section's answers (bounded), lock and base."""
     allowed = field_names(defn, section) | set(KEPT_FIELDS)

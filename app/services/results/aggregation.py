@@ -221,7 +221,9 @@ def _counted(
     return joins.clause, where, columns
 
 
-def response_scores(filters: Filters, theme_ids: Sequence[int] | None = None) -> Select[Any]:
+def response_scores(
+    filters: Filters, theme_ids: Sequence[int] | None = None
+) -> Select[*tuple[Any, ...]]:
     """SELECT response_id, theme_id, s, organisation_id: each counted response's theme
     scores s(r, t).
 
@@ -266,7 +268,7 @@ def grouped_scores_query(
     filters: Filters,
     dimensions: Sequence[str | None] = (None,),
     theme_ids: Sequence[int] | None = None,
-) -> CompoundSelect[Any] | Select[Any]:
+) -> CompoundSelect[*tuple[Any, ...]] | Select[*tuple[Any, ...]]:
     """SELECT dim, theme_id, grp, n, mean, variance [, orgs] for each dimension asked
     (None: the overall figures), in one statement: the counted stored scores s(r, t)
     grouped by theme and group, the groupings joined with UNION ALL.
@@ -309,7 +311,7 @@ def grouped_scores_query(
             func.sum(shared.c.squares),
         )
     direct = _moments(func.count(s), func.sum(s), func.sum(s * s))
-    parts: list[Select[Any]] = []
+    parts: list[Select[*tuple[Any, ...]]] = []
     for by in dimensions:
         dim = literal(by or OVERALL, String()).label("dim")
         if shared is not None and (by is None or by in BY_QUESTIONNAIRE):
@@ -326,11 +328,12 @@ def grouped_scores_query(
             )
             continue
         clause, where, columns = _counted(filters, theme_ids, [by] if by else [])
-        column = columns[0] if columns else None
-        if column is None:
+        group: ColumnElement[str]
+        grouping: list[ColumnElement[Any]]
+        if not columns:
             group, grouping = literal("", String()), [T_SCORES.c.theme_id]
         else:
-            group, grouping = cast(column, String()), [T_SCORES.c.theme_id, column]
+            group, grouping = cast(columns[0], String()), [T_SCORES.c.theme_id, columns[0]]
         parts.append(
             select(dim, T_SCORES.c.theme_id, group.label("grp"), *direct)
             .select_from(clause)
@@ -342,7 +345,7 @@ def grouped_scores_query(
 
 def _with_organisations(
     filters: Filters, dimensions: Sequence[str | None], theme_ids: Sequence[int] | None
-) -> CompoundSelect[Any] | Select[Any]:
+) -> CompoundSelect[*tuple[Any, ...]] | Select[*tuple[Any, ...]]:
     """``grouped_scores_query`` with ``orgs``, the distinct organisations behind each
     group's scores (what disclosure control counts: an organisation answering several
     actions gives several responses). The counted scores, with their organisation and
@@ -385,7 +388,8 @@ def _with_organisations(
 def run(session: Any, stmt: Any, cache: Any = None) -> list[Any]:
     """Execute an aggregate statement, through ``cache`` when one is given."""
     if cache is not None:
-        return cache.rows(session, stmt)
+        rows: list[Any] = cache.rows(session, stmt)
+        return rows
     return list(session.execute(stmt))
 
 

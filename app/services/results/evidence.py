@@ -460,4 +460,6 @@ def counted_responses(session: Any, filters: Filters, cache: Any = None) -> int:
     """How many responses the filters count (whether or not they score on a theme)."""
     joins = ResponseFrom(T_RESPONSES)
     where = filter_conditions(filters, joins)
-    return run(session, select(func.count()).select_from(joins.clause).where(*where), cache)[0][0]
+    return int(
+        run(session, select(func.count()).select_from(joins.clause).where(*where), cache)[0][0]
+    )

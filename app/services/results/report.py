@@ -31,7 +31,9 @@ class Report:
     by_perspective: Breakdown
 
 
-def _ends(ranked: list[tuple[Group, Stat]], size: int) -> tuple[list, list]:
+def _ends(
+    ranked: list[tuple[Group, Stat]], size: int
+) -> tuple[list[tuple[Group, Stat]], list[tuple[Group, Stat]]]:
     """The best ``size`` and the worst ``size`` (worst first), never overlapping."""
     if len(ranked) < 2:
         return ranked, []

@@ -21,6 +21,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Delete,
     Insert,
@@ -64,7 +65,7 @@ def theme_score() -> ColumnElement[Any]:
     return func.sum(T_WEIGHTS.c.weight * T_ANSWERS.c.score) / func.sum(T_WEIGHTS.c.weight)
 
 
-def computed_scores(*where: ColumnElement[bool]) -> Select[Any]:
+def computed_scores(*where: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
     """SELECT response_id, theme_id, score: s(r, t) computed from the answers, one row per
     response and theme where it is defined, for the answers matching ``where``."""
     return (
@@ -83,7 +84,7 @@ def computed_scores(*where: ColumnElement[bool]) -> Select[Any]:
 def _refresh_statements() -> tuple[Delete, Insert]:
     """Built once: every save runs them, and building the INSERT ... SELECT cost more
     than running it. The response ids are an expanding parameter, ``ids``."""
-    ids = bindparam("ids", expanding=True)
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
     return (
         delete(T_SCORES).where(T_SCORES.c.response_id.in_(ids)),
         insert(T_SCORES).from_select(
