@@ -198,14 +198,17 @@ def condition_values(q: dict[str, Any]) -> list[tuple[str, dict[str, str] | str]
     """The answers a condition can test for ``q`` (value, label); empty: only answered."""
     qtype = q.get("type")
     if qtype in ("single_choice", "multiple_choice", "ranking"):
-        values = [(o["code"], o["label"]) for o in q.get("options", [])]
+        values: list[tuple[str, dict[str, str] | str]] = [
+            (o["code"], o["label"]) for o in q.get("options", [])
+        ]
         return values + ([("other", "Other")] if q.get("other") else [])
     if qtype == "yes_no":
         return [("yes", "Yes"), ("no", "No")]
     if qtype == "likert" and isinstance(q.get("points"), int):
-        return [(str(n), str(n)) for n in range(1, q["points"] + 1)] + (
-            [("dk", "Don't know")] if q.get("dont_know") else []
-        )
+        points: list[tuple[str, dict[str, str] | str]] = [
+            (str(n), str(n)) for n in range(1, q["points"] + 1)
+        ]
+        return points + ([("dk", "Don't know")] if q.get("dont_know") else [])
     return []
 
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from ...definitions.model import checksum, to_yaml
@@ -107,7 +108,7 @@ def save(
     """Save ``definition`` as the draft if it is still at ``revision`` (else
     DraftConflict); audited as questionnaire.draft_edited with ``change``."""
     ensure_current(draft, revision)
-    claimed = session.execute(
+    result = session.execute(
         update(QuestionnaireVersion)
         .where(
             QuestionnaireVersion.id == draft.id,
@@ -116,7 +117,8 @@ def save(
         )
         .values(revision=revision + 1)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
+    claimed = cast(CursorResult[Any], result).rowcount
     session.expire(draft, ["revision"])
     if claimed != 1:  # another write got there between our read and this one
         raise DraftConflict(draft, revision)
