@@ -274,3 +274,59 @@ def test_options_reorder_by_position(login_as, published):
         if q["code"] == "measures"
     )
     assert [o["code"] for o in after["options"]] == [o["code"] for o in reversed(before["options"])]
+
+
+def _codes():
+    sections = _draft().definition["sections"]
+    return [s["code"] for s in sections], [[q["code"] for q in s["questions"]] for s in sections]
+
+
+def test_script_writes_answer_with_the_draft_part(login_as, published):
+    """What builder.js sends: the same POSTs with ?fragment=1 and, when dragged, the place
+    dropped at; answered with the overview's draft part, never the whole page."""
+    client = login_as("admin")
+    client.post_form(f"{BASE}/start", {"source": "published"}, page=BASE)
+    part = client.get(f"{BASE}?fragment=1")
+    html = part.get_data(as_text=True)
+    assert part.status_code == 200
+    assert '<div id="builder-draft" data-revision="' in html and "<html" not in html
+    assert 'data-move-url="/questionnaires/1/builder/questions/has_regulation/move"' in html
+    sections, questions = _codes()
+
+    # a section dragged to the top
+    last = sections[-1]
+    response = _post(client, f"{BASE}/sections/{last}/move?fragment=1", BASE, {"position": "0"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        "/builder?fragment=1"
+    )
+    assert _codes()[0] == [last] + sections[:-1]
+
+    # a question dragged into another section, at its second place
+    moved = questions[0][0]
+    _post(
+        client,
+        f"{BASE}/questions/{moved}/move?fragment=1",
+        BASE,
+        {"to": last, "position": "1"},
+    )
+    after = _codes()[1]
+    assert after[0][1] == moved and moved not in after[1]
+    entry = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert f"question {moved}: move to section {last}, place 2" in str(entry.details)
+
+    # a question added inline: the flash comes with the part
+    response = _post(
+        client,
+        f"{BASE}/sections/{last}/questions?fragment=1",
+        BASE,
+        {"qtype": "yes_no", "label": "Added inline?"},
+    )
+    assert response.headers["Location"].endswith("/builder?fragment=1")
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'id="q-added_inline"' in html and "Saved" in html.split('class="flashes"')[1][:200]
+
+    # a stale one is the conflict (the script then posts it plainly to show that page)
+    response = client.post_form(
+        f"{BASE}/sections/{last}/move?fragment=1", {"revision": "1", "position": "2"}, page=BASE
+    )
+    assert response.status_code == 409 and _codes()[0][0] == last

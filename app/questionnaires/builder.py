@@ -76,8 +76,24 @@ def _draft_or_start(number: int):
     return questionnaire, _draft(questionnaire)
 
 
+def _fragment() -> bool:
+    """A write sent by the page script (``?fragment=1``): answered with the overview's
+    draft part (``builder?fragment=1``), which the script puts in place of its own."""
+    return request.args.get("fragment") == "1"
+
+
 def _overview_url(number: int, anchor: str | None = None) -> str:
+    if _fragment():
+        return url_for("questionnaires.builder", number=number, fragment=1)
     return url_for("questionnaires.builder", number=number, _anchor=anchor)
+
+
+def _position() -> int | None:
+    """The index a dragged section or question is dropped at (the page script sends it)."""
+    try:
+        return int(request.form.get("position", ""))
+    except ValueError:
+        return None
 
 
 def _themes() -> list[Theme]:
@@ -125,7 +141,9 @@ def builder(number: int):
     problems = _problems(number, draft)
     revision = RevisionForm(revision=str(draft.revision))
     return render_template(
-        "questionnaires/builder/overview.html",
+        "questionnaires/builder/_draft.html"
+        if _fragment()
+        else "questionnaires/builder/overview.html",
         **_common(questionnaire, draft),
         can_edit=can_edit,
         published=published,
@@ -261,7 +279,7 @@ def _write(
         )
     else:
         flash(_("Saved."), "success")
-    return redirect(next_url(changed))
+    return redirect(_overview_url(number) if _fragment() else next_url(changed))
 
 
 def _find(definition: dict[str, Any], kind: str, code: str) -> Any:
@@ -458,11 +476,14 @@ def _condition_context(definition, cond, question: str | None, section: str | No
 def builder_section_op(number: int, code: str, op: str):
     questionnaire, draft = _draft_or_start(number)
     form = MoveForm()
+    position = _position()
     edits: dict[str, Edit] = {
         "up": lambda d: editing.move_section(d, code, -1),
         "down": lambda d: editing.move_section(d, code, 1),
         "remove": lambda d: editing.remove_section(d, code),
     }
+    if position is not None:  # dragged (the page script): to that place
+        edits["move"] = lambda d: editing.move_section_to(d, code, position)
     if draft is None or op not in edits or not form.validate_on_submit():
         return redirect(_overview_url(number))
     return _write(
@@ -470,7 +491,8 @@ def builder_section_op(number: int, code: str, op: str):
         draft,
         form,
         edits[op],
-        change=f"section {code}: {op}",
+        change=f"section {code}: {op}"
+        + (f" to place {position + 1}" if op == "move" and position is not None else ""),
         part=("section", code),
         next_url=lambda _d: _overview_url(
             number, "structure" if op == "remove" else f"section-{code}"
@@ -565,12 +587,13 @@ def builder_question_op(number: int, code: str, op: str):
     questionnaire, draft = _draft_or_start(number)
     form = MoveForm()
     target = request.form.get("to", "")
+    position = _position()
     edits: dict[str, Edit] = {
         "up": lambda d: editing.move_question(d, code, -1),
         "down": lambda d: editing.move_question(d, code, 1),
         "duplicate": lambda d: editing.duplicate_question(d, code)[0],
         "remove": lambda d: editing.remove_question(d, code),
-        "move": lambda d: editing.move_question_to(d, code, target),
+        "move": lambda d: editing.move_question_to(d, code, target, position),
     }
     if draft is None or op not in edits or not form.validate_on_submit():
         return redirect(_overview_url(number))
@@ -579,7 +602,9 @@ def builder_question_op(number: int, code: str, op: str):
         draft,
         form,
         edits[op],
-        change=f"question {code}: {op}" + (f" to section {target}" if op == "move" else ""),
+        change=f"question {code}: {op}"
+        + (f" to section {target}" if op == "move" else "")
+        + (f", place {position + 1}" if op == "move" and position is not None else ""),
         part=("question", code),
         next_url=lambda _d: _overview_url(number, "structure" if op == "remove" else f"q-{code}"),
     )
