@@ -62,7 +62,7 @@ def check(definition: dict[str, Any]) -> tuple[ValidationResult, str]:
     except (KeyError, TypeError, AttributeError) as error:
         problem = DefinitionError("", f"the draft cannot be written as YAML: {error}")
         return ValidationResult(None, [problem]), ""
-    return validate_text(text, "draft"), text
+    return validate_text(text, "draft", own=True), text
 
 
 def problems(draft: QuestionnaireVersion) -> list[DefinitionError]:
