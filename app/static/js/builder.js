@@ -172,6 +172,7 @@
       siblingsOf(item).forEach(function (row, index) {
         var field = row.querySelector("input[name$='].position']");
         if (field) { field.value = String(index + 1); }
+        renumber(row.querySelector("legend"), index + 1);
       });
       announce(texts().reordered);
       return;
@@ -183,6 +184,18 @@
     var id = item.id;
     send(item.getAttribute("data-move-url"), fields, null, function (part) {
       return part.querySelector("#" + id);
+    });
+  }
+
+  /* "Option 2" -> "Option 1": the first number in a row's legend (any language). */
+  function renumber(legend, number) {
+    if (!legend) { return; }
+    var done = false;
+    Array.prototype.forEach.call(legend.childNodes, function (node) {
+      if (!done && node.nodeType === 3 && /\d+/.test(node.nodeValue)) {
+        node.nodeValue = node.nodeValue.replace(/\d+/, String(number));
+        done = true;
+      }
     });
   }
 
