@@ -309,6 +309,7 @@ ROWS: list[Row] = [
     # the builder: a POST without the page's revision is a stale write (409, nothing changed)
     row(GET,  "/questionnaires/1/builder",                   "questionnaires.builder",              authz.can_read_questionnaires,    200,    leader2=403),
     row(GET,  "/questionnaires/2/builder",                   "questionnaires.builder",              authz.can_read_questionnaires,    200,    leader1=403),  # no draft: how to start one
+    row(GET,  "/questionnaires/1/builder?fragment=1",        "questionnaires.builder",              authz.can_read_questionnaires,    200,    leader2=403),  # the draft part, for builder.js
     row(GET,  "/questionnaires/99/builder",                  "questionnaires.builder",              authz.can_read_questionnaires,    404),
     row(GET,  "/questionnaires/1/builder/preview?lang=de",   "questionnaires.builder_preview",      authz.can_read_questionnaires,    200,    leader2=403),
     row(POST, "/questionnaires/2/builder/start",             "questionnaires.builder_start",        authz.can_build_questionnaires,  302,    leader1=403),  # from the published version (the default)
@@ -316,12 +317,15 @@ ROWS: list[Row] = [
     row(GET,  "/questionnaires/2/builder/settings",          "questionnaires.builder_settings",     authz.can_build_questionnaires,  200,    leader1=403),  # the draft just started
     row(POST, "/questionnaires/1/builder/settings",          "questionnaires.builder_settings",     authz.can_build_questionnaires,  409,    leader2=403),
     row(POST, "/questionnaires/1/builder/sections",          "questionnaires.builder_add_section",  authz.can_build_questionnaires,  302,    leader2=403),  # no title
+    row(POST, "/questionnaires/1/builder/copy",              "questionnaires.builder_copy_sections", authz.can_build_questionnaires, 302,   leader2=403),  # none chosen
     row(GET,  "/questionnaires/1/builder/sections/practice", "questionnaires.builder_section",      authz.can_build_questionnaires,  200,    leader2=403),
     row(POST, "/questionnaires/1/builder/sections/practice", "questionnaires.builder_section",      authz.can_build_questionnaires,  409,    leader2=403),
     row(POST, "/questionnaires/1/builder/sections/practice/up", "questionnaires.builder_section_op", authz.can_build_questionnaires,  409,    leader2=403),
     row(POST, "/questionnaires/1/builder/sections/practice/questions", "questionnaires.builder_add_question", authz.can_build_questionnaires,  302, leader2=403),  # no text
     row(GET,  "/questionnaires/1/builder/questions/has_regulation", "questionnaires.builder_question", authz.can_build_questionnaires,  200, leader2=403),
     row(POST, "/questionnaires/1/builder/questions/has_regulation", "questionnaires.builder_question", authz.can_build_questionnaires,  409, leader2=403),
+    row(POST, "/questionnaires/1/builder/sections/practice/move?fragment=1", "questionnaires.builder_section_op", authz.can_build_questionnaires,  302, leader2=403),  # dragged: no place given
+    row(POST, "/questionnaires/1/builder/questions/has_regulation/move?fragment=1", "questionnaires.builder_question_op", authz.can_build_questionnaires,  409, leader2=403),  # dragged by builder.js, stale
     row(POST, "/questionnaires/1/builder/questions/has_regulation/duplicate", "questionnaires.builder_question_op", authz.can_build_questionnaires,  409, leader2=403),
 
     # --- review -------------------------------------------

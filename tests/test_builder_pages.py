@@ -123,8 +123,15 @@ def test_admin_builds_edits_and_previews(login_as, published):
         html = client.get(f"{BASE}/preview?lang={lang}").get_data(as_text=True)
         assert word in html and "data-show-if" in html
 
-    events = [e.event for e in db.session.scalars(select(AuditEntry))]
-    assert events.count("questionnaire.draft_edited") >= 9
+    entries = list(db.session.scalars(select(AuditEntry)))
+    assert [e.event for e in entries].count("questionnaire.draft_edited") >= 9
+    edited = next(
+        e for e in entries if e.details.get("change") == "question do_you_have_a_budget edited"
+    )
+    assert edited.actor == "admin@example.org" and edited.object_id == str(_draft().id)
+    assert {"code", "label", "options", "show_if", "themes", "required"} <= set(
+        edited.details["fields"]
+    )
 
 
 def test_published_code_is_fixed(login_as, published):
@@ -148,6 +155,13 @@ def test_a_stale_write_gets_the_conflict_page(login_as, published):
     assert "someone else saved this draft" in html
     assert "First editor&#39;s title" in html and "Second editor&#39;s title" in html
     assert _draft().title == "First editor's title"
+    # the conflict page can apply the second editor's change knowingly, on the new revision
+    again = re.search(r'name="revision" value="(\d+)"', html).group(1)
+    assert int(again) == _draft().revision and 'value="Second editor&#39;s title"' in html
+    client.post_form(
+        f"{BASE}/settings", {"revision": again, "title.en": "Second editor's title"}, page=BASE
+    )
+    assert _draft().title == "Second editor's title"
 
 
 def test_start_by_copying_sections(login_as, published):
@@ -220,3 +234,99 @@ def test_pages_still_show_a_draft_with_problems(login_as, published):
         assert client.get(url).status_code == 200, url
     for url in ("/questionnaires/1/v2", "/questionnaires/1/v2/preview"):  # to the builder
         assert client.get(url).headers["Location"] == BASE
+
+
+def test_copy_sections_into_a_draft(login_as, published):
+    client = login_as("admin")
+    client.post_form(f"{BASE}/start", {"source": "empty"}, page=BASE)
+    response = _post(client, f"{BASE}/copy", BASE, {"sections": ["2:organisation", "2:practice"]})
+    assert response.status_code == 302
+    assert [s["code"] for s in _draft().definition["sections"]] == ["organisation", "practice"]
+    assert _draft().problems == 0
+
+
+def test_options_reorder_by_position(login_as, published):
+    client = login_as("admin")
+    client.post_form(f"{BASE}/start", {"source": "published"}, page=BASE)
+    page = f"{BASE}/questions/measures"
+    before = next(
+        q
+        for s in _draft().definition["sections"]
+        for q in s["questions"]
+        if q["code"] == "measures"
+    )
+    data = {
+        "type": "multiple_choice",
+        "label.en": "Measures",
+        "themes.integrated_approaches": "1",
+        "options.count": str(len(before["options"])),
+    }
+    for index, option in enumerate(before["options"]):
+        data[f"options[{index}].code"] = option["code"]
+        data[f"options[{index}].label.en"] = option["label"]["en"]
+        data[f"options[{index}].score"] = str(option.get("score", ""))
+        data[f"options[{index}].position"] = str(len(before["options"]) - index)  # reversed
+    assert _post(client, page, page, data).status_code == 302
+    after = next(
+        q
+        for s in _draft().definition["sections"]
+        for q in s["questions"]
+        if q["code"] == "measures"
+    )
+    assert [o["code"] for o in after["options"]] == [o["code"] for o in reversed(before["options"])]
+
+
+def _codes():
+    sections = _draft().definition["sections"]
+    return [s["code"] for s in sections], [[q["code"] for q in s["questions"]] for s in sections]
+
+
+def test_script_writes_answer_with_the_draft_part(login_as, published):
+    """What builder.js sends: the same POSTs with ?fragment=1 and, when dragged, the place
+    dropped at; answered with the overview's draft part, never the whole page."""
+    client = login_as("admin")
+    client.post_form(f"{BASE}/start", {"source": "published"}, page=BASE)
+    part = client.get(f"{BASE}?fragment=1")
+    html = part.get_data(as_text=True)
+    assert part.status_code == 200
+    assert '<div id="builder-draft" data-revision="' in html and "<html" not in html
+    assert 'data-move-url="/questionnaires/1/builder/questions/has_regulation/move"' in html
+    sections, questions = _codes()
+
+    # a section dragged to the top
+    last = sections[-1]
+    response = _post(client, f"{BASE}/sections/{last}/move?fragment=1", BASE, {"position": "0"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        "/builder?fragment=1"
+    )
+    assert _codes()[0] == [last] + sections[:-1]
+
+    # a question dragged into another section, at its second place
+    moved = questions[0][0]
+    _post(
+        client,
+        f"{BASE}/questions/{moved}/move?fragment=1",
+        BASE,
+        {"to": last, "position": "1"},
+    )
+    after = _codes()[1]
+    assert after[0][1] == moved and moved not in after[1]
+    entry = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert f"question {moved}: move to section {last}, place 2" in str(entry.details)
+
+    # a question added inline: the flash comes with the part
+    response = _post(
+        client,
+        f"{BASE}/sections/{last}/questions?fragment=1",
+        BASE,
+        {"qtype": "yes_no", "label": "Added inline?"},
+    )
+    assert response.headers["Location"].endswith("/builder?fragment=1")
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'id="q-added_inline"' in html and "Saved" in html.split('class="flashes"')[1][:200]
+
+    # a stale one is the conflict (the script then posts it plainly to show that page)
+    response = client.post_form(
+        f"{BASE}/sections/{last}/move?fragment=1", {"revision": "1", "position": "2"}, page=BASE
+    )
+    assert response.status_code == 409 and _codes()[0][0] == last

@@ -194,12 +194,18 @@ def _drop_defaults(q: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-class _Dumper(yaml.SafeDumper):
+try:  # libyaml's emitter where PyYAML was built with it: the same text, several times faster
+    from yaml import CSafeDumper as _SafeDumper
+except ImportError:  # pragma: no cover - PyYAML without libyaml
+    from yaml import SafeDumper as _SafeDumper  # type: ignore[assignment]
+
+
+class _Dumper(_SafeDumper):
     def ignore_aliases(self, data: Any) -> bool:
         return True  # definition files take no aliases: a repeated object is written out
 
 
-def _str_representer(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+def _str_representer(dumper: yaml.representer.SafeRepresenter, data: str) -> yaml.Node:
     style = "|" if "\n" in data else None
     if data in ("yes", "no", "on", "off", "y", "n", "true", "false", "null", "~") or data.isdigit():
         style = '"'

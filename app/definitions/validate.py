@@ -12,7 +12,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from .loader import MAX_CHARS, TOO_LONG, Loaded, LoadError, join, load_text
+from .loader import MAX_CHARS, TOO_LONG, Loaded, LoadError, join, load_own_text, load_text
 from .model import PAGE_BYTES_LIMIT, largest_post_bytes, normalise
 from .schema import (
     LANGUAGES,
@@ -68,9 +68,11 @@ def validate_file(path: str | Path) -> ValidationResult:
     return validate_text(text, str(path))
 
 
-def validate_text(text: str, filename: str = "") -> ValidationResult:
+def validate_text(text: str, filename: str = "", *, own: bool = False) -> ValidationResult:
+    """Validate a definition file's text. ``own``: the text is ``to_yaml``'s, written by
+    the app from a definition dict (the builder's save), parsed by ``load_own_text``."""
     try:
-        loaded = load_text(text)
+        loaded = load_own_text(text) if own else load_text(text)
     except LoadError as error:
         return ValidationResult(None, [DefinitionError("", str(error), error.line, filename)], text)
     errors = validate_data(loaded.data, loaded)

@@ -77,8 +77,24 @@ def _draft_or_start(number: int):
     return questionnaire, _draft(questionnaire)
 
 
+def _fragment() -> bool:
+    """A write sent by the page script (``?fragment=1``): answered with the overview's
+    draft part (``builder?fragment=1``), which the script puts in place of its own."""
+    return request.args.get("fragment") == "1"
+
+
 def _overview_url(number: int, anchor: str | None = None) -> str:
+    if _fragment():
+        return url_for("questionnaires.builder", number=number, fragment=1)
     return url_for("questionnaires.builder", number=number, _anchor=anchor)
+
+
+def _position() -> int | None:
+    """The index a dragged section or question is dropped at (the page script sends it)."""
+    try:
+        return int(request.form.get("position", ""))
+    except ValueError:
+        return None
 
 
 def _themes() -> list[Theme]:
@@ -126,7 +142,9 @@ def builder(number: int):
     problems = _problems(number, draft)
     revision = RevisionForm(revision=str(draft.revision))
     return render_template(
-        "questionnaires/builder/overview.html",
+        "questionnaires/builder/_draft.html"
+        if _fragment()
+        else "questionnaires/builder/overview.html",
         **_common(questionnaire, draft),
         can_edit=can_edit,
         published=published,
@@ -139,6 +157,7 @@ def builder(number: int):
         add_question=AddQuestionForm(revision=str(draft.revision), formdata=None),
         move=MoveForm(revision=str(draft.revision)),
         fixed=service.published_codes(db.session, questionnaire),
+        copyable=_copyable(questionnaire),
         describe=lambda cond: describe(Definition(definition), cond, "en"),
     )
 
@@ -223,6 +242,7 @@ def _write(
     change: str,
     part: tuple[str, str],
     next_url: Callable[[dict[str, Any]], str],
+    details: dict[str, Any] | None = None,
 ):
     """Apply ``edit`` to the draft if it is still at the form's revision, save, audit,
     redirect; else the conflict page, with both versions of ``part`` (kind, code)."""
@@ -240,6 +260,7 @@ def _write(
             change=change,
             ip=_ip(),
             part=f"{part[0]} {part[1]}",
+            **(details or {}),
         )
     except service.DraftConflict:
         db.session.rollback()
@@ -259,7 +280,7 @@ def _write(
         )
     else:
         flash(_("Saved."), "success")
-    return redirect(next_url(changed))
+    return redirect(_overview_url(number) if _fragment() else next_url(changed))
 
 
 def _find(definition: dict[str, Any], kind: str, code: str) -> Any:
@@ -281,9 +302,16 @@ def _conflict(questionnaire, draft, edit: Edit, part: tuple[str, str], change: s
         yours = _find(edit(current), *part)
     except editing.EditError:
         yours = None
+    resend = [
+        (key, value)
+        for key, value in request.form.items(multi=True)
+        if key not in ("csrf_token", "revision")
+    ]
     html = render_template(
         "questionnaires/builder/conflict.html",
         **_common(questionnaire, draft),
+        resend=resend if yours is not None else None,
+        form=RevisionForm(revision=str(draft.revision), formdata=None),
         kind=part[0],
         code=part[1],
         change=change,
@@ -327,6 +355,39 @@ def builder_settings(number: int):
 
 
 # --- sections ----------------------------------------------------------------------------------
+
+
+@bp.route("/<int:number>/builder/copy", methods=["POST"])
+@allowed(authz.can_build_questionnaires)
+def builder_copy_sections(number: int):
+    """Copy sections of other actions' published questionnaires into the draft (codes
+    kept; a clashing question code is reported by the validator)."""
+    questionnaire, draft = _draft_or_start(number)
+    form = RevisionForm()
+    chosen = request.form.getlist("sections")
+    if draft is None or not form.validate_on_submit() or not chosen:
+        flash(_("Choose the sections to copy."), "error")
+        return redirect(_overview_url(number, "copy"))
+    copies = [
+        (version, [v.split(":", 1)[1] for v in chosen if v.startswith(f"{n}:")])
+        for n, version in _copyable(questionnaire)
+    ]
+
+    def edit(d: dict[str, Any]) -> dict[str, Any]:
+        for version, codes in copies:
+            if codes:
+                d = editing.copy_sections(d, version.definition, codes)
+        return d
+
+    return _write(
+        questionnaire,
+        draft,
+        form,
+        edit,
+        change="sections copied: " + ", ".join(chosen),
+        part=("questionnaire", ""),
+        next_url=lambda _d: _overview_url(number, "structure"),
+    )
 
 
 @bp.route("/<int:number>/builder/sections", methods=["POST"])
@@ -375,6 +436,13 @@ def builder_section(number: int, code: str):
             ),
             change=f"section {code} edited",
             part=("section", code),
+            details={
+                "fields": editing.changed_keys(
+                    {k: v for k, v in section.items() if k != "questions"},
+                    {"code": new_code, "title": title, "intro": intro}
+                    | ({"show_if": show_if} if show_if else {}),
+                )
+            },
             next_url=lambda _d: url_for(
                 "questionnaires.builder_section", number=number, code=new_code
             ),
@@ -409,11 +477,14 @@ def _condition_context(definition, cond, question: str | None, section: str | No
 def builder_section_op(number: int, code: str, op: str):
     questionnaire, draft = _draft_or_start(number)
     form = MoveForm()
+    position = _position()
     edits: dict[str, Edit] = {
         "up": lambda d: editing.move_section(d, code, -1),
         "down": lambda d: editing.move_section(d, code, 1),
         "remove": lambda d: editing.remove_section(d, code),
     }
+    if position is not None:  # dragged (the page script): to that place
+        edits["move"] = lambda d: editing.move_section_to(d, code, position)
     if draft is None or op not in edits or not form.validate_on_submit():
         return redirect(_overview_url(number))
     return _write(
@@ -421,7 +492,8 @@ def builder_section_op(number: int, code: str, op: str):
         draft,
         form,
         edits[op],
-        change=f"section {code}: {op}",
+        change=f"section {code}: {op}"
+        + (f" to place {position + 1}" if op == "move" and position is not None else ""),
         part=("section", code),
         next_url=lambda _d: _overview_url(
             number, "structure" if op == "remove" else f"section-{code}"
@@ -485,6 +557,7 @@ def builder_question(number: int, code: str):
             ),
             change=f"question {code} edited",
             part=("question", code),
+            details={"fields": editing.changed_keys(question, posted)},
             next_url=lambda _d: url_for(
                 "questionnaires.builder_question", number=number, code=new_code
             ),
@@ -515,12 +588,13 @@ def builder_question_op(number: int, code: str, op: str):
     questionnaire, draft = _draft_or_start(number)
     form = MoveForm()
     target = request.form.get("to", "")
+    position = _position()
     edits: dict[str, Edit] = {
         "up": lambda d: editing.move_question(d, code, -1),
         "down": lambda d: editing.move_question(d, code, 1),
         "duplicate": lambda d: editing.duplicate_question(d, code)[0],
         "remove": lambda d: editing.remove_question(d, code),
-        "move": lambda d: editing.move_question_to(d, code, target),
+        "move": lambda d: editing.move_question_to(d, code, target, position),
     }
     if draft is None or op not in edits or not form.validate_on_submit():
         return redirect(_overview_url(number))
@@ -529,7 +603,9 @@ def builder_question_op(number: int, code: str, op: str):
         draft,
         form,
         edits[op],
-        change=f"question {code}: {op}" + (f" to section {target}" if op == "move" else ""),
+        change=f"question {code}: {op}"
+        + (f" to section {target}" if op == "move" else "")
+        + (f", place {position + 1}" if op == "move" and position is not None else ""),
         part=("question", code),
         next_url=lambda _d: _overview_url(number, "structure" if op == "remove" else f"q-{code}"),
     )

@@ -56,12 +56,19 @@ def themes(form: MultiDict, prefix: str) -> dict[str, Any]:
 
 
 def _rows(form: MultiDict, name: str) -> list[str]:
-    """Prefixes of the posted rows of ``name`` that are kept (not ticked "remove")."""
-    return [
-        f"{name}[{index}]"
+    """Prefixes of the posted rows of ``name`` that are kept (not ticked "remove"), in the
+    order their "position" fields give (the rows' own order where they give none)."""
+    kept = [
+        (index, f"{name}[{index}]")
         for index in range(count(form, f"{name}.count"))
         if not form.get(f"{name}[{index}].remove")
     ]
+
+    def position(pair: tuple[int, str]) -> tuple[float, int]:
+        wanted = number(form.get(f"{pair[1]}.position"))
+        return (float(wanted) if isinstance(wanted, int | float) else pair[0] + 1, pair[0])
+
+    return [prefix for _, prefix in sorted(kept, key=position)]
 
 
 def options(form: MultiDict, *, scored: bool = True) -> list[dict[str, Any]]:
@@ -191,7 +198,9 @@ def condition_values(q: dict[str, Any]) -> list[tuple[str, dict[str, str] | str]
     """The answers a condition can test for ``q`` (value, label); empty: only answered."""
     qtype = q.get("type")
     if qtype in ("single_choice", "multiple_choice", "ranking"):
-        values = [(o["code"], o["label"]) for o in q.get("options", [])]
+        values: list[tuple[str, dict[str, str] | str]] = [
+            (o["code"], o["label"]) for o in q.get("options", [])
+        ]
         return values + ([("other", "Other")] if q.get("other") else [])
     if qtype == "yes_no":
         return [("yes", "Yes"), ("no", "No")]

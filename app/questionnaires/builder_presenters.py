@@ -91,10 +91,12 @@ def group_of(field: str) -> str:
     return field.split(".")[0].split("[")[0]
 
 
-def earlier_questions(definition: dict[str, Any], code: str | None, section: str | None):
+def earlier_questions(
+    definition: dict[str, Any], code: str | None, section: str | None
+) -> list[tuple[dict[str, Any], list[tuple[str, dict[str, str] | str]]]]:
     """The questions before question ``code`` (or before section ``section``), each with
     the values a condition can test, for the condition rows."""
-    out: list[tuple[Any, list[tuple[str, dict[str, str] | str]]]] = []
+    out: list[tuple[dict[str, Any], list[tuple[str, dict[str, str] | str]]]] = []
     for s in definition.get("sections", []):
         if section is not None and s.get("code") == section:
             return out

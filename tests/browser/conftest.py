@@ -138,9 +138,12 @@ def browser():
 def new_page(browser):
     contexts = []
 
-    def _new_page(width: int = 1280, lang: str = "en", height: int = 900):
+    def _new_page(width: int = 1280, lang: str = "en", height: int = 900, javascript=True):
         context = browser.new_context(
-            viewport={"width": width, "height": height}, locale=lang, accept_downloads=False
+            viewport={"width": width, "height": height},
+            locale=lang,
+            accept_downloads=False,
+            java_script_enabled=javascript,
         )
         context.set_default_timeout(10_000)
         contexts.append(context)

@@ -62,7 +62,7 @@ def check(definition: dict[str, Any]) -> tuple[ValidationResult, str]:
     except (KeyError, TypeError, AttributeError) as error:
         problem = DefinitionError("", f"the draft cannot be written as YAML: {error}")
         return ValidationResult(None, [problem]), ""
-    return validate_text(text, "draft"), text
+    return validate_text(text, "draft", own=True), text
 
 
 def problems(draft: QuestionnaireVersion) -> list[DefinitionError]:
@@ -108,19 +108,17 @@ def save(
     """Save ``definition`` as the draft if it is still at ``revision`` (else
     DraftConflict); audited as questionnaire.draft_edited with ``change``."""
     ensure_current(draft, revision)
-    claimed = cast(
-        CursorResult[Any],
-        session.execute(
-            update(QuestionnaireVersion)
-            .where(
-                QuestionnaireVersion.id == draft.id,
-                QuestionnaireVersion.revision == revision,
-                QuestionnaireVersion.status == VersionStatus.DRAFT,
-            )
-            .values(revision=revision + 1)
-            .execution_options(synchronize_session=False)
-        ),
-    ).rowcount
+    result = session.execute(
+        update(QuestionnaireVersion)
+        .where(
+            QuestionnaireVersion.id == draft.id,
+            QuestionnaireVersion.revision == revision,
+            QuestionnaireVersion.status == VersionStatus.DRAFT,
+        )
+        .values(revision=revision + 1)
+        .execution_options(synchronize_session=False)
+    )
+    claimed = cast(CursorResult[Any], result).rowcount
     session.expire(draft, ["revision"])
     if claimed != 1:  # another write got there between our read and this one
         raise DraftConflict(draft, revision)

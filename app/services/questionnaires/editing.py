@@ -125,6 +125,15 @@ def move_section(defn: Defn, code: str, delta: int) -> Defn:
     return out
 
 
+def move_section_to(defn: Defn, code: str, position: int) -> Defn:
+    """To index ``position`` of the sections (counted without the section moved; clamped)."""
+    out = copy.deepcopy(defn)
+    index, section = find_section(out, code)
+    out["sections"].pop(index)
+    out["sections"].insert(max(0, min(len(out["sections"]), position)), section)
+    return out
+
+
 def remove_section(defn: Defn, code: str) -> Defn:
     out = copy.deepcopy(defn)
     index, _ = find_section(out, code)
@@ -233,12 +242,16 @@ def move_question(defn: Defn, code: str, delta: int) -> Defn:
     return out
 
 
-def move_question_to(defn: Defn, code: str, section_code: str) -> Defn:
+def move_question_to(defn: Defn, code: str, section_code: str, position: int | None = None) -> Defn:
+    """Into section ``section_code``: at index ``position`` of its questions (counted
+    without the question moved; clamped), or last when None."""
     out = copy.deepcopy(defn)
     s_index, q_index, question = find_question(out, code)
     _, target = find_section(out, section_code)
     out["sections"][s_index]["questions"].pop(q_index)
-    target["questions"].append(question)
+    questions = target["questions"]
+    at = len(questions) if position is None else max(0, min(len(questions), position))
+    questions.insert(at, question)
     return out
 
 
