@@ -226,6 +226,7 @@ def main() -> int:
             worker = worker_command(envs[0])
             proxy.start(binary)
             time.sleep(2.5)  # two health checks: both servers up
+            ok = login_limit_across_servers(servers, proxy_url) and ok
             for size in SIZES:
                 bench_load.CLIENTS = size
                 mine, emails = (
@@ -286,6 +287,35 @@ def closed_run(size: int, servers, database: str, proxy: HAProxy, proxy_url: str
         "generator and HAProxy left out)"
     )
     return acks
+
+
+def login_limit_across_servers(servers, proxy_url: str) -> bool:
+    """One system: wrong-password logins for one address, sent to the two app servers in
+    turn, are counted together in Redis (LOGIN_ACCOUNT_LIMIT, 5 per 15 minutes by
+    default): 5 are checked, the rest refused, not 5 per server."""
+    from bench.respondent_client import Session, hidden_fields
+
+    email = f"nobody-{os.getpid()}-{int(time.time())}@example.org"
+    statuses = []
+    for attempt in range(12):
+        session = Session(servers[attempt % 2].base)
+        session.base = proxy_url  # Origin as a browser on PUBLIC_URL would send it
+        _, _, html = session.request("GET login", "GET", "/login")
+        token = hidden_fields(html).get("csrf_token", "")
+        form = [("csrf_token", token), ("email", email), ("password", "wrong"), ("next", "")]
+        status, _, _ = session.request("POST login", "POST", "/login", form)
+        statuses.append(status)
+        session.close()
+    checked = sum(1 for s in statuses if s != 429)
+    ok = checked <= 5
+    print(
+        f"  login limit across both servers: {checked} of 12 wrong-password attempts "
+        f"checked, {statuses.count(429)} refused (429); statuses {statuses}"
+    )
+    print(
+        f"  [{'PASS' if ok else 'FAIL'}] the per-account login limit is one count for both servers"
+    )
+    return ok
 
 
 def kill_run(servers, proxy: HAProxy, proxy_url: str, emails, acks_all) -> bool:
