@@ -129,6 +129,11 @@ def postgres_cpu_seconds(database: str) -> float:
     return total / ticks
 
 
+def cpu_reading(servers, database: str) -> tuple[float, float]:
+    """CPU seconds so far: both app servers (master and workers), the database's backends."""
+    return sum(s.cpu_seconds() for s in servers), postgres_cpu_seconds(database)
+
+
 def queue_report(proxy: HAProxy, since: float, until: float) -> dict:
     rows = proxy.lines(since, until)
     waits = [int(r[3]) for r in rows if r[3].lstrip("-").isdigit() and int(r[3]) >= 0]
@@ -236,9 +241,20 @@ def main() -> int:
                 )
                 print(f"\n## {size} paced respondents ({THINK:g} s think time) through the proxy")
                 since = time.time()
+                before = cpu_reading(servers, database)
                 samples, acks = run_clients("paced", proxy_url, SECONDS, THINK, mine)
+                after = cpu_reading(servers, database)
                 summary(f"{size} paced", samples, acks, SECONDS + bench_load.RAMP_SECONDS)
                 queue_report(proxy, since, time.time())
+                used = after[0] - before[0] + after[1] - before[1]
+                print(
+                    f"  CPU per completed questionnaire, as a person fills it in: "
+                    f"{used / len(acks) if acks else float('nan'):.3f} s (app servers "
+                    f"{after[0] - before[0]:.1f} s + PostgreSQL backends "
+                    f"{after[1] - before[1]:.1f} s for {len(acks)}: every page, the login "
+                    "and the logout included; respondents still at work when the run "
+                    "ended count their CPU but not their questionnaire)"
+                )
                 acks_all += acks
 
                 print(f"\n## {size} closed-loop respondents (autosave + submit) through the proxy")
@@ -270,7 +286,7 @@ def closed_run(size: int, servers, database: str, proxy: HAProxy, proxy_url: str
     cpu: list[tuple[float, float]] = []
 
     def reading() -> tuple[float, float]:
-        return sum(s.cpu_seconds() for s in servers), postgres_cpu_seconds(database)
+        return cpu_reading(servers, database)
 
     def on_start() -> None:
         cpu.append(reading())
