@@ -9,6 +9,7 @@
   "use strict";
 
   var AUTOSAVE_DELAY_MS = 3000;
+  var RETRY_AFTER_MS = 10000; /* after a failed autosave (offline, or the proxy shed it) */
 
   function fmt(template, values) {
     return template.replace(/%\((\w+)\)s/g, function (_, key) {
@@ -290,6 +291,11 @@
         headers: { Accept: "application/json" },
       })
         .then(function (response) {
+          var type = response.headers.get("Content-Type") || "";
+          if (response.status >= 502 && response.status <= 504 && type.indexOf("json") < 0) {
+            /* the proxy's "very busy" page: the app never saw it; keep the answers, retry */
+            throw new Error("busy");
+          }
           return response.json().catch(function () {
             return { ok: false, message: fmt(i18n.notSaved, { reason: response.status + " " + response.statusText }) };
           });
@@ -298,6 +304,8 @@
         .catch(function () {
           dirty = true;
           show(i18n.offline, true);
+          window.clearTimeout(timer);
+          timer = window.setTimeout(save, RETRY_AFTER_MS);
         })
         .then(function () {
           saving = false;

@@ -1,0 +1,381 @@
+"""Topology: HAProxy in front of two gunicorn app servers, PostgreSQL, Redis, under load.
+
+Starts on loopback ports what README's "Production" describes (deploy/haproxy.cfg as
+committed, two app servers from gunicorn.conf.py in production mode counting rate limits
+in Redis, a scratch PostgreSQL database, the mail/job worker when `flask --app wsgi
+worker` exists), then runs the respondents of bench/respondent_client.py through the
+proxy:
+- per size in TOPOLOGY_CLIENTS: paced respondents (TOPOLOGY_THINK s between actions,
+  arriving over 10 s, logging in as they arrive), then closed loop (logged in beforehand,
+  autosave every section and submit as fast as the proxy answers);
+- a kill -9 of one app server in the middle of a paced run, and its restart.
+It reports p50/p95/p99 per endpoint as the clients saw them, queue time (HAProxy's Tw),
+requests shed (HAProxy's 503 page), that every acknowledged submission is stored once
+and complete, which server answered after the restart, and the CPU per completed
+questionnaire (both app servers plus the PostgreSQL backends of the scratch database,
+read from /proc; the load generator and HAProxy left out). Then it stops everything.
+
+Environment: TOPOLOGY_SECONDS (each run, default 60), TOPOLOGY_CLIENTS ("64,256"),
+TOPOLOGY_THINK (2), TOPOLOGY_PORT (the proxy's port; the app servers take the next two;
+default: free ports), BENCH_REDIS_URL (default redis://127.0.0.1:6379/14),
+TOPOLOGY_KILL=0 leaves out the kill run. Targets are printed next to the figures, never
+asserted: on a shared machine they are indicative.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+from bench import bench_load
+from bench.bench_load import percentile, prepare_people, report, run_clients, verify
+from bench.server import ROOT, Gunicorn, flask, free_port, scratch_database, server_env
+
+SECONDS = float(os.environ.get("TOPOLOGY_SECONDS", "60"))
+SIZES = [int(n) for n in os.environ.get("TOPOLOGY_CLIENTS", "64,256").split(",") if n]
+THINK = float(os.environ.get("TOPOLOGY_THINK", "2"))
+KILL = os.environ.get("TOPOLOGY_KILL", "1") != "0"
+WORKERS, THREADS = 2, 4  # per app server: HAProxy's per-server maxconn is their product
+HAPROXY_CFG = ROOT / "deploy" / "haproxy.cfg"
+
+
+def ensure_haproxy() -> str | None:
+    """HAProxy from Debian's packages; installed here when missing and we may (root)."""
+    found = shutil.which("haproxy")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("  haproxy missing: apt-get install -y haproxy")
+        subprocess.run(["apt-get", "install", "-y", "-q", "haproxy"], check=False)
+        found = shutil.which("haproxy")
+    return found
+
+
+class HAProxy:
+    def __init__(self, port: int, host: str, apps: list[int]) -> None:
+        self.port = port
+        self.env = dict(os.environ)
+        self.env.update(
+            {
+                "TYMPANUM_BIND": f"127.0.0.1:{port}",
+                "TYMPANUM_HOST": host,
+                "TYMPANUM_APP1": f"127.0.0.1:{apps[0]}",
+                "TYMPANUM_APP2": f"127.0.0.1:{apps[1]}",
+                "TYMPANUM_SERVER_MAXCONN": str(WORKERS * THREADS),
+            }
+        )
+        self.log_path = Path(tempfile.mkdtemp(prefix="tympanum-haproxy-")) / "haproxy.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self, binary: str) -> None:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [binary, "-db", "-f", str(HAPROXY_CFG)],
+            env=self.env,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+        log.close()
+        time.sleep(1.0)
+        if self.process.poll() is not None:
+            raise RuntimeError("haproxy did not start: " + self.log_path.read_text()[-2000:])
+
+    def lines(self, since: float = 0.0, until: float = float("inf")) -> list[list[str]]:
+        """Request lines logged between two wall-clock times (split on spaces)."""
+        rows = []
+        for line in self.log_path.read_text(errors="replace").splitlines():
+            fields = line.split(" ")
+            try:
+                at = float(fields[0])
+            except (ValueError, IndexError):
+                continue  # HAProxy's own notices
+            if since <= at < until and len(fields) >= 10:
+                rows.append(fields)
+        return rows
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+            self.process = None
+
+
+def postgres_cpu_seconds(database: str) -> float:
+    """CPU time of the PostgreSQL backends connected to ``database`` (their process title
+    names it); the cluster's shared background processes are left out."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            title = (proc / "cmdline").read_bytes().replace(b"\0", b" ")
+            if not title.startswith(b"postgres: ") or f" {database} ".encode() not in title:
+                continue
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def cpu_reading(servers, database: str) -> tuple[float, float]:
+    """CPU seconds so far: both app servers (master and workers), the database's backends."""
+    return sum(s.cpu_seconds() for s in servers), postgres_cpu_seconds(database)
+
+
+def queue_report(proxy: HAProxy, since: float, until: float) -> dict:
+    rows = proxy.lines(since, until)
+    waits = [int(r[3]) for r in rows if r[3].lstrip("-").isdigit() and int(r[3]) >= 0]
+    # Generated by HAProxy (sQ: waited too long in the queue, SC: no server), not the app
+    shed = [r for r in rows if r[2] == "503" and not r[8].startswith("-")]
+    servers = Counter(r[7] for r in rows)
+    result = {
+        "requests": len(rows),
+        "tw_p50": percentile(waits, 50),
+        "tw_p99": percentile(waits, 99),
+        "tw_max": max(waits, default=0),
+        "shed": len(shed),
+        "servers": dict(servers),
+    }
+    print(
+        f"  proxy: {len(rows)} requests; queue time (Tw) p50 {result['tw_p50']:.0f} ms, "
+        f"p99 {result['tw_p99']:.0f} ms, max {result['tw_max']} ms; shed with the 503 page: "
+        f"{len(shed)}; by server: {dict(servers)}"
+    )
+    return result
+
+
+def worker_command(env: dict[str, str]) -> subprocess.Popen | None:
+    probe = subprocess.run(
+        [str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "worker", "--help"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+    )
+    if probe.returncode != 0:
+        print("  no `flask --app wsgi worker` in this version: no mail/job worker started")
+        return None
+    print("  mail/job worker started")
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def summary(title: str, samples, acks, seconds: float) -> dict:
+    stats = report(title, samples, seconds)
+    pages = [s.ms for s in samples if s.label.startswith("GET ") or s.label == "POST autosave"]
+    logins = [s.ms for s in samples if s.label == "POST login"]
+    statuses = Counter(s.status if not s.error else s.error for s in samples)
+    print(
+        f"  pages and autosave p99 {percentile(pages, 99):.0f} ms; login p99 "
+        f"{percentile(logins, 99):.0f} ms; slowest request {max((s.ms for s in samples), default=0):.0f} ms; "
+        f"503 seen by clients: {statuses.get(503, 0)}; acknowledged submissions: {len(acks)}"
+    )
+    return stats
+
+
+def main() -> int:
+    binary = ensure_haproxy()
+    if binary is None:
+        print("  SKIPPED: HAProxy is needed (apt-get install haproxy)")
+        return 0
+    base_port = int(os.environ.get("TOPOLOGY_PORT", "0"))
+    ports = [base_port, base_port + 1, base_port + 2] if base_port else [free_port() for _ in "abc"]
+    proxy_url = f"http://127.0.0.1:{ports[0]}"
+    print(
+        f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start; "
+        f"HAProxy on {ports[0]}, app servers on {ports[1]} and {ports[2]} "
+        f"({WORKERS} workers x {THREADS} threads each), PostgreSQL, Redis; "
+        f"runs of {SECONDS:.0f} s, sizes {SIZES}, think time {THINK:g} s"
+    )
+    ok = True
+    with scratch_database("postgresql") as url:
+        database = url.rsplit("/", 1)[1]
+        envs = []
+        for port in ports[1:]:
+            env = server_env(url, port, workers=WORKERS)
+            env.update(
+                {
+                    "GUNICORN_THREADS": str(THREADS),
+                    "PUBLIC_URL": proxy_url,
+                    "TRUSTED_PROXIES": "1",
+                }
+            )
+            envs.append(env)
+        flask(envs[0], "db", "upgrade")
+        flask(envs[0], "seed")
+        people_needed = sum(SIZES) * bench_load.USERS_PER_CLIENT * 2 + 64 * 6
+        emails = prepare_people(url, people_needed)
+        servers = [Gunicorn(env) for env in envs]
+        proxy = HAProxy(ports[0], f"127.0.0.1:{ports[0]}", ports[1:])
+        worker = None
+        acks_all: list[tuple[str, int]] = []
+        try:
+            for server in servers:
+                server.start()
+            worker = worker_command(envs[0])
+            proxy.start(binary)
+            time.sleep(2.5)  # two health checks: both servers up
+            ok = login_limit_across_servers(servers, proxy_url) and ok
+            for size in SIZES:
+                bench_load.CLIENTS = size
+                mine, emails = (
+                    emails[: size * bench_load.USERS_PER_CLIENT],
+                    emails[size * bench_load.USERS_PER_CLIENT :],
+                )
+                print(f"\n## {size} paced respondents ({THINK:g} s think time) through the proxy")
+                since = time.time()
+                before = cpu_reading(servers, database)
+                samples, acks = run_clients("paced", proxy_url, SECONDS, THINK, mine)
+                after = cpu_reading(servers, database)
+                summary(f"{size} paced", samples, acks, SECONDS + bench_load.RAMP_SECONDS)
+                queue_report(proxy, since, time.time())
+                used = after[0] - before[0] + after[1] - before[1]
+                print(
+                    f"  CPU per completed questionnaire, as a person fills it in: "
+                    f"{used / len(acks) if acks else float('nan'):.3f} s (app servers "
+                    f"{after[0] - before[0]:.1f} s + PostgreSQL backends "
+                    f"{after[1] - before[1]:.1f} s for {len(acks)}: every page, the login "
+                    "and the logout included; respondents still at work when the run "
+                    "ended count their CPU but not their questionnaire)"
+                )
+                acks_all += acks
+
+                print(f"\n## {size} closed-loop respondents (autosave + submit) through the proxy")
+                mine, emails = (
+                    emails[: size * bench_load.USERS_PER_CLIENT],
+                    emails[size * bench_load.USERS_PER_CLIENT :],
+                )
+                acks_all += closed_run(size, servers, database, proxy, proxy_url, mine)
+            if KILL:
+                ok = kill_run(servers, proxy, proxy_url, emails, acks_all) and ok
+        finally:
+            proxy.stop()
+            if worker is not None:
+                worker.terminate()
+                worker.wait(timeout=15)
+            for server in servers:
+                server.stop()
+        check = verify(url, acks_all)
+    print(f"\n  HAProxy's log (one line per request): {proxy.log_path}")
+    print(f"\n  database check over every run: {check}")
+    kept = check["lost"] == check["incomplete"] == check["duplicated"] == 0
+    kept = kept and check["submitted_without_answers"] == 0
+    print(f"  [{'PASS' if kept else 'FAIL'}] nothing acknowledged lost, incomplete or duplicated")
+    return 0 if ok and kept else 1
+
+
+def closed_run(size: int, servers, database: str, proxy: HAProxy, proxy_url: str, mine):
+    """Closed loop through the proxy; CPU read once every client has logged in."""
+    cpu: list[tuple[float, float]] = []
+
+    def reading() -> tuple[float, float]:
+        return cpu_reading(servers, database)
+
+    def on_start() -> None:
+        cpu.append(reading())
+
+    begun = time.time()  # the proxy's figures include the logins before the timed part
+    samples, acks = run_clients("write", proxy_url, SECONDS, 0.0, mine, on_start=on_start)
+    end = reading()
+    app_cpu, db_cpu = end[0] - cpu[0][0], end[1] - cpu[0][1]
+    summary(f"{size} closed loop", samples, acks, SECONDS)
+    queue_report(proxy, begun, time.time())
+    per = (app_cpu + db_cpu) / len(acks) if acks else float("nan")
+    print(
+        f"  CPU per completed questionnaire: {per:.3f} s (app servers {app_cpu:.1f} s + "
+        f"PostgreSQL backends {db_cpu:.1f} s for {len(acks)} questionnaires, each opened, "
+        "autosaved section by section, submitted and its receipt read; logins, load "
+        "generator and HAProxy left out)"
+    )
+    return acks
+
+
+def login_limit_across_servers(servers, proxy_url: str) -> bool:
+    """One system: wrong-password logins for one address, sent to the two app servers in
+    turn, are counted together in Redis (LOGIN_ACCOUNT_LIMIT, 5 per 15 minutes by
+    default): 5 are checked, the rest refused, not 5 per server."""
+    from bench.respondent_client import Session, hidden_fields
+
+    email = f"nobody-{os.getpid()}-{int(time.time())}@example.org"
+    statuses = []
+    for attempt in range(12):
+        session = Session(servers[attempt % 2].base)
+        session.base = proxy_url  # Origin as a browser on PUBLIC_URL would send it
+        _, _, html = session.request("GET login", "GET", "/login")
+        token = hidden_fields(html).get("csrf_token", "")
+        form = [("csrf_token", token), ("email", email), ("password", "wrong"), ("next", "")]
+        status, _, _ = session.request("POST login", "POST", "/login", form)
+        statuses.append(status)
+        session.close()
+    checked = sum(1 for s in statuses if s != 429)
+    ok = checked <= 5
+    print(
+        f"  login limit across both servers: {checked} of 12 wrong-password attempts "
+        f"checked, {statuses.count(429)} refused (429); statuses {statuses}"
+    )
+    print(
+        f"  [{'PASS' if ok else 'FAIL'}] the per-account login limit is one count for both servers"
+    )
+    return ok
+
+
+def kill_run(servers, proxy: HAProxy, proxy_url: str, emails, acks_all) -> bool:
+    size = 64
+    bench_load.CLIENTS = size
+    print(f"\n## kill -9 of one app server under load ({size} paced respondents, 0.5 s think)")
+    results: dict = {}
+    since = time.time()
+
+    def run() -> None:
+        results["samples"], results["acks"] = run_clients(
+            "paced", proxy_url, SECONDS, 0.5, emails[: size * bench_load.USERS_PER_CLIENT]
+        )
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    time.sleep(bench_load.RAMP_SECONDS + SECONDS / 4)
+    servers[0].kill_hard()
+    killed = time.time()
+    print(f"  app server 1 killed (SIGKILL, master and workers) at +{killed - since:.0f} s")
+    time.sleep(min(5.0, SECONDS / 6))
+    servers[0].start()
+    restarted = time.time()
+    print(f"  app server 1 restarted at +{restarted - since:.0f} s")
+    thread.join()
+    samples, acks = results["samples"], results["acks"]
+    summary("kill -9 run", samples, acks, SECONDS + bench_load.RAMP_SECONDS)
+    queue_report(proxy, since, time.time())
+    after = Counter(r[7] for r in proxy.lines(restarted + 3, float("inf")))
+    during = Counter(r[7] for r in proxy.lines(killed, restarted))
+    print(f"  by server while app1 was down: {dict(during)}; after its restart: {dict(after)}")
+    errors = Counter(
+        s.status if not s.error else s.error
+        for s in samples
+        if s.error or s.status >= 500 or s.status == 0
+    )
+    print(f"  errors seen by clients: {dict(errors)}")
+    acks_all += acks
+    back = after.get("app/app1", 0) > 0
+    print(f"  [{'PASS' if back else 'FAIL'}] the restarted server takes load again")
+    return back
+
+
+if __name__ == "__main__":
+    sys.exit(main())
