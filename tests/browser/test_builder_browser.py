@@ -104,6 +104,7 @@ def test_admin_builds_previews_and_publishes_a_questionnaire(
     shot(narrow, "builder-375-question")
 
     page.goto(live_server("/questionnaires/1/manage"))
+    page.get_by_role("link", name=re.compile("Review and publish version")).click()
     page.get_by_label("I have checked the preview and the changes; publish this draft").check()
     page.get_by_role("button", name=re.compile("Publish version")).click()
     expect(page.locator("main")).to_contain_text("is published")
