@@ -24,7 +24,7 @@ class MailKind(StrEnum):
     INVITATION = "invitation"
     ACTIONS_ADDED = "actions_added"
     RESET_REQUEST = "reset_request"  # the forgotten-password form: the worker looks it up
-    PASSWORD_RESET = "password_reset"  # noqa: S105 - a kind of message, not a password
+    PASSWORD_RESET = "password_reset"  # noqa: S105  # nosec B105 - a kind of message, not a password
     DECISION = "decision"
     REMINDER = "reminder"
     SUBMISSION = "submission"  # to the action's leaders
