@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask import current_app
 
 from app.models import QuoteConsent, ResultsSnapshot, SnapshotImmutableError
 from app.services.results import snapshot as snapshots
@@ -61,6 +62,12 @@ def publish(login_as, title: str = "Results 2026") -> None:
     }
     done = client.post_form("/public/publish", form, page="/public/publish")
     assert done.status_code == 302, done.get_data(as_text=True)[:2000]
+    assert done.headers["Location"].endswith("/public/publish")
+    # Queued, not published yet: the worker publishes (``flask worker --once``).
+    assert "Publishing…" in client.get("/public/publish").get_data(as_text=True)
+    ran = current_app.test_cli_runner().invoke(args=["worker", "--once"])
+    assert ran.exit_code == 0, ran.output
+    assert "Publishing…" not in client.get("/public/publish").get_data(as_text=True)
     client.post("/logout", data={"csrf_token": client.csrf_token("/")})
 
 
