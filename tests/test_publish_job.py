@@ -57,6 +57,7 @@ def test_the_page_queues_and_the_worker_publishes(app, db, client, users, login_
 
     ran = app.test_cli_runner().invoke(args=["worker", "--once"])
     assert ran.exit_code == 0, ran.output
+    assert "Results published: 1." in ran.output
     assert _snapshots(db) == 1
     page = admin.get("/public/publish").get_data(as_text=True)
     assert "Publishing…" not in page and "Results 2027" in page and "(on show)" in page
