@@ -177,6 +177,12 @@ def test_small_cells_are_hidden_with_a_complement_in_tables_and_charts(login_as,
     assert chart.count('fill="#0072B2"') == 1  # one bar: Germany's; none for hidden cells
     assert chart.count(">fewer than 3</text>") == 2
     assert "France" not in section and "Netherlands" not in section
+    # Nor offered as a filter choice (nor accepted as one: not a valid choice).
+    assert "France" not in html and "Netherlands" not in html
+    filtered = login_as("leader1").get("/results/themes/broader_understanding?country=FR")
+    body = filtered.get_data(as_text=True)
+    section = re.search(r"<h3>By country</h3>.*?</details>", body, re.S).group(0)
+    assert "Germany" in section and "37.5" in section  # the filter was not applied
     assert "Italy: fewer than 3" in chart  # the text alternative says it too
     assert "Counting accepted responses only." in html
     assert "“fewer than 3”: the figures of fewer than 3 organisations are hidden" in html
