@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from ...i18n import pick
 from ...models import ORG_KIND_LABELS, Action, OrgKind, QuoteConsent, ResponseState
+from . import disclosure
 from .aggregation import (
     T_ACTIONS,
     T_QUESTIONNAIRES,
@@ -30,7 +31,6 @@ from .aggregation import (
     group_key,
     run,
 )
-from . import disclosure
 from .disclosure import Audience
 from .scoring import T_ANSWERS, T_WEIGHTS, valued, weighted_answers
 
