@@ -1,5 +1,6 @@
-"""The mail worker (``flask --app wsgi worker``): delivers the outbox and runs the
-scheduled jobs (reminders, leaders' digests). Several may run, on one machine or many:
+"""The mail worker (``flask --app wsgi worker``): delivers the outbox, runs the
+scheduled jobs (reminders, leaders' digests) and the jobs queued in the outbox (a results
+publication). Several may run, on one machine or many:
 each message is claimed with a lease before it is sent (``services/mailing/outbox``),
 and each scheduled step is recorded under a unique key before its mail is written
 (``services/mailing/schedule``), so nothing is sent twice by two workers.
@@ -27,8 +28,10 @@ from flask import Flask
 from . import mail
 from .extensions import db
 from .models import MailKind, MailStatus, OutboxMail
+from .services import audit
 from .services.mailing import messages, outbox, schedule
 from .services.people import password_resets
+from .services.results import snapshot as snapshots
 
 log = logging.getLogger("tympanum.worker")
 
@@ -40,6 +43,7 @@ class Tally:
     retried: int = 0
     logged: int = 0
     prepared: int = 0
+    published: int = 0  # results snapshots
 
 
 def worker_name() -> str:
@@ -91,6 +95,9 @@ def deliver_due(
             _prepare_reset(app, item)
             tally.prepared += 1
             continue
+        if item.kind == MailKind.PUBLISH_RESULTS:
+            tally.published += _publish_results(item, worker)
+            continue
         result = mail.deliver(app.config, item.to_address, item.subject, item.body)
         outbox.record(db.session, item, result, policy)
         db.session.commit()
@@ -118,6 +125,36 @@ def _prepare_reset(app: Flask, item: OutboxMail) -> None:
         messages.password_reset(db.session, user, raw)
     db.session.delete(item)  # the typed address is not kept
     db.session.commit()
+
+
+def _publish_results(item: OutboxMail, worker: str) -> int:
+    """Run a queued publication of the results (``snapshot.run_publication``): 1 when
+    this worker stored the snapshot. A failure is recorded on the job, which the publish
+    page shows; the admin asks again."""
+    job_id = item.id
+    try:
+        snapshot = snapshots.run_publication(db.session, item, worker)
+        if snapshot is None:  # another worker took the job over: its snapshot counts
+            db.session.rollback()
+            return 0
+        audit.record(
+            db.session,
+            "results.published",
+            user=snapshot.published_by,
+            obj=snapshot,
+            ip=str(item.payload.get("ip") or ""),
+        )
+        db.session.commit()
+        return 1
+    except Exception as error:  # noqa: BLE001 - recorded on the job, shown to the admin
+        db.session.rollback()
+        log.exception("publishing the results (job %s) failed", job_id)
+        job = db.session.get(OutboxMail, job_id)
+        if job is not None and job.leased_by == worker:
+            job.status, job.lease_until = MailStatus.FAILED, None
+            job.last_error = f"{type(error).__name__}: {error}"[:2000]
+            db.session.commit()
+        return 0
 
 
 def run_scheduled(app: Flask, worker: str | None = None) -> schedule.Report:

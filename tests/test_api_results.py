@@ -50,8 +50,9 @@ def test_leaders_see_the_results_of_their_actions_only(client, db, users, answer
     assert broader["n"] == 4 and broader["score"] == 75.0  # action 2's four, nothing else
     assert [g["group"] for g in broader["by_action"]] == ["2"]
     countries = {g["group"]: g for g in broader["by_country"]}
-    assert set(countries) == {"FR", "NL"}  # action 1's DE and IT are not counted
-    # NL is one organisation: hidden, and FR with it (else 4 - 3 gives NL away).
+    # Action 1's DE and IT are not counted; NL, one organisation, is not named: "Other".
+    assert set(countries) == {"FR", "_other"}
+    # "Other" is one organisation: hidden, and FR with it (else 4 - 3 gives it away).
     for hidden in countries.values():
         assert hidden["suppressed"] is True
         assert [hidden[k] for k in ("score", "n", "sd", "ci_low", "ci_high")] == [None] * 5

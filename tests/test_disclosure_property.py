@@ -25,7 +25,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.services.results.disclosure import Count, recoverable, suppress
+from app.services.results.disclosure import Count, fold, recoverable, suppress
 
 TOTAL = ("total",)
 
@@ -230,3 +230,54 @@ def test_empty_cells_stay_shown():
     counts[("dim", 0, 9)] = Count(0, 0)  # a group without responses
     lines = [(TOTAL, [*table.lines[0][1], ("dim", 0, 9)])]
     assert suppress(counts, lines, 3) == {("dim", 0, 0), ("dim", 0, 1)}
+
+
+# --- small groups are not named (``fold``) --------------------------------------------
+
+OTHER_KEY = ("dim", 0, "other")
+
+
+def folded_one_way(rows: Sequence[Response], min_orgs: int) -> tuple[Table, set[int]]:
+    """One breakdown as the pages show it: the groups ``fold`` picks merged into one
+    "Other" group (its organisations counted afresh), the rest named."""
+    orgs_of: dict[int, set[int]] = {}
+    for r in rows:
+        orgs_of.setdefault(r.groups[0], set()).add(r.org)
+    small = fold({g: len(orgs) for g, orgs in orgs_of.items()}, min_orgs)
+    cells: dict[Hashable, list[Response]] = {TOTAL: list(rows)}
+    for g in sorted(orgs_of):
+        if g not in small:
+            cells[("dim", 0, g)] = [r for r in rows if r.groups[0] == g]
+    if small:
+        cells[OTHER_KEY] = [r for r in rows if r.groups[0] in small]
+    return Table(cells, [(TOTAL, [key for key in cells if key != TOTAL])]), small
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=responses, min_orgs=st.integers(2, 6))
+def test_no_group_is_named_on_fewer_organisations_than_the_threshold(rows, min_orgs):
+    table, small = folded_one_way(rows, min_orgs)
+    hidden = check(table, min_orgs)  # and the "Other" group is protected like any cell
+    for key, cell in table.cells.items():
+        if key in (TOTAL, OTHER_KEY):
+            continue
+        assert len({r.org for r in cell}) >= min_orgs, ("named on too few", key)
+    for g in small:
+        assert 0 < len({r.org for r in rows if r.groups[0] == g}) < min_orgs
+    if OTHER_KEY in table.cells and OTHER_KEY not in hidden:
+        assert len({r.org for r in table.cells[OTHER_KEY]}) >= min_orgs
+
+
+def test_small_groups_fold_into_one_other_group():
+    table, small = folded_one_way(rows_of({0: [1, 2, 3], 1: [4], 2: [5, 6]}), 3)
+    assert small == {1, 2}
+    assert OTHER_KEY in table.cells and ("dim", 0, 1) not in table.cells
+    assert check(table, 3) == set()  # "Other" has 3 organisations: shown
+    table, small = folded_one_way(rows_of({0: [1, 2, 3, 4], 1: [5, 6, 7], 2: [8]}), 3)
+    assert small == {2}
+    assert OTHER_KEY in check(table, 3)  # still 1 organisation: hidden, with a complement
+
+
+def test_nothing_folds_without_a_threshold():
+    assert fold({1: 1, 2: 0}, 0) == set()
+    assert fold({1: 1, 2: 0, 3: 4}, 3) == {1}

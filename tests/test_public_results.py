@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask import current_app
 
 from app.models import QuoteConsent, ResultsSnapshot, SnapshotImmutableError
 from app.services.results import snapshot as snapshots
@@ -61,6 +62,12 @@ def publish(login_as, title: str = "Results 2026") -> None:
     }
     done = client.post_form("/public/publish", form, page="/public/publish")
     assert done.status_code == 302, done.get_data(as_text=True)[:2000]
+    assert done.headers["Location"].endswith("/public/publish")
+    # Queued, not published yet: the worker publishes (``flask worker --once``).
+    assert "Publishing…" in client.get("/public/publish").get_data(as_text=True)
+    ran = current_app.test_cli_runner().invoke(args=["worker", "--once"])
+    assert ran.exit_code == 0, ran.output
+    assert "Publishing…" not in client.get("/public/publish").get_data(as_text=True)
     client.post("/logout", data={"csrf_token": client.csrf_token("/")})
 
 
@@ -97,9 +104,13 @@ def test_public_pages_without_login_show_nothing_below_the_threshold(
     assert "Idee 1" in theme and "Stadt 1" not in theme  # anonymous
     for refused in ("Idee 2", "Idee 3", "Idée seule"):  # refused, not asked
         assert refused not in theme
-    # France is a group of the country breakdown, with no figure.
+    # France (one organisation) is not named: it is folded into "Other", with no figure.
     scored = client.get("/public/themes/resilience").get_data(as_text=True)
-    assert re.search(r'France</th>\s*<td class="num suppressed" colspan="4">fewer than 5', scored)
+    assert "France" not in scored
+    other = r'Other \(groups of fewer than 5\)</th>\s*<td class="num suppressed" colspan="4">'
+    assert re.search(other + "fewer than 5", scored)
+    german = client.get("/public/themes/resilience", headers={"Accept-Language": "de"})
+    assert "Frankreich" not in german.get_data(as_text=True)
     german = client.get("/public/", headers={"Accept-Language": "de"}).get_data(as_text=True)
     assert "Ergebnisse" in german
 
@@ -110,9 +121,14 @@ def test_stored_figures_are_suppressed(app, db, users, login_as, partnership):
     for cells in stored["breakdowns"].values():
         for _, _, stat in cells["cells"]:
             assert stat["suppressed"] or stat["n"] == 0 or stat["n"] >= 5
-    assert stored["breakdowns"]["kind"]["cells"]  # the NGO's kind: hidden with a complement
+    # The NGO's kind, country and size are not named: "Other", hidden with a complement.
+    for by in ("kind", "country", "size"):
+        keys = {g["key"] for g in stored["breakdowns"][by]["groups"]}
+        assert not keys & {"ngo", "FR", "none"}, by
+        assert not {c[0] for c in stored["breakdowns"][by]["cells"]} & {"ngo", "FR", "none"}
     hidden = [c for c in stored["breakdowns"]["kind"]["cells"] if c[2]["suppressed"]]
-    assert {c[0] for c in hidden} >= {"ngo"}
+    assert {c[0] for c in hidden} >= {"_other"}
+    assert "Frankreich" not in str(snapshots.raw_figures(snapshots.current(db.session), "de"))
 
 
 def test_immutable_and_replaced_with_a_date(db, client, users, login_as, partnership):

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pyreadstat
 import pytest
 
+from app.definitions.answers import word
 from app.models import AuditEntry, QuoteConsent
 from app.services.exports import research
 from tests import results_support as support
@@ -78,3 +80,61 @@ def test_statistics_files_read_back_with_labels(tmp_path, login_as, answered, fm
     assert labels[1.0] == "1 – Not at all" and labels[5.0] == "5 – Fully"
     assert sorted(frame["agree"].dropna().astype(int)) == [1, 1, 2, 3, 4, 5, 5]
     assert meta.column_names_to_labels["agree"] == "How far do you agree?"
+
+
+MULTILINGUAL = {
+    "code": "agree",
+    "type": "likert",
+    "label": {"en": "How far do you agree?", "de": "Wie sehr stimmen Sie zu?"},
+    "points": 5,
+    "labels": {
+        "low": {"en": "Not at all", "de": "Gar nicht"},
+        "high": {"en": "Fully", "de": "Voll und ganz"},
+    },
+    "themes": {"broader_understanding": 1},
+}
+
+
+@pytest.mark.parametrize("fmt", ["sav", "dta"])
+def test_labels_in_the_chosen_language(tmp_path, db, login_as, fmt):
+    q = support.publish(db.session, support.definition(1, [MULTILINGUAL]))
+    for index in range(3):
+        org = support.organisation(db.session, f"Stadt {index}", "city", "DE", "large")
+        support.respond(db.session, q, org, {"agree": str(index + 1)})
+    db.session.commit()
+    client = login_as("admin")
+    form = {**APPROVED, "file_format": fmt, "lang": "de"}
+    answer = client.post_form(URL, form, page=URL)
+    assert answer.status_code == 200
+    path = tmp_path / f"extract.{fmt}"
+    path.write_bytes(answer.get_data())
+    reader = pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta
+    _frame, meta = reader(str(path))
+    labels = meta.variable_value_labels["agree"]
+    assert labels[1.0] == "1 – Gar nicht" and labels[5.0] == "5 – Voll und ganz"
+    assert labels[-1.0] == word("dk", "de") != word("dk", "en")
+    assert meta.column_names_to_labels["agree"] == "Wie sehr stimmen Sie zu?"
+    assert meta.column_names_to_labels["organisation_kind"] == "Art der Organisation"
+    # French: no French text in the definition, so its English; the fixed labels French.
+    extract = research.researcher_extract(
+        db.session,
+        q.action,
+        research_catalogue(db, q),
+        secret="k",
+        min_orgs=1,
+        lang="fr",
+    )
+    assert extract.column_labels["agree"] == "How far do you agree?"
+    assert extract.column_labels["organisation"] == "Organisation (pseudonyme)"
+
+
+def research_catalogue(db, q):
+    from app.services import exports
+
+    return exports.prepare(db.session, q.action)
+
+
+def test_the_form_offers_the_label_language_in_the_readers_language(login_as, answered):
+    page = login_as("admin").get(URL, headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert "Sprache der Beschriftungen" in page
+    assert re.search(r'<option selected value="de">|<option value="de" selected>', page)

@@ -28,7 +28,7 @@ from app.models import Action, Question, Questionnaire, QuestionnaireVersion
 from app.services.people import api_tokens
 from app.services.results import aggregation as agg
 from app.services.results.cache import ResultCache
-from app.services.results.disclosure import FULL_ACCESS, Audience
+from app.services.results.disclosure import FULL_ACCESS, OTHER, Audience
 from tests import results_support as support
 from tests.test_disclosure_property import Response, Table, peel
 from tests.test_results_pages import IDEA, LIKERT  # agree: 2 themes; idea: quotes
@@ -162,18 +162,27 @@ def test_the_attack_of_the_issue_no_longer_works(client, db, users, partnership)
 
 def test_small_cells_are_hidden_with_a_complement_in_tables_and_charts(login_as, partnership):
     """Action 1 by country: Germany 4 organisations, Italy 3, France 1, Netherlands 1.
-    France and the Netherlands are hidden; together they are 2 organisations, which the
-    total less Germany and Italy would give away, so Italy is hidden too."""
+    France and the Netherlands are too few to be named: they are one "Other" group of 2
+    organisations, hidden; the total less Germany and Italy would give it away, so Italy
+    is hidden too."""
     html = login_as("leader1").get("/results/themes/broader_understanding").get_data(as_text=True)
     section = re.search(r"<h3>By country</h3>.*?</details>", html, re.S).group(0)
     rows = dict(re.findall(r'<th scope="row">([^<]+)</th>\s*(.*?)</tr>', section, re.S))
-    assert set(rows) == {"Germany", "Italy", "France", "Netherlands"}
+    other = "Other (groups of fewer than 3)"
+    assert set(rows) == {"Germany", "Italy", other}  # France and the Netherlands: not named
     assert "37.5" in rows["Germany"]
-    for country in ("Italy", "France", "Netherlands"):
+    for country in ("Italy", other):
         assert "fewer than 3" in rows[country] and not re.search(r"\d+\.\d", rows[country])
     chart = re.search(r"<svg .*?</svg>", section, re.S).group(0)
     assert chart.count('fill="#0072B2"') == 1  # one bar: Germany's; none for hidden cells
-    assert chart.count(">fewer than 3</text>") == 3
+    assert chart.count(">fewer than 3</text>") == 2
+    assert "France" not in section and "Netherlands" not in section
+    # Nor offered as a filter choice (nor accepted as one: not a valid choice).
+    assert "France" not in html and "Netherlands" not in html
+    filtered = login_as("leader1").get("/results/themes/broader_understanding?country=FR")
+    body = filtered.get_data(as_text=True)
+    section = re.search(r"<h3>By country</h3>.*?</details>", body, re.S).group(0)
+    assert "Germany" in section and "37.5" in section  # the filter was not applied
     assert "Italy: fewer than 3" in chart  # the text alternative says it too
     assert "Counting accepted responses only." in html
     assert "“fewer than 3”: the figures of fewer than 3 organisations are hidden" in html
@@ -282,7 +291,8 @@ def test_the_result_cache_keeps_audiences_apart(app, db, login_as, partnership):
             )
             assert by["pillar"].cell("cultural_tourism", "resilience").n == n
             assert by["country"].cell("IT", "resilience").suppressed is hidden
-    assert (cache.misses, cache.hits) == (2, 2)
+    # The leader's figures take a second statement: the small countries folded together.
+    assert (cache.misses, cache.hits) == (3, 3)
     assert app.config["RESULTS_CACHE_SECONDS"] > 0  # the pages, with the app's cache
     for name, sees in [("admin", True), ("leader1", False), ("admin", True), ("leader1", False)]:
         html = login_as(name).get("/results/pillars").get_data(as_text=True)
@@ -407,6 +417,12 @@ def test_hidden_database_cells_cannot_be_worked_out(db, case):
         )
         shown = {("overall", ""): overall[0].stat}
         for by, bd in breakdowns.items():
+            for group in bd.folded:  # not named: counted in "Other"
+                assert by in ("kind", "country")
+                truth[(by, OTHER)] += truth.pop((by, group))
+            for g in bd.groups:  # a named group rests on enough organisations
+                orgs_in = len({r.org for r in truth.get((by, g.key), [])})
+                assert g.key == OTHER or by == "action" or orgs_in in (0,) or orgs_in >= min_orgs
             shown.update({(by, g.key): bd.cell(g.key, "broader_understanding") for g in bd.groups})
         hidden = {key for key, stat in shown.items() if stat.suppressed}
         for key, stat in shown.items():

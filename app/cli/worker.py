@@ -1,4 +1,5 @@
-"""`flask worker`: deliver the outbox and run the scheduled jobs (reminders, digests)."""
+"""`flask worker`: deliver the outbox, run the scheduled jobs (reminders, digests) and the
+queued ones (publishing the results)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ def worker_command(once: bool, poll: float, schedule_every: float) -> None:
             f"Reminders: {len(report.reminded)} organisations; digests: {report.digests}. "
             f"Mail: {tally.sent} sent, {tally.logged} logged, {tally.retried} to retry, "
             f"{tally.failed} failed."
+            + (f" Results published: {tally.published}." if tally.published else "")
         )
         return
     worker.run(app, poll=poll, every=schedule_every)

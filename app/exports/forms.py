@@ -144,6 +144,12 @@ class ResearchExtractForm(FlaskForm):
         ),
         default="sav",
     )
+    lang = SelectField(
+        _l("Label language"),
+        choices=choices(LANGUAGE_NAMES.items()),
+        default="en",
+        description=_l("Of the questions' texts and the answers' labels in the file."),
+    )
     approve = BooleanField(
         _l("I approve this extract for this researcher and purpose"), validators=[DataRequired()]
     )

@@ -115,6 +115,8 @@ def research_extract(number: int):
     """The researchers' extract, made when an admin approves it (audited)."""
     action = get_exportable_action_or_404(number, current_user)
     form = ResearchExtractForm()
+    if request.method == "GET":  # labels in the reader's language unless they choose
+        form.lang.data = str(get_locale() or "en")
     catalogue = exports.prepare(db.session, action)
     if catalogue is not None and form.validate_on_submit():
         extract = research.researcher_extract(
@@ -123,6 +125,7 @@ def research_extract(number: int):
             catalogue,
             secret=current_app.config["SECRET_KEY"],
             min_orgs=authz.public_audience().min_orgs,
+            lang=form.lang.data or "en",
         )
         kind = form.file_format.data
         body = {
@@ -139,6 +142,7 @@ def research_extract(number: int):
             researcher=form.researcher.data,
             purpose=form.purpose.data,
             format=kind,
+            lang=form.lang.data,
             rows=len(extract.rows),
         )
         db.session.commit()

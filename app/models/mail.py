@@ -30,6 +30,8 @@ class MailKind(StrEnum):
     SUBMISSION = "submission"  # to the action's leaders
     COLLEAGUE = "colleague"  # to the other respondents of the organisation
     DIGEST = "digest"
+    # Not a message: a job the worker runs (the outbox's lease makes it run once).
+    PUBLISH_RESULTS = "publish_results"  # publish a results snapshot (``results.snapshot``)
 
 
 class OutboxMail(Model):

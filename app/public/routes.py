@@ -192,27 +192,34 @@ def dcat():
 @allowed(authz.can_administer)
 def publish():
     form = PublishForm()
+    job = snapshots.publication_job(db.session)
     if form.validate_on_submit():
-        snapshot = snapshots.publish(
-            db.session,
-            authz.public_audience(),
-            title=form.texts("title"),
-            introduction=form.texts("introduction"),
-            user=current_user,
-        )
-        audit.record(
-            db.session,
-            "results.published",
-            user=current_user,
-            obj=snapshot,
-            ip=request.remote_addr or "",
-        )
-        db.session.commit()
-        flash(_("The results are published: anyone can read them now."), "success")
-        return redirect(url_for(".overview"))
+        # Computing takes up to a minute at scale: the worker does it (flask worker).
+        if snapshots.in_progress(job):
+            flash(_("The results are being published already."), "info")
+        else:
+            snapshots.request_publication(
+                db.session,
+                authz.public_audience(),
+                title=form.texts("title"),
+                introduction=form.texts("introduction"),
+                user=current_user,
+                ip=request.remote_addr or "",
+            )
+            audit.record(
+                db.session,
+                "results.publish_requested",
+                user=current_user,
+                ip=request.remote_addr or "",
+            )
+            db.session.commit()
+            flash(_("Publishing the results: they will be on show in a minute or two."), "info")
+        return redirect(url_for(".publish"))
     return render_template(
         "public/publish.html",
         form=form,
+        job=job,
+        publishing=snapshots.in_progress(job),
         history=snapshots.history(db.session),
         min_orgs=authz.public_audience().min_orgs,
     ), (400 if form.errors else 200)

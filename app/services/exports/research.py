@@ -12,7 +12,9 @@ What leaves the platform:
   disclosure threshold of the public);
 - free texts (open questions and "other, please say" answers) only from organisations
   that agreed to be quoted (``Response.quote_consent``), else empty;
-- coded answers as numbers with the codebook's labels as value labels (SPSS, Stata).
+- coded answers as numbers with the codebook's labels as value labels (SPSS, Stata),
+  and the column labels (the questions' texts), in the language asked for (English,
+  German, French or Italian; English where a text lacks that language).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from ...i18n import N_, pick, translate
 from ...models import Action, QuoteConsent, Response
 from .catalogue import LEADING_COLUMNS, Catalogue, answer_labels
 from .csv_safe import csv_rows
@@ -41,6 +44,14 @@ CODED_TYPES = ("single_choice", "likert", "matrix", "yes_no")
 SMALL = "other"  # what a value held by too few organisations becomes
 QUASI = ("organisation_kind", "country", "city_size_band")
 DONT_KNOW = -1
+# The leading columns' labels (translated into the extract's language).
+LEADING_LABELS = {
+    "organisation": N_("Organisation (pseudonym)"),
+    "organisation_kind": N_("Kind of organisation"),
+    "country": N_("Country (ISO 3166-1)"),
+    "city_size_band": N_("City size band"),
+    "questionnaire_version": N_("Questionnaire version"),
+}
 
 
 @dataclass
@@ -107,9 +118,16 @@ def _codes(spec: dict[str, Any], lang: str) -> dict[str, tuple[int, str]]:
 
 
 def researcher_extract(
-    session: Session, action: Action, catalogue: Catalogue, *, secret: str, min_orgs: int
+    session: Session,
+    action: Action,
+    catalogue: Catalogue,
+    *,
+    secret: str,
+    min_orgs: int,
+    lang: str = "en",
 ) -> Extract:
-    """The suppressed, pseudonymised extract of ``action``'s accepted responses."""
+    """The suppressed, pseudonymised extract of ``action``'s accepted responses, its
+    column and value labels in ``lang``."""
     meta = {
         rid: (org, consent)
         for rid, org, consent in session.execute(
@@ -124,24 +142,18 @@ def researcher_extract(
     index = {name: i for i, name in enumerate(header)}
     text_columns: set[str] = set()
     coded: dict[str, dict[str, tuple[int, str]]] = {}
-    column_labels = {
-        "organisation": "Organisation (pseudonym)",
-        "organisation_kind": "Kind of organisation",
-        "country": "Country (ISO 3166-1)",
-        "city_size_band": "City size band",
-        "questionnaire_version": "Questionnaire version",
-    }
+    column_labels = {column: translate(label, lang) for column, label in LEADING_LABELS.items()}
     for info in catalogue.questions:
-        label = _label(info.spec)
+        label = pick(info.spec.get("label"), lang)
         for column in info.columns(False):
             column_labels[column] = label
             if column.endswith("__other") or info.qtype in TEXT_TYPES:
                 text_columns.add(column)
             elif info.qtype in CODED_TYPES:
-                coded[column] = _codes(info.spec, "en")
+                coded[column] = _codes(info.spec, lang)
         if info.qtype == "matrix":
             for item, item_label in info.items:
-                column_labels[f"{info.code}__{item}"] = f"{label}: {item_label.get('en', item)}"
+                column_labels[f"{info.code}__{item}"] = f"{label}: {pick(item_label, lang) or item}"
     kept = ["organisation", *QUASI, "questionnaire_version"]
     columns = kept + [c for c in header[len(LEADING_COLUMNS) :]]
     rows: list[list[Any]] = []
@@ -167,11 +179,6 @@ def researcher_extract(
         for column, mapping in coded.items()
     }
     return Extract(columns, rows, column_labels, value_labels)
-
-
-def _label(spec: dict[str, Any]) -> str:
-    label = spec.get("label")
-    return str(label.get("en", "") if isinstance(label, dict) else label or "")
 
 
 def _recode_small(rows: list[list[Any]], orgs: Sequence[int], positions: list[int], k: int) -> None:

@@ -21,7 +21,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -38,7 +38,10 @@ from sqlalchemy import (
 from sqlalchemy.sql import FromClause
 from sqlalchemy.types import Integer, String
 
+from ...collation import collated
+from ...countries import country_name
 from ...days import within_days
+from ...i18n import N_, translate
 from ...models import (
     ORG_KIND_LABELS,
     SIZE_BAND_LABELS,
@@ -56,7 +59,7 @@ from ...models import (
     Theme,
 )
 from . import disclosure
-from .disclosure import Audience, Count
+from .disclosure import OTHER, Audience, Count
 from .scoring import T_SCORES
 
 Z_95 = 1.959963984540054  # two-sided 95 % quantile of the normal distribution
@@ -489,8 +492,13 @@ class Breakdown:
     groups: list[Group]
     themes: list[ThemeInfo]
     cells: dict[tuple[str, str], Stat] = field(default_factory=dict)
+    # Groups folded into ``disclosure.OTHER`` (too few organisations to be named): not
+    # listed; their own figures are hidden.
+    folded: frozenset[str] = frozenset()
 
     def cell(self, group: str, theme: str) -> Stat:
+        if group in self.folded:
+            return Stat.hidden()
         return self.cells.get((group, theme), Stat())
 
     def for_theme(self, theme: str) -> list[tuple[Group, Stat]]:
@@ -561,6 +569,9 @@ def figures(
     # A breakdown's cells add up to the overall figures: suppression needs them.
     asked: list[str | None] = ([None] if overall or audience.suppresses else []) + list(dimensions)
     rows = run(session, grouped_scores_query(filters, asked, theme_ids), cache)
+    folded: dict[str, set[str]] = {}
+    if audience.suppresses:
+        rows, folded = _fold_small_groups(session, filters, rows, theme_ids, cache)
     hidden = hidden_cells(rows, audience.min_orgs) if audience.suppresses else set()
     totals: dict[int, Stat] = {}
     cells: dict[str, dict[tuple[str, str], Stat]] = {d: {} for d in dimensions}
@@ -578,8 +589,74 @@ def figures(
     for by in dimensions:
         present = {group for group, _ in cells[by]}
         groups = list_groups(session, by, lang, present, filters)
-        result[by] = Breakdown(by=by, groups=groups, themes=infos, cells=cells[by])
+        small = folded.get(by, set())
+        if small:
+            label = translate(N_("Other (groups of fewer than %(n)s)"), lang)
+            groups = [g for g in groups if g.key not in small]
+            groups.append(Group(OTHER, label % {"n": audience.min_orgs}, "…"))
+        result[by] = Breakdown(
+            by=by, groups=groups, themes=infos, cells=cells[by], folded=frozenset(small)
+        )
     return scores, result
+
+
+class _Row(NamedTuple):
+    dim: str
+    theme_id: int
+    grp: str
+    n: int
+    mean: float | None
+    variance: float | None
+    orgs: int
+
+
+def _fold_small_groups(
+    session: Any,
+    filters: Filters,
+    rows: Sequence[Any],
+    theme_ids: Sequence[int] | None,
+    cache: Any,
+) -> tuple[list[Any], dict[str, set[str]]]:
+    """``rows`` with the groups ``disclosure.fold`` will not name replaced, per
+    dimension, by one ``OTHER`` group counting their responses together (its distinct
+    organisations counted again in SQL: an organisation may be in several of them), and
+    the groups folded per dimension. A group's organisations: its largest cell's over the
+    themes (a lower bound)."""
+    largest: dict[tuple[str, str], int] = {}
+    for row in rows:
+        if row.dim in disclosure.FOLDED:
+            key = (row.dim, row.grp)
+            largest[key] = max(largest.get(key, 0), int(row.orgs))
+    small = disclosure.fold(largest, filters.audience.min_orgs)
+    if not small:
+        return list(rows), {}
+    folded: dict[str, set[str]] = {}
+    for by, grp in small:
+        folded.setdefault(by, set()).add(grp)
+    kept: list[Any] = [row for row in rows if (row.dim, row.grp) not in small]
+    for by, groups in folded.items():
+        for row in run(session, _group_of(filters, by, sorted(groups), theme_ids), cache):
+            kept.append(_Row(by, row.theme_id, OTHER, row.n, row.mean, row.variance, int(row.orgs)))
+    return kept, folded
+
+
+def _group_of(
+    filters: Filters, by: str, groups: Sequence[str], theme_ids: Sequence[int] | None
+) -> Select[*tuple[Any, ...]]:
+    """SELECT theme_id, n, mean, variance, orgs of the responses in ``groups`` of ``by``
+    taken together."""
+    clause, where, columns = _counted(filters, theme_ids, [by])
+    s = T_SCORES.c.score
+    return (
+        select(
+            T_SCORES.c.theme_id,
+            *_moments(func.count(s), func.sum(s), func.sum(s * s)),
+            func.count(T_RESPONSES.c.organisation_id.distinct()).label("orgs"),
+        )
+        .select_from(clause)
+        .where(*where, cast(columns[0], String()).in_(list(groups)))
+        .group_by(T_SCORES.c.theme_id)
+    )
 
 
 def hidden_cells(rows: Iterable[Any], min_orgs: int) -> set[tuple[str, str, int]]:
@@ -604,13 +681,6 @@ def hidden_cells(rows: Iterable[Any], min_orgs: int) -> set[tuple[str, str, int]
 
 def group_key(value: Any) -> str:
     return str(value.value if hasattr(value, "value") else value)
-
-
-def country_name(code: str) -> str:
-    import pycountry
-
-    country = pycountry.countries.get(alpha_2=code)
-    return getattr(country, "common_name", None) or (country.name if country else code)
 
 
 def list_groups(
@@ -652,8 +722,9 @@ def list_groups(
             Group(NO_SIZE, "Not a city", "n/a")
         ]
     if by == "country":
-        return sorted(
-            (Group(code, country_name(code), code) for code in present),
+        # Named in the reader's language, in its alphabetical order (collation).
+        return collated(
+            (Group(code, country_name(code, lang), code) for code in present if code != OTHER),
             key=lambda g: g.label,
         )
     raise ValueError(f"unknown breakdown {by!r}")

@@ -8,6 +8,11 @@ report and its CSV, the API and the CLI:
 - **Scope** (``Audience.actions``): the figures count only the responses to these actions
   (None: every action). A leader's audience holds the actions they lead and nothing else,
   so no Partnership-wide figure is mixed in from which their own could be subtracted.
+- **Small groups** (``fold``): a group of a breakdown by organisation (kind, country,
+  city size: ``FOLDED``) resting on fewer organisations than the threshold is not named
+  at all (naming it with "fewer than 5" would tell the reader that 1 to 4 such
+  organisations answered): such groups are folded into one "Other" group (``OTHER``),
+  which counts as one group below.
 - **Small cells** (``Audience.min_orgs``): a cell counting fewer organisations than the
   threshold is hidden (primary suppression), and so are as few other cells as it takes
   for no hidden cell to be worked out from the shown ones by differencing
@@ -75,6 +80,25 @@ def audience_for(kind: str, actions: Iterable[int] | None, config: Mapping[str, 
         return Audience(scope, 0)
     published = kind in PUBLISHED
     return Audience(scope, max(0, int(config[THRESHOLD_SETTINGS[kind]])), published)
+
+
+# --- small groups --------------------------------------------------------------------
+
+# The breakdowns whose groups are organisations' attributes: a group named there says
+# that organisations of that kind, country or city size answered.
+FOLDED = ("kind", "country", "size")
+OTHER = "_other"  # the key of the group the small groups are folded into
+
+
+def fold(group_orgs: Mapping[K, int], min_orgs: int) -> set[K]:
+    """The groups not to name: those resting on 1 to ``min_orgs - 1`` organisations.
+    ``group_orgs`` gives each group's organisations (or a lower bound of them, e.g. its
+    largest cell's over the themes: a group is named only when it surely reaches the
+    threshold). The caller shows them as one ``OTHER`` group, whose figures count their
+    responses together and which ``suppress`` hides in turn if it is still too small."""
+    if min_orgs <= 1:
+        return set()
+    return {group for group, orgs in group_orgs.items() if 0 < orgs < min_orgs}
 
 
 # --- suppression ---------------------------------------------------------------------

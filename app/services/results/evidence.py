@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from ...i18n import pick
 from ...models import ORG_KIND_LABELS, Action, OrgKind, QuoteConsent, ResponseState
+from . import disclosure
 from .aggregation import (
     T_ACTIONS,
     T_QUESTIONNAIRES,
@@ -521,9 +522,14 @@ def response_counts(
 
 def countries_with_responses(session: Any, audience: Audience, cache: Any = None) -> list[str]:
     """Countries of organisations that gave at least one response to an action in the
-    audience's scope (for filter choices)."""
+    audience's scope (for filter choices). For an audience that hides small cells, only
+    the countries ``disclosure.fold`` names (a choice "France" would tell that French
+    organisations answered, and filtering on it would show their figures as "fewer
+    than 3")."""
     # The countries the responses recorded at submission (drafts have none).
-    responding = select(T_RESPONSES.c.org_country).where(T_RESPONSES.c.org_country.is_not(None))
+    country = T_RESPONSES.c.org_country
+    orgs = func.count(T_RESPONSES.c.organisation_id.distinct()).label("orgs")
+    responding = select(country, orgs).where(country.is_not(None))
     if audience.actions is not None:
         responding = responding.join(
             T_QUESTIONNAIRES, T_QUESTIONNAIRES.c.id == T_RESPONSES.c.questionnaire_id
@@ -532,8 +538,13 @@ def countries_with_responses(session: Any, audience: Audience, cache: Any = None
                 select(T_ACTIONS.c.id).where(T_ACTIONS.c.number.in_(sorted(audience.actions)))
             )
         )
-    stmt = responding.distinct().order_by(T_RESPONSES.c.org_country)
-    return [code for (code,) in run(session, stmt, cache)]
+    rows = run(session, responding.group_by(country).order_by(country), cache)
+    small = (
+        disclosure.fold({code: int(n) for code, n in rows}, audience.min_orgs)
+        if audience.suppresses
+        else set()
+    )
+    return [code for code, _ in rows if code not in small]
 
 
 def counted_responses(session: Any, filters: Filters, cache: Any = None) -> int:

@@ -16,9 +16,10 @@ from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from ...models import Pillar, ResultsSnapshot, User
+from ...models import MailKind, MailStatus, OutboxMail, Pillar, ResultsSnapshot, User, utcnow
+from ..mailing import outbox
 from .aggregation import (
     DIMENSIONS,
     Bin,
@@ -130,6 +131,85 @@ def publish(
     )
     session.add(snapshot)
     session.flush()
+    return snapshot
+
+
+# --- publishing in the background -------------------------------------------------------
+# Computing a snapshot takes 10 to 50 s at 100k responses: too long for a web request. The
+# publish page queues a job in the outbox (``MailKind.PUBLISH_RESULTS``), which the worker
+# (``flask worker``) claims with a lease like any message and runs; ``flask results
+# publish`` still publishes at once.
+
+
+def request_publication(
+    session: Any,
+    audience: Audience,
+    *,
+    title: dict[str, str],
+    introduction: dict[str, str],
+    user: User | None,
+    ip: str = "",
+) -> OutboxMail:
+    """Queue a publication for the worker (``run_publication``). The caller commits."""
+    return outbox.enqueue(
+        session,
+        kind=MailKind.PUBLISH_RESULTS,
+        to="",
+        subject="Publish the results",
+        body="",
+        user=user,
+        payload={
+            "title": title,
+            "introduction": introduction,
+            "min_orgs": audience.min_orgs,
+            "ip": ip,
+        },
+    )
+
+
+def publication_job(session: Any) -> OutboxMail | None:
+    """The latest publication asked for on the publish page (queued, running, done or
+    failed), or None."""
+    job: OutboxMail | None = session.scalar(
+        select(OutboxMail)
+        .where(OutboxMail.kind == MailKind.PUBLISH_RESULTS)
+        .order_by(OutboxMail.id.desc())
+        .limit(1)
+    )
+    return job
+
+
+def in_progress(job: OutboxMail | None) -> bool:
+    return job is not None and job.status in (MailStatus.PENDING, MailStatus.SENDING)
+
+
+def run_publication(session: Any, job: OutboxMail, worker: str) -> ResultsSnapshot | None:
+    """Publish the snapshot ``job`` asks for, as ``worker``, which holds its lease. The
+    snapshot and the job's completion are one transaction (the caller commits), and the
+    job is marked done only if ``worker`` still holds it: a worker whose lease ran out
+    while it computed, and whose job another worker took over, gets None (the caller
+    rolls back), so a publication is stored once however many workers run."""
+    payload = job.payload
+    user = session.get(User, job.user_id) if job.user_id is not None else None
+    snapshot = publish(
+        session,
+        Audience(None, int(payload["min_orgs"]), published=True),
+        title=dict(payload.get("title") or {}),
+        introduction=dict(payload.get("introduction") or {}),
+        user=user,
+    )
+    done = session.execute(
+        update(OutboxMail)
+        .where(
+            OutboxMail.id == job.id,
+            OutboxMail.status == MailStatus.SENDING,
+            OutboxMail.leased_by == worker,
+        )
+        .values(status=MailStatus.SENT, sent_at=utcnow(), lease_until=None, last_error="")
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:
+        return None
     return snapshot
 
 
