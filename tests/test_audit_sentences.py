@@ -249,6 +249,6 @@ def test_new_sentences_fill_their_details(client, login_as, db, users, orgs):
     db.session.commit()
     login_as("admin")
     html = client.get("/admin/audit").get_data(as_text=True)
-    assert "extended the deadline of" in html and "for City &lt;A&gt; to 2027-01-20" in html
+    assert "extended the deadline of" in html and "for City &lt;A&gt; to 20 Jan 2027" in html
     assert "invited 3 people from a file" in html
     assert "The scheduled job sent reminders for" in html

@@ -7,13 +7,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from flask import url_for
 from flask_babel import gettext
 from markupsafe import Markup, escape
 
-from ..i18n import N_
+from ..i18n import N_, format_day
 from ..models import AuditEntry
 
 # One sentence per event; %(actor)s and %(object)s are filled from the entry, the other
@@ -189,6 +190,7 @@ def _comment_count(entry: AuditEntry) -> int:
 
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -257,6 +259,18 @@ def _organisation(entry: AuditEntry, row: Any) -> Markup:
     return escape((entry.details or {}).get("organisation") or "–")
 
 
+def _detail(value: Any) -> str:
+    """A detail as words: a day (``2027-01-20``) as the page's language writes it."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+        try:
+            return format_day(date.fromisoformat(value))
+        except ValueError:
+            pass  # not a real day: shown as written
+    return str(value)
+
+
 def sentence(entry: AuditEntry, objects: dict[tuple[str, str], Any]) -> Markup:
     """The entry as one sentence in the request's language, its names as links."""
     row = objects.get((entry.object_type, entry.object_id))
@@ -274,8 +288,7 @@ def sentence(entry: AuditEntry, objects: dict[tuple[str, str], Any]) -> Markup:
     details = entry.details or {}
     for name in _PLACEHOLDER.findall(template):
         if name not in values:
-            value = details.get(name)
-            values[name] = escape("–" if value in (None, "") else value)
+            values[name] = escape(_detail(details.get(name)))
     return escape(gettext(template)) % values
 
 
