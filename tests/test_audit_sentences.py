@@ -234,6 +234,18 @@ def test_the_event_filter_lists_readable_names(client, login_as, db, users):
     assert '<option value="deadline.extended">Frist verlängert</option>' in german
 
 
+def test_the_object_type_filter_lists_readable_names(client, login_as, db, users, orgs):
+    audit.record(db.session, "organisation.updated", user=users["admin"], obj=orgs["A"])
+    audit.record(db.session, "x.thing", user=users["admin"], object_type="gadget", object_id=1)
+    db.session.commit()
+    login_as("admin")
+    html = client.get("/admin/audit").get_data(as_text=True)
+    assert '<option value="organisation">Organisation</option>' in html
+    assert '<option value="gadget">gadget</option>' in html  # no name: its code
+    german = client.get("/admin/audit?lang=de").get_data(as_text=True)
+    assert '<option value="organisation">Organisation</option>' in german
+
+
 def test_new_sentences_fill_their_details(client, login_as, db, users, orgs):
     questionnaire = publish_example(1)
     audit.record(

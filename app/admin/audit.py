@@ -27,9 +27,11 @@ def _filters() -> tuple[AuditFilterForm, audit.AuditFilters]:
         key=lambda choice: collation.sort_key(choice[1]),
     )
     form.event.choices = options([("", _("All events")), *events])
-    form.object_type.choices = options(
-        [("", _("All object types"))] + [(t, t) for t in audit.distinct_object_types(db.session)]
+    object_types = sorted(
+        ((t, audit_sentences.object_type_name(t)) for t in audit.distinct_object_types(db.session)),
+        key=lambda choice: collation.sort_key(choice[1]),
     )
+    form.object_type.choices = options([("", _("All object types")), *object_types])
     values = valid_filters(form)
     filters = audit.AuditFilters(
         event=values.get("event") or "",

@@ -159,6 +159,28 @@ EVENT_NAMES: dict[str, str] = {
 }
 
 
+# The kinds of object in the audit page's filter (object_type is the table's name,
+# singular).
+OBJECT_TYPE_NAMES: dict[str, str] = {
+    "user": N_("Account"),
+    "organisation": N_("Organisation"),
+    "response": N_("Response"),
+    "questionnaire": N_("Questionnaire"),
+    "questionnaire_version": N_("Questionnaire version"),
+    "action": N_("Action"),
+    "api_token": N_("API token"),
+    "one_time_token": N_("One-time link"),
+    "results_snapshot": N_("Published results"),
+    "outbox": N_("Message"),
+}
+
+
+def object_type_name(object_type: str) -> str:
+    """The kind of object in the request's language (its code when it has none)."""
+    name = OBJECT_TYPE_NAMES.get(object_type)
+    return gettext(name) if name else object_type
+
+
 def event_name(event: str) -> str:
     """The event's name in the request's language (its code when it has none)."""
     name = EVENT_NAMES.get(event)
