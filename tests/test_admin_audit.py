@@ -111,8 +111,12 @@ def test_bad_filters_are_explained_not_applied(client, login_as, log):
 def test_event_select_lists_the_events_present(client, login_as, log):
     login_as("admin")
     html = client.get("/admin/audit").get_data(as_text=True)
-    for event in ("login.failure", "organisation.created", "user.role_changed"):
-        assert f'<option value="{event}">{event}</option>' in html
+    for event, name in (
+        ("login.failure", "Failed login"),
+        ("organisation.created", "Organisation created"),
+        ("user.role_changed", "Role changed"),
+    ):
+        assert f'<option value="{event}">{name}</option>' in html
 
 
 def test_details_are_json_and_escaped(client, login_as, db, log):

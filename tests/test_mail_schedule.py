@@ -4,14 +4,15 @@ per organisation however often it runs, and audits what it sent."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from app.models import MailKind, OutboxMail, ReminderSent, Role, utcnow
+from app.models import DigestItem, MailKind, OutboxMail, ReminderSent, Role, utcnow
 from app.services.mailing import schedule
 from app.services.people import accounts as user_service
+from app.services.responding import deadlines
 from tests.conftest import PASSWORD, make_org
 from tests.review_helpers import audit_events, make_response, publish_example
 
@@ -162,3 +163,103 @@ def test_the_schedule_is_set_on_the_management_page(client, login_as, db, setup)
     db.session.commit()
     current = schedule.schedule_of(db.session, setup)
     assert current.steps == [14, 7, 2] and current.returned_after_days == 5
+
+
+# Fixed clocks: the deadline is the end of 2027-01-10 in the questionnaire's time zone
+# (Brussels, UTC+1 in winter).
+DEADLINE = date(2027, 1, 10)
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def reminder_bodies(db) -> dict[str, str]:
+    db.session.commit()
+    mails = db.session.scalars(select(OutboxMail).where(OutboxMail.kind == MailKind.REMINDER))
+    return {m.to_address: m.body for m in mails}
+
+
+def test_days_are_counted_in_the_questionnaires_time_zone(db, setup):
+    setup.deadline = DEADLINE
+    schedule.set_schedule(db.session, setup, [2], None, actor="test")
+    db.session.commit()
+    # 22:30 UTC on the 7th is 23:30 in Brussels: three days are left, nothing is due.
+    assert run_job(db, at("2027-01-07T22:30:00")).reminded == []
+    # 23:30 UTC on the 7th is already the 8th in Brussels (a UTC count would say 3).
+    late = run_job(db, at("2027-01-07T23:30:00"))
+    assert sorted(org for _, _, org in late.reminded) == ["City A", "Quiet Town"]
+
+    setup.time_zone = "Europe/Helsinki"  # UTC+2: the 8th began at 22:00 UTC on the 7th
+    setup.deadline = date(2027, 2, 10)
+    db.session.commit()
+    assert run_job(db, at("2027-02-07T21:30:00")).reminded == []
+    assert len(run_job(db, at("2027-02-07T22:30:00")).reminded) == 2
+
+
+def test_an_organisation_with_an_extension_is_reminded_against_its_own_day(db, setup, orgs):
+    setup.deadline = DEADLINE
+    deadlines.extend(db.session, setup, orgs["A"], date(2027, 1, 20), actor="test")
+    schedule.set_schedule(db.session, setup, [2], None, actor="test")
+    db.session.commit()
+    first = run_job(db, at("2027-01-08T12:00:00"))
+    assert [org for _, _, org in first.reminded] == ["Quiet Town"]  # City A has 12 days
+    assert "2027-01-10" in reminder_bodies(db)["quiet@example.org"]
+
+    # The questionnaire's deadline has passed, City A's has not.
+    assert run_job(db, at("2027-01-11T12:00:00")).reminded == []
+    second = run_job(db, at("2027-01-18T12:00:00"))
+    assert second.reminded == [(1, "before:2", "City A")]
+    assert "2027-01-20" in reminder_bodies(db)["respondent_a@example.org"]
+    assert run_job(db, at("2027-01-18T18:00:00")).reminded == []  # once
+    steps = db.session.scalars(select(ReminderSent.step).order_by(ReminderSent.id)).all()
+    assert steps == ["before:2:2027-01-10", "before:2:2027-01-20"]
+    assert run_job(db, at("2027-01-21T12:00:00")).reminded == []  # City A's day has passed
+
+
+def test_nothing_is_sent_once_the_questionnaire_closes_itself(db, setup, orgs):
+    setup.deadline = DEADLINE
+    setup.close_at_deadline = True
+    deadlines.extend(db.session, setup, orgs["A"], date(2027, 1, 20), actor="test")
+    schedule.set_schedule(db.session, setup, [2], 1, actor="test")
+    db.session.commit()
+    # Closing itself at the deadline overrides the extension: everyone's day is the 10th.
+    before = run_job(db, at("2027-01-08T12:00:00"))
+    assert sorted(org for _, _, org in before.reminded) == ["City A", "Quiet Town"]
+    assert "2027-01-10" in reminder_bodies(db)["respondent_a@example.org"]
+    assert run_job(db, at("2027-01-10T22:59:00")).reminded == []  # the step was sent
+    db.session.query(ReminderSent).delete()
+    db.session.commit()
+    assert run_job(db, at("2027-01-10T23:00:00")).reminded == []  # closed for everyone
+    assert run_job(db, at("2027-01-18T12:00:00")).reminded == []
+
+
+def test_the_digest_goes_out_after_midnight_in_the_leaders_time_zone(db, users):
+    brussels, new_york = users["leader1"], users["leader2"]
+    brussels.notify_submissions = new_york.notify_submissions = "digest"
+    new_york.time_zone = "America/New_York"  # UTC-5 in winter
+    for leader in (brussels, new_york):
+        db.session.add(
+            DigestItem(
+                user_id=leader.id,
+                line="submitted\t1\tRegion B\tT01-AAAAAA\t1",
+                created_at=at("2027-01-07T20:00:00"),
+            )
+        )
+    db.session.commit()
+
+    def digests_to() -> list[str]:
+        db.session.commit()
+        return list(
+            db.session.scalars(
+                select(OutboxMail.to_address).where(OutboxMail.kind == MailKind.DIGEST)
+            )
+        )
+
+    assert run_job(db, at("2027-01-07T22:59:00")).digests == 0  # 23:59 in Brussels
+    assert run_job(db, at("2027-01-07T23:30:00")).digests == 1  # after midnight there
+    assert digests_to() == [brussels.email]
+    assert run_job(db, at("2027-01-08T04:59:00")).digests == 0  # 23:59 in New York
+    assert run_job(db, at("2027-01-08T05:30:00")).digests == 1
+    assert run_job(db, at("2027-01-08T06:30:00")).digests == 0  # once
+    assert digests_to() == [brussels.email, new_york.email]

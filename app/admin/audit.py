@@ -6,7 +6,7 @@ from flask import Response, render_template, request, stream_with_context
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import authz
+from .. import authz, collation
 from ..authz import allowed
 from ..database import writes_on_get
 from ..extensions import db
@@ -22,12 +22,16 @@ PER_PAGE = 100
 
 def _filters() -> tuple[AuditFilterForm, audit.AuditFilters]:
     form = AuditFilterForm(request.args)
-    form.event.choices = options(
-        [("", _("All events"))] + [(e, e) for e in audit.distinct_events(db.session)]
+    events = sorted(
+        ((e, audit_sentences.event_name(e)) for e in audit.distinct_events(db.session)),
+        key=lambda choice: collation.sort_key(choice[1]),
     )
-    form.object_type.choices = options(
-        [("", _("All object types"))] + [(t, t) for t in audit.distinct_object_types(db.session)]
+    form.event.choices = options([("", _("All events")), *events])
+    object_types = sorted(
+        ((t, audit_sentences.object_type_name(t)) for t in audit.distinct_object_types(db.session)),
+        key=lambda choice: collation.sort_key(choice[1]),
     )
+    form.object_type.choices = options([("", _("All object types")), *object_types])
     values = valid_filters(form)
     filters = audit.AuditFilters(
         event=values.get("event") or "",

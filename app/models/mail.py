@@ -108,7 +108,7 @@ class ReminderSent(Model):
     organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisations.id", ondelete="CASCADE"), index=True
     )
-    step: Mapped[str] = mapped_column(String(40))  # "before:7", "returned:<event id>"
+    step: Mapped[str] = mapped_column(String(40))  # "before:7:<day>", "returned:<event id>"
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -24,7 +24,7 @@ from ...models import (
 )
 from .. import audit
 from ..questionnaires.versions import published_version
-from ..responding import reminders
+from ..responding import deadlines, reminders
 from . import messages, outbox
 
 SCHEDULER = "scheduler"  # the audit log's actor for what the job does
@@ -131,29 +131,47 @@ def _last_return(session: Session, response_id: int) -> ResponseEvent | None:
     )
 
 
-def due_reminders(session: Session, today: date, now: datetime, report: Report) -> None:
+def _due_steps(steps: list[int], last_day: date | None, today: date) -> list[int]:
+    """The "days before" steps due on ``today`` (the local day) for ``last_day``."""
+    if last_day is None:
+        return []
+    days_left = (last_day - today).days
+    return [d for d in steps if days_left <= d] if days_left >= 0 else []
+
+
+def _step_key(days: int, last_day: date) -> str:
+    """``before:7:2027-04-15``: the day counted against is part of the step, so that
+    after an extension (or a moved deadline) the steps count again against the new day."""
+    return f"before:{days}:{last_day.isoformat()}"
+
+
+def due_reminders(session: Session, now: datetime, report: Report) -> None:
+    """Days are counted in each questionnaire's time zone, against each organisation's
+    own last day (its extension's, if any); nothing goes out for a questionnaire closed
+    by hand or closed automatically at its deadline."""
     rows = session.execute(
         select(ReminderSchedule, Questionnaire).join(
             Questionnaire, Questionnaire.id == ReminderSchedule.questionnaire_id
         )
     ).all()
     for schedule, questionnaire in rows:
-        if not questionnaire.is_open or published_version(session, questionnaire) is None:
+        if not deadlines.is_open(questionnaire, now):
             continue
-        due_steps: list[int] = []
-        if questionnaire.deadline is not None:
-            days_left = (questionnaire.deadline - today).days
-            if days_left >= 0:
-                due_steps = [d for d in schedule.steps if days_left <= d]
-        if not due_steps and schedule.returned_after_days is None:
+        if published_version(session, questionnaire) is None:
+            continue
+        today = deadlines.local_day(now, questionnaire.time_zone)
+        if schedule.returned_after_days is None and not _may_be_due(
+            session, schedule, questionnaire, today
+        ):
             continue  # nothing can be due today: no need to look at the organisations
         by_step: dict[str, list[reminders.ReminderTarget]] = {}
         for target in reminders.reminder_targets(session, questionnaire):
             org_id = target.organisation.id
-            if due_steps:
+            due_steps = _due_steps(schedule.steps, target.deadline, today)
+            if due_steps and target.deadline is not None:
                 # Every step already due is marked; one reminder goes out for them all.
-                fresh = [_mark(session, questionnaire.id, org_id, f"before:{d}") for d in due_steps]
-                if any(fresh):
+                keys = [_step_key(d, target.deadline) for d in due_steps]
+                if any([_mark(session, questionnaire.id, org_id, key) for key in keys]):
                     by_step.setdefault(f"before:{min(due_steps)}", []).append(target)
                     continue
             after = schedule.returned_after_days
@@ -161,6 +179,7 @@ def due_reminders(session: Session, today: date, now: datetime, report: Report) 
                 after is not None
                 and target.response is not None
                 and target.response.state == ResponseState.RETURNED
+                and (target.deadline is None or today <= target.deadline)
             ):
                 event = _last_return(session, target.response.id)
                 if (
@@ -178,14 +197,46 @@ def due_reminders(session: Session, today: date, now: datetime, report: Report) 
             report.reminded += [(number, step, t.organisation.name) for t in targets]
 
 
-def due_digests(session: Session, worker: str, today_start: datetime, report: Report) -> None:
-    """Send each leader who chose the digest the lines gathered before today (UTC)."""
-    session.execute(
-        update(DigestItem)
-        .where(DigestItem.claimed_by == "", DigestItem.created_at < today_start)
-        .values(claimed_by=worker)
-        .execution_options(synchronize_session=False)
-    )
+def _may_be_due(
+    session: Session, schedule: ReminderSchedule, questionnaire: Questionnaire, today: date
+) -> bool:
+    """Whether a "days before" step is due today for the questionnaire's deadline or
+    for any organisation's extension (one small query, not one per organisation)."""
+    days = {deadlines.last_day(questionnaire, None)}
+    if questionnaire.deadline is not None and not questionnaire.close_at_deadline:
+        days |= {e.until for e in deadlines.extensions(session, questionnaire)}
+    return any(_due_steps(schedule.steps, day, today) for day in days)
+
+
+def _leaders_by_zone(session: Session) -> dict[str, list[int]]:
+    """The leaders with digest lines waiting, by time zone."""
+    rows = session.execute(
+        select(User.id, User.time_zone)
+        .where(User.id.in_(select(DigestItem.user_id).where(DigestItem.claimed_by == "")))
+        .order_by(User.id)
+    ).all()
+    by_zone: dict[str, list[int]] = {}
+    for user_id, time_zone in rows:
+        by_zone.setdefault(time_zone or "", []).append(user_id)
+    return by_zone
+
+
+def due_digests(session: Session, worker: str, now: datetime, report: Report) -> None:
+    """Send each leader who chose the digest the lines gathered before today began in
+    the leader's own time zone (so the digest goes out after their midnight)."""
+    for time_zone, user_ids in _leaders_by_zone(session).items():
+        today = deadlines.local_day(now, time_zone)
+        today_start = deadlines.end_of_day(today - timedelta(days=1), time_zone)
+        session.execute(
+            update(DigestItem)
+            .where(
+                DigestItem.claimed_by == "",
+                DigestItem.user_id.in_(user_ids),
+                DigestItem.created_at < today_start,
+            )
+            .values(claimed_by=worker)
+            .execution_options(synchronize_session=False)
+        )
     items = session.scalars(
         select(DigestItem).where(DigestItem.claimed_by == worker).order_by(DigestItem.id)
     ).all()
@@ -208,8 +259,7 @@ def run(session: Session, worker: str, now: datetime | None = None) -> Report:
     """Every scheduled job, once (the caller commits)."""
     now = now or utcnow()
     report = Report()
-    due_reminders(session, now.date(), now, report)
-    today_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    due_digests(session, worker, today_start, report)
+    due_reminders(session, now, report)
+    due_digests(session, worker, now, report)
     outbox.forget_sent(session, now)
     return report

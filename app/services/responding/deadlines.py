@@ -102,6 +102,17 @@ def deadline_for(
     return Deadline(own, tz, ends, now >= ends, closed_automatically=auto)
 
 
+def last_day(questionnaire: Questionnaire, extension: DeadlineExtension | None) -> date | None:
+    """The last day one organisation may answer: its extension's if it has one, except
+    when the questionnaire closes itself at its own deadline (then that is everyone's)."""
+    own = questionnaire.deadline
+    if own is None or questionnaire.close_at_deadline:
+        return own
+    if extension is not None and extension.until > own:
+        return extension.until
+    return own
+
+
 def extension_of(
     session: Session, questionnaire: Questionnaire, organisation_id: int
 ) -> DeadlineExtension | None:

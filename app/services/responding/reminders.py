@@ -6,6 +6,7 @@ are ``services/mailing/schedule``'s."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +22,7 @@ from ...models import (
 from .. import audit
 from ..mailing import messages
 from ..questionnaires.versions import QuestionnaireError, published_version
+from .deadlines import extensions, last_day
 from .responses import current_responses
 
 PENDING_STATES = frozenset({ResponseState.DRAFT, ResponseState.RETURNED})
@@ -31,6 +33,7 @@ class ReminderTarget:
     organisation: Organisation
     response: Response | None
     recipients: list[User]
+    deadline: date | None = None  # the organisation's last day (its extension's, if any)
 
     @property
     def state(self) -> str:
@@ -60,12 +63,20 @@ def reminder_targets(session: Session, questionnaire: Questionnaire) -> list[Rem
     ).all()
     targets = []
     responses = current_responses(session, questionnaire)  # one query, not one per organisation
+    extended = (
+        {e.organisation_id: e for e in extensions(session, questionnaire)}
+        if questionnaire.deadline is not None
+        else {}
+    )
     for organisation in organisations:
         response = responses.get(organisation.id)
         if response is None or response.state in PENDING_STATES:
             targets.append(
                 ReminderTarget(
-                    organisation, response, messages.respondents_of(session, organisation.id)
+                    organisation,
+                    response,
+                    messages.respondents_of(session, organisation.id),
+                    last_day(questionnaire, extended.get(organisation.id)),
                 )
             )
     return targets
@@ -89,7 +100,6 @@ def send_reminders(
     if not questionnaire.is_open:
         raise QuestionnaireError("this questionnaire is closed: open it before sending reminders")
     action = questionnaire.action
-    deadline = questionnaire.deadline.isoformat() if questionnaire.deadline else None
     report = ReminderReport()
     if targets is None:
         targets = reminder_targets(session, questionnaire)
@@ -97,6 +107,8 @@ def send_reminders(
         if not target.recipients:
             report.without_recipients.append(target)
             continue
+        day = target.deadline or questionnaire.deadline
+        deadline = day.isoformat() if day else None
         for person in target.recipients:
             messages.reminder(session, person, target.response, action, deadline)
         report.reminded.append(target)
