@@ -79,6 +79,7 @@ SENTENCES: dict[str, str] = {
     "reminders.scheduled": N_("%(actor)s changed the reminder schedule of %(object)s"),
     "response.saved": N_("%(actor)s saved answers in response %(object)s of %(organisation)s"),
     "results.published": N_("%(actor)s published the results"),
+    "results.publish_requested": N_("%(actor)s asked for the results to be published"),
     "export.research_extract": N_(
         "%(actor)s downloaded a research extract of %(object)s for %(researcher)s"
     ),
@@ -151,6 +152,7 @@ EVENT_NAMES: dict[str, str] = {
     "reminders.sent": N_("Reminders sent"),
     "mail.retried": N_("Message sent again"),
     "results.published": N_("Results published"),
+    "results.publish_requested": N_("Publication of the results requested"),
     "export.downloaded": N_("Export downloaded"),
     "export.research_extract": N_("Research extract downloaded"),
     "audit.exported": N_("Audit log downloaded"),
