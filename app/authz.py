@@ -160,6 +160,12 @@ def can_manage_questionnaires(user: User) -> bool:
     return can_administer(user)
 
 
+def can_publish_questionnaires(user: User) -> bool:
+    """The publish page: admins, and leaders an admin has let publish (``may_publish``;
+    which actions: ``can_publish_draft``)."""
+    return can_administer(user) or (_role_in(user, Role.LEADER) and bool(user.may_publish))
+
+
 def can_build_questionnaires(user: User) -> bool:
     """The builder's edits to drafts: admins, and leaders (on which actions:
     ``can_edit_draft``); coordinators read and preview drafts."""
@@ -196,8 +202,15 @@ def can_view_action(user: User, action: Action) -> bool:
 
 def can_edit_draft(user: User, action: Action) -> bool:
     """Start and edit the draft of ``action``'s questionnaire: admins any, leaders the
-    actions they lead (publishing stays with admins)."""
+    actions they lead (publishing stays with admins unless an admin lets the leader:
+    ``can_publish_draft``)."""
     return can_build_questionnaires(user) and (user.role == Role.ADMIN or leads(user, action))
+
+
+def can_publish_draft(user: User, action: Action) -> bool:
+    """Publish the draft of ``action``'s questionnaire: admins any, leaders an admin has
+    let publish (``may_publish``) the actions they lead."""
+    return can_publish_questionnaires(user) and (user.role == Role.ADMIN or leads(user, action))
 
 
 def can_review_action(user: User, action: Action) -> bool:

@@ -171,6 +171,14 @@ def get_editable_questionnaire_or_404(number: int, user: User) -> Questionnaire:
     return questionnaire
 
 
+def get_publishable_questionnaire_or_404(number: int, user: User) -> Questionnaire:
+    """An action's questionnaire whose draft ``user`` may publish (the publish page)."""
+    questionnaire = get_questionnaire_or_404(number, user)
+    if not authz.can_publish_draft(user, questionnaire.action):
+        abort(403)
+    return questionnaire
+
+
 def get_version_or_404(number: int, version_number: int | None, user: User) -> QuestionnaireVersion:
     """Version ``version_number`` of an action's questionnaire (None: the published one,
     else the latest), for those who may read the action."""

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.definitions.validate import validate_text
 from app.extensions import db
-from app.models import Answer, Question, ResponseState
+from app.models import Action, Answer, Question, ResponseState
 from app.services.questionnaires import publishing
 from app.services.questionnaires import versions as qservice
 from app.services.responding import responses as rservice
@@ -168,3 +168,64 @@ def test_an_organisation_with_two_old_drafts_moves_only_the_newest(db, orgs):
     db.session.commit()
     assert [m.response.id for m in outcome.moves] == [second.id]
     assert (first.version.number, second.version.number) == (1, 3)
+
+
+def test_an_admin_lets_a_leader_publish_their_actions_drafts(client, login_as, db, users):
+    """Publishing stays with admins unless an admin grants it to a leader (a setting on
+    the user page, audited); the grant covers the actions the leader leads, no other."""
+    from app import authz
+
+    publish_example(1)
+    publish_example(2)
+    _import(_second_version())
+    db.session.commit()
+    leader = users["leader1"]  # leads action 1
+    access = {"role": "leader", "organisation": "", "actions": ["1"]}
+
+    def grant(value: bool):
+        login_as("admin")
+        data = dict(access, may_publish="y") if value else dict(access)
+        url = f"/admin/users/{leader.id}"
+        assert client.post_form(url, data, page=url).status_code == 302
+        db.session.refresh(leader)
+        assert leader.may_publish is value
+        login_as("leader1")
+
+    # Without the grant: the builder, not the publish page, nor its link.
+    login_as("leader1")
+    assert client.get("/questionnaires/1/publish").status_code == 403
+    assert (
+        client.post_form("/questionnaires/1/publish", {"confirm": "y"}, page="/").status_code == 403
+    )
+    assert "/questionnaires/1/publish" not in client.get("/questionnaires/1/manage").get_data(
+        as_text=True
+    )
+
+    grant(True)
+    (entry,) = audit_events("user.settings_changed")
+    assert entry.details == {"setting": "may_publish", "from": False, "to": True}
+    assert entry.actor == "admin@example.org" and entry.object_id == str(leader.id)
+    assert "/questionnaires/1/publish" in client.get("/questionnaires/1/manage").get_data(
+        as_text=True
+    )
+    assert client.get("/questionnaires/1/publish").status_code == 200
+    assert client.get("/questionnaires/2/publish").status_code == 403  # not their action
+    actions = {a.number: a for a in db.session.scalars(select(Action))}
+    assert authz.can_publish_draft(leader, actions[1])
+    assert not authz.can_publish_draft(leader, actions[2])
+    assert not authz.can_publish_draft(users["leader2"], actions[2])  # not granted
+    response = client.post_form(
+        "/questionnaires/1/publish", {"confirm": "y"}, page="/questionnaires/1/publish"
+    )
+    assert response.status_code == 302
+    (published,) = audit_events("questionnaire.published")
+    assert published.actor == leader.email and published.details["action"] == 1
+
+    grant(False)
+    assert [e.details["to"] for e in audit_events("user.settings_changed")] == [True, False]
+    assert client.get("/questionnaires/1/publish").status_code == 403
+    # An unrelated save leaves the setting as it is, and records nothing.
+    login_as("admin")
+    url = f"/admin/users/{leader.id}"
+    client.post_form(url, dict(access), page=url)
+    assert len(audit_events("user.settings_changed")) == 2

@@ -37,6 +37,7 @@ SENTENCES: dict[str, str] = {
     "user.actions_added": N_("%(actor)s added actions to the account of %(object)s"),
     "user.role_changed": N_("%(actor)s changed the role of %(object)s"),
     "user.organisation_changed": N_("%(actor)s changed the organisation of %(object)s"),
+    "user.settings_changed": N_("%(actor)s changed the settings of %(object)s"),
     "invitation.sent": N_("%(actor)s invited %(object)s"),
     "invitation.accepted": N_("%(actor)s accepted their invitation"),
     "password.changed": N_("%(actor)s changed their password"),

@@ -127,6 +127,7 @@ class UserAccessForm(FlaskForm):
     role = ListedSelectField(_l("Role"), choices=ROLE_CHOICES)
     organisation = ListedSelectField(_l("Organisation"), coerce=str, validate_choice=True)
     actions = MultiCheckboxField(_l("Actions this leader leads"), coerce=int)
+    may_publish = BooleanField(_l("May publish the drafts of the actions they lead"))
 
 
 class UserFilterForm(FlaskForm):

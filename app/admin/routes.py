@@ -326,6 +326,7 @@ def _access_form(user: User) -> UserAccessForm:
                 "role": user.role.value,
                 "organisation": str(user.organisation_id or ""),
                 "actions": sorted(user.led_action_numbers),
+                "may_publish": user.may_publish,
             }
         )
     form.organisation.choices = organisation_choices(_("No organisation"))
@@ -373,6 +374,7 @@ def user_update(user_id: int):
                 role=form.role.data or "",
                 organisation=organisation,
                 actions=actions,
+                may_publish=bool(form.may_publish.data),
                 by=current_user,
                 ip=client_ip(),
             )

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, Enum, ForeignKey, String, Table
+from sqlalchemy import Boolean, Column, Enum, ForeignKey, String, Table, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import Model, db
@@ -121,6 +121,9 @@ class User(UserMixin, Model):
         ForeignKey("organisations.id", ondelete="RESTRICT")
     )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Leaders: an admin lets them publish the drafts of the actions they lead
+    # (authz.can_publish_draft); meaningless for the other roles.
+    may_publish: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Leaders: mail on each submission to their actions ("immediate"), one a day
     # ("digest"), or none ("off").

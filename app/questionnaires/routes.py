@@ -23,7 +23,11 @@ from ..definitions.xlsform import to_xlsform, validate_xlsform
 from ..extensions import db
 from ..forms import EmptyForm
 from ..i18n import format_day
-from ..loaders import get_questionnaire_or_404, get_version_or_404
+from ..loaders import (
+    get_publishable_questionnaire_or_404,
+    get_questionnaire_or_404,
+    get_version_or_404,
+)
 from ..models import (
     Action,
     AuditEntry,
@@ -179,6 +183,7 @@ def manage(number: int):
         else [],
         last_reminders=_last_reminders(questionnaire),
         can_manage=authz.can_manage_questionnaires(current_user),
+        can_publish=authz.can_publish_draft(current_user, questionnaire.action),
         deadline_form=deadline_form,
         schedule=schedule,
         schedule_form=schedule_form,
@@ -335,11 +340,12 @@ def preview(number: int, version_number: int):
 
 
 @bp.route("/<int:number>/publish", methods=["GET", "POST"])
-@allowed(authz.can_manage_questionnaires)
+@allowed(authz.can_publish_questionnaires)
 def publish(number: int):
     """The publish page: the draft's changes, what happens to the responses (pinned, or
-    moved with the answers that cannot be kept), and the confirmation."""
-    questionnaire = get_questionnaire_or_404(number, current_user)
+    moved with the answers that cannot be kept), and the confirmation. Admins, and leaders
+    an admin has let publish, on the actions they lead."""
+    questionnaire = get_publishable_questionnaire_or_404(number, current_user)
     form = PublishForm()
     if request.method == "GET":
         try:

@@ -246,11 +246,14 @@ def change_access(
     role: Role | str,
     organisation: Organisation | None,
     actions: list[Action],
+    may_publish: bool | None = None,
     by: User | None = None,
     ip: str = "",
 ) -> list[str]:
-    """Set role, organisation and led actions; returns the events recorded
-    (user.role_changed, user.organisation_changed, user.actions_changed)."""
+    """Set role, organisation, led actions and (``may_publish``, None: unchanged) whether
+    a leader may publish their actions' drafts; returns the events recorded
+    (user.role_changed, user.organisation_changed, user.actions_changed,
+    user.settings_changed)."""
     try:
         role = Role(role)
     except ValueError:
@@ -279,6 +282,15 @@ def change_access(
     if before != after:
         changed("user.actions_changed", before, after)
         user.led_actions = sorted(actions, key=lambda a: a.number)
+    if may_publish is not None and bool(user.may_publish) != may_publish:
+        setting: dict[str, Any] = {
+            "setting": "may_publish",
+            "from": bool(user.may_publish),
+            "to": may_publish,
+        }
+        audit.record(session, "user.settings_changed", user=by, obj=user, ip=ip, **setting)
+        events.append("user.settings_changed")
+        user.may_publish = may_publish
     return events
 
 
