@@ -112,6 +112,7 @@ EVENT_NAMES: dict[str, str] = {
     "user.login_unlocked": N_("Logins unlocked"),
     "user.actions_added": N_("Actions added to an account"),
     "user.actions_changed": N_("Account's actions changed"),
+    "user.settings_changed": N_("Account's settings changed"),
     "user.role_changed": N_("Role changed"),
     "user.organisation_changed": N_("Account's organisation changed"),
     "invitation.sent": N_("Invitation sent"),
