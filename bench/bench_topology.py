@@ -43,6 +43,7 @@ SECONDS = float(os.environ.get("TOPOLOGY_SECONDS", "60"))
 SIZES = [int(n) for n in os.environ.get("TOPOLOGY_CLIENTS", "64,256").split(",") if n]
 THINK = float(os.environ.get("TOPOLOGY_THINK", "2"))
 KILL = os.environ.get("TOPOLOGY_KILL", "1") != "0"
+SCHEDULE_EVERY = float(os.environ.get("TOPOLOGY_SCHEDULE_EVERY", "10"))
 WORKERS, THREADS = 2, 4  # per app server: HAProxy's per-server places add up to their product
 LOGIN_MAXCONN = WORKERS  # logins at once per server: one per worker (one hash slot each)
 HAPROXY_CFG = ROOT / "deploy" / "haproxy.cfg"
@@ -176,25 +177,178 @@ def queue_report(proxy: HAProxy, since: float, until: float) -> dict:
     return result
 
 
-def worker_command(env: dict[str, str]) -> subprocess.Popen | None:
+def _flask_bin() -> str:
+    return str(Path(sys.executable).parent / "flask")
+
+
+def start_workers(envs: list[dict[str, str]], log_dir: Path) -> list[subprocess.Popen]:
+    """One mail/job worker per "server" (each with that server's environment), running
+    the scheduled jobs every SCHEDULE_EVERY seconds, so the two race for every due step."""
     probe = subprocess.run(
-        [str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "worker", "--help"],
+        [_flask_bin(), "--app", "wsgi", "worker", "--help"],
         cwd=ROOT,
-        env=env,
+        env=envs[0],
         capture_output=True,
     )
     if probe.returncode != 0:
         print("  no `flask --app wsgi worker` in this version: no mail/job worker started")
-        return None
-    print("  mail/job worker started")
-    return subprocess.Popen(
-        [str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "worker"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
+        return []
+    workers = []
+    for index, env in enumerate(envs, start=1):
+        with (log_dir / f"worker{index}.log").open("ab") as log:
+            workers.append(
+                subprocess.Popen(
+                    [_flask_bin(), "--app", "wsgi", "worker", "--poll", "2"]
+                    + ["--schedule-every", str(SCHEDULE_EVERY)],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=log,
+                    start_new_session=True,
+                )
+            )
+    print(
+        f"  {len(workers)} mail/job workers started (one per server, scheduled jobs every "
+        f"{SCHEDULE_EVERY:g} s; logs in {log_dir})"
     )
+    return workers
+
+
+def set_due_reminder(url: str, action: int = 1) -> tuple[int, int]:
+    """A reminder schedule with one step due today on action ``action``'s questionnaire
+    (deadline in 3 days, remind 7 days before): every organisation that has not
+    submitted is due a reminder. Returns (questionnaire id, organisations due)."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from app import create_app
+    from app.extensions import db
+    from app.models import Action, Questionnaire, utcnow
+    from app.services.mailing import schedule
+    from app.services.responding import reminders
+    from config import TestingConfig
+
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        questionnaire = db.session.scalar(
+            select(Questionnaire).join(Action).where(Action.number == action)
+        )
+        assert questionnaire is not None
+        questionnaire.deadline = utcnow().date() + timedelta(days=3)
+        schedule.set_schedule(db.session, questionnaire, [7], None, actor="bench")
+        due = len(reminders.reminder_targets(db.session, questionnaire))
+        ident = questionnaire.id
+        db.session.commit()
+        db.engine.dispose()
+    return ident, due
+
+
+def reminder_counts(url: str, questionnaire_id: int) -> dict:
+    """What the scheduled job did: steps recorded, reminder e-mails written (per person
+    and per organisation), audit events, who delivered them and how many attempts."""
+    from sqlalchemy import func, select
+
+    from app import create_app
+    from app.extensions import db
+    from app.models import AuditEntry, MailKind, OutboxMail, ReminderSent, User
+    from config import TestingConfig
+
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        steps = db.session.scalar(
+            select(func.count())
+            .select_from(ReminderSent)
+            .where(ReminderSent.questionnaire_id == questionnaire_id)
+        )
+        mails = db.session.execute(
+            select(OutboxMail.user_id, User.organisation_id, OutboxMail.status)
+            .join(User, User.id == OutboxMail.user_id)
+            .where(OutboxMail.kind == MailKind.REMINDER)
+        ).all()
+        delivered = db.session.execute(
+            select(OutboxMail.leased_by, func.count(), func.max(OutboxMail.attempts))
+            .where(OutboxMail.kind == MailKind.REMINDER)
+            .group_by(OutboxMail.leased_by)
+        ).all()
+        events = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.event == "reminders.sent")
+        ).all()
+        reminded_in_events = Counter(
+            entry["organisation"]
+            for event in events
+            for entry in (event.details or {}).get("reminded", [])
+        )
+        db.engine.dispose()
+    per_person = Counter(m.user_id for m in mails)
+    per_org = Counter(m.organisation_id for m in mails)
+    return {
+        "steps": steps,
+        "mails": len(mails),
+        "organisations": len(per_org),
+        "people_twice": sum(1 for n in per_person.values() if n > 1),
+        "organisations_twice": sum(1 for n in reminded_in_events.values() if n > 1),
+        "events": len(events),
+        "pending": sum(
+            1 for m in mails if str(m.status) not in ("sent", "logged", "MailStatus.SENT")
+        ),
+        "statuses": dict(Counter(str(m.status) for m in mails)),
+        "delivered_by": {str(w): int(n) for w, n, _ in delivered},
+        "max_attempts": max((int(a or 0) for _, _, a in delivered), default=0),
+    }
+
+
+def reminder_run(url: str, envs: list[dict[str, str]], workers) -> bool:
+    """The scheduled reminder job runs once per organisation across both servers' workers:
+    a step made due, the two long-running workers (every SCHEDULE_EVERY s) plus two
+    `worker --once` started at the same moment race for it; then every reminder is
+    counted."""
+    print("\n## scheduled job across two workers (the reminder of a step due today)")
+    if not workers:
+        print("  SKIPPED: no worker in this version")
+        return True
+    questionnaire_id, due = set_due_reminder(url)
+    started = time.time()
+    once = [
+        subprocess.Popen(
+            [_flask_bin(), "--app", "wsgi", "worker", "--once"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        for env in envs
+    ]
+    outputs = [p.communicate(timeout=600)[0].strip() for p in once]
+    for index, output in enumerate(outputs, start=1):
+        print(f"  worker --once with server {index}'s settings: {output}")
+    # Let the long-running workers run the job again (twice each) and finish delivering.
+    deadline = time.time() + max(3 * SCHEDULE_EVERY, 30)
+    counts = reminder_counts(url, questionnaire_id)
+    while time.time() < deadline and (
+        counts["pending"] or time.time() < started + 2.5 * SCHEDULE_EVERY
+    ):
+        time.sleep(2)
+        counts = reminder_counts(url, questionnaire_id)
+    print(
+        f"  {due} organisations due; steps recorded {counts['steps']}; reminder e-mails "
+        f"{counts['mails']} to {counts['organisations']} organisations (statuses "
+        f"{counts['statuses']}); people reminded twice: {counts['people_twice']}; "
+        f"organisations in two reminders.sent events: {counts['organisations_twice']} "
+        f"({counts['events']} events); delivered by {counts['delivered_by']}, at most "
+        f"{counts['max_attempts']} attempt(s) each; {time.time() - started:.0f} s"
+    )
+    once_ok = (
+        counts["steps"] == counts["organisations"] == counts["mails"] == due
+        and counts["people_twice"] == counts["organisations_twice"] == 0
+        and counts["pending"] == 0
+    )
+    print(
+        f"  [{'PASS' if once_ok else 'FAIL'}] the scheduled reminder went once to every "
+        "organisation due, across both workers and every later run"
+    )
+    return once_ok
 
 
 def summary(title: str, samples, acks, seconds: float) -> dict:
@@ -257,12 +411,12 @@ def main() -> int:
         emails = prepare_people(url, people_needed)
         servers = [Gunicorn(env) for env in envs]
         proxy = HAProxy(ports[0], f"127.0.0.1:{ports[0]}", ports[1:])
-        worker = None
+        workers: list[subprocess.Popen] = []
         acks_all: list[tuple[str, int]] = []
         try:
             for server in servers:
                 server.start()
-            worker = worker_command(envs[0])
+            workers = start_workers(envs, proxy.log_path.parent)
             proxy.start(binary)
             time.sleep(2.5)  # two health checks: both servers up
             ok = login_limit_across_servers(servers, proxy_url) and ok
@@ -298,9 +452,10 @@ def main() -> int:
                 acks_all += closed_run(size, servers, database, proxy, proxy_url, mine)
             if KILL:
                 ok = kill_run(servers, proxy, proxy_url, emails, acks_all) and ok
+            ok = reminder_run(url, envs, workers) and ok
         finally:
             proxy.stop()
-            if worker is not None:
+            for worker in workers:
                 worker.terminate()
                 worker.wait(timeout=15)
             for server in servers:
