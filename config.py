@@ -27,6 +27,11 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
 def _list(name: str) -> list[str] | None:
     value = os.environ.get(name)
     if value is None or not value.strip():
@@ -68,6 +73,11 @@ class Config:
 
     # Werkzeug's scrypt (N=2**15, r=8, p=1). Tests use a cheaper N, still scrypt.
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a secret
+    # Hashes run one at a time per worker process (app/passwords.py). A login that cannot
+    # start its hash within this many seconds gets a 503 with Retry-After (the login page,
+    # the typed e-mail address kept) instead of holding the worker. 0: wait as long as it takes.
+    PASSWORD_SLOT_WAIT = _float("PASSWORD_SLOT_WAIT", 2.0)
+    PASSWORD_BUSY_RETRY_AFTER = _int("PASSWORD_BUSY_RETRY_AFTER", 5)
 
     # memory:// counts in each process on its own; production needs a shared store (Redis).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

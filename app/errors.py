@@ -12,7 +12,9 @@ from markupsafe import escape
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, SecurityError
 
+from .auth.throttle import without_limit_headers
 from .extensions import db
+from .passwords import HashSlotBusy
 
 log = logging.getLogger("tympanum.errors")
 
@@ -174,6 +176,24 @@ def register_error_handlers(app: Flask) -> None:
             _safe_rollback()
             return render_error(503)
         return _internal(error)
+
+    @app.errorhandler(HashSlotBusy)
+    def _hash_slot_busy(error: HashSlotBusy):
+        # A password to hash or check (invitation, reset, password change) while every
+        # slot of this worker stayed busy: a quick 503 with Retry-After; nothing changed.
+        # The login page answers this itself (it keeps the typed e-mail address).
+        _safe_rollback()
+        without_limit_headers()
+        retry = current_app.config["PASSWORD_BUSY_RETRY_AFTER"]
+        body, status = render_error(
+            503,
+            _l(
+                "Many people are logging in right now, so your password could not be "
+                "checked yet. Nothing was changed. Go back, wait a few seconds, then send "
+                "the form again."
+            ),
+        )
+        return body, status, {"Retry-After": str(retry), "Cache-Control": "no-store"}
 
     @app.errorhandler(Exception)
     def _internal(error: Exception):

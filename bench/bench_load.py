@@ -215,6 +215,7 @@ def report(title: str, samples: list[Sample], seconds: float) -> dict:
     by_label: dict[str, list[Sample]] = defaultdict(list)
     for sample in samples:
         by_label[sample.label].append(sample)
+    samples = [s for s in samples if not s.label.startswith("=")]  # requests only
     print(
         f"\n  {title}: {len(samples)} requests in {seconds:.0f} s = {len(samples) / seconds:.1f} req/s"
     )
@@ -232,7 +233,12 @@ def report(title: str, samples: list[Sample], seconds: float) -> dict:
         "rps": len(samples) / seconds,
         "errors": Counter(s.status if not s.error else s.error for s in errors),
         "p99": max(
-            (percentile([s.ms for s in items], 99) for items in by_label.values()), default=0.0
+            (
+                percentile([s.ms for s in items], 99)
+                for label, items in by_label.items()
+                if not label.startswith("=")
+            ),
+            default=0.0,
         ),
         "by_label": by_label,
     }

@@ -36,13 +36,16 @@ from pathlib import Path
 
 from bench import bench_load
 from bench.bench_load import percentile, prepare_people, report, run_clients, verify
+from bench.respondent_client import LOGGED_IN
 from bench.server import ROOT, Gunicorn, flask, free_port, scratch_database, server_env
 
 SECONDS = float(os.environ.get("TOPOLOGY_SECONDS", "60"))
 SIZES = [int(n) for n in os.environ.get("TOPOLOGY_CLIENTS", "64,256").split(",") if n]
 THINK = float(os.environ.get("TOPOLOGY_THINK", "2"))
 KILL = os.environ.get("TOPOLOGY_KILL", "1") != "0"
-WORKERS, THREADS = 2, 4  # per app server: HAProxy's per-server maxconn is their product
+SCHEDULE_EVERY = float(os.environ.get("TOPOLOGY_SCHEDULE_EVERY", "10"))
+WORKERS, THREADS = 2, 4  # per app server: HAProxy's per-server places add up to their product
+LOGIN_MAXCONN = WORKERS  # logins at once per server: one per worker (one hash slot each)
 HAPROXY_CFG = ROOT / "deploy" / "haproxy.cfg"
 
 
@@ -68,7 +71,8 @@ class HAProxy:
                 "TYMPANUM_HOST": host,
                 "TYMPANUM_APP1": f"127.0.0.1:{apps[0]}",
                 "TYMPANUM_APP2": f"127.0.0.1:{apps[1]}",
-                "TYMPANUM_SERVER_MAXCONN": str(WORKERS * THREADS),
+                "TYMPANUM_SERVER_MAXCONN": str(WORKERS * THREADS - LOGIN_MAXCONN),
+                "TYMPANUM_LOGIN_MAXCONN": str(LOGIN_MAXCONN),
             }
         )
         self.log_path = Path(tempfile.mkdtemp(prefix="tympanum-haproxy-")) / "haproxy.log"
@@ -112,12 +116,34 @@ class HAProxy:
             self.process = None
 
 
-def postgres_cpu_seconds(database: str) -> float:
+WORKER_APP_NAME = "tympanum-worker"  # the mail workers' PostgreSQL application_name
+
+
+def worker_backends(url: str) -> set[int]:
+    """The PostgreSQL backends serving the mail/job workers (by application_name)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"),
+                {"name": WORKER_APP_NAME},
+            )
+            return {int(pid) for (pid,) in rows}
+    finally:
+        engine.dispose()
+
+
+def postgres_cpu_seconds(database: str, leave_out: set[int] | None = None) -> float:
     """CPU time of the PostgreSQL backends connected to ``database`` (their process title
-    names it); the cluster's shared background processes are left out."""
+    names it), but those in ``leave_out``; the cluster's shared background processes are
+    left out."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for proc in Path("/proc").glob("[0-9]*"):
+        if leave_out and int(proc.name) in leave_out:
+            continue
         try:
             title = (proc / "cmdline").read_bytes().replace(b"\0", b" ")
             if not title.startswith(b"postgres: ") or f" {database} ".encode() not in title:
@@ -129,9 +155,15 @@ def postgres_cpu_seconds(database: str) -> float:
     return total / ticks
 
 
+DATABASE_URL = ""  # the scratch database's, set in main()
+
+
 def cpu_reading(servers, database: str) -> tuple[float, float]:
-    """CPU seconds so far: both app servers (master and workers), the database's backends."""
-    return sum(s.cpu_seconds() for s in servers), postgres_cpu_seconds(database)
+    """CPU seconds so far: both app servers (master and workers), the database's backends
+    serving them (the mail workers' backends left out: the code before them had none,
+    and their mail is not the questionnaire's work)."""
+    leave_out = worker_backends(DATABASE_URL) if DATABASE_URL else set()
+    return sum(s.cpu_seconds() for s in servers), postgres_cpu_seconds(database, leave_out)
 
 
 def queue_report(proxy: HAProxy, since: float, until: float) -> dict:
@@ -153,40 +185,227 @@ def queue_report(proxy: HAProxy, since: float, until: float) -> dict:
         f"p99 {result['tw_p99']:.0f} ms, max {result['tw_max']} ms; shed with the 503 page: "
         f"{len(shed)}; by server: {dict(servers)}"
     )
+    for backend in ("app", "logins"):
+        mine = [r for r in rows if r[7].split("/", 1)[0] == backend]
+        waited = [int(r[3]) for r in mine if r[3].lstrip("-").isdigit() and int(r[3]) >= 0]
+        dropped = [r for r in mine if r[2] == "503" and not r[8].startswith("-")]
+        busy = [r for r in mine if r[2] == "503" and r[8].startswith("-")]
+        result[backend] = {
+            "requests": len(mine),
+            "tw_p99": percentile(waited, 99),
+            "tw_max": max(waited, default=0),
+            "shed": len(dropped),
+            "app_503": len(busy),
+        }
+        print(
+            f"    backend {backend}: {len(mine)} requests, Tw p99 "
+            f"{percentile(waited, 99):.0f} ms, max {max(waited, default=0)} ms, shed by the "
+            f"proxy {len(dropped)}, 503 from the app (hash slot busy) {len(busy)}"
+        )
     return result
 
 
-def worker_command(env: dict[str, str]) -> subprocess.Popen | None:
+def _flask_bin() -> str:
+    return str(Path(sys.executable).parent / "flask")
+
+
+def start_workers(envs: list[dict[str, str]], log_dir: Path) -> list[subprocess.Popen]:
+    """One mail/job worker per "server" (each with that server's environment), running
+    the scheduled jobs every SCHEDULE_EVERY seconds, so the two race for every due step."""
     probe = subprocess.run(
-        [str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "worker", "--help"],
+        [_flask_bin(), "--app", "wsgi", "worker", "--help"],
         cwd=ROOT,
-        env=env,
+        env=envs[0],
         capture_output=True,
     )
     if probe.returncode != 0:
         print("  no `flask --app wsgi worker` in this version: no mail/job worker started")
-        return None
-    print("  mail/job worker started")
-    return subprocess.Popen(
-        [str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "worker"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
+        return []
+    workers = []
+    for index, env in enumerate(envs, start=1):
+        separator = "&" if "?" in env["DATABASE_URL"] else "?"
+        worker_env = dict(
+            env, DATABASE_URL=f"{env['DATABASE_URL']}{separator}application_name={WORKER_APP_NAME}"
+        )
+        with (log_dir / f"worker{index}.log").open("ab") as log:
+            workers.append(
+                subprocess.Popen(
+                    [_flask_bin(), "--app", "wsgi", "worker", "--poll", "2"]
+                    + ["--schedule-every", str(SCHEDULE_EVERY)],
+                    cwd=ROOT,
+                    env=worker_env,
+                    stdout=log,
+                    stderr=log,
+                    start_new_session=True,
+                )
+            )
+    print(
+        f"  {len(workers)} mail/job workers started (one per server, scheduled jobs every "
+        f"{SCHEDULE_EVERY:g} s; logs in {log_dir})"
     )
+    return workers
+
+
+def set_due_reminder(url: str, action: int = 1) -> tuple[int, int]:
+    """A reminder schedule with one step due today on action ``action``'s questionnaire
+    (deadline in 3 days, remind 7 days before): every organisation that has not
+    submitted is due a reminder. Returns (questionnaire id, organisations due)."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from app import create_app
+    from app.extensions import db
+    from app.models import Action, Questionnaire, utcnow
+    from app.services.mailing import schedule
+    from app.services.responding import reminders
+    from config import TestingConfig
+
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        questionnaire = db.session.scalar(
+            select(Questionnaire).join(Action).where(Action.number == action)
+        )
+        assert questionnaire is not None
+        questionnaire.deadline = utcnow().date() + timedelta(days=3)
+        schedule.set_schedule(db.session, questionnaire, [7], None, actor="bench")
+        due = len(reminders.reminder_targets(db.session, questionnaire))
+        ident = questionnaire.id
+        db.session.commit()
+        db.engine.dispose()
+    return ident, due
+
+
+def reminder_counts(url: str, questionnaire_id: int) -> dict:
+    """What the scheduled job did: steps recorded, reminder e-mails written (per person
+    and per organisation), audit events, who delivered them and how many attempts."""
+    from sqlalchemy import func, select
+
+    from app import create_app
+    from app.extensions import db
+    from app.models import AuditEntry, MailKind, OutboxMail, ReminderSent, User
+    from config import TestingConfig
+
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        steps = db.session.scalar(
+            select(func.count())
+            .select_from(ReminderSent)
+            .where(ReminderSent.questionnaire_id == questionnaire_id)
+        )
+        mails = db.session.execute(
+            select(OutboxMail.user_id, User.organisation_id, OutboxMail.status)
+            .join(User, User.id == OutboxMail.user_id)
+            .where(OutboxMail.kind == MailKind.REMINDER)
+        ).all()
+        delivered = db.session.execute(
+            select(OutboxMail.leased_by, func.count(), func.max(OutboxMail.attempts))
+            .where(OutboxMail.kind == MailKind.REMINDER)
+            .group_by(OutboxMail.leased_by)
+        ).all()
+        events = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.event == "reminders.sent")
+        ).all()
+        reminded_in_events = Counter(
+            entry["organisation"]
+            for event in events
+            for entry in (event.details or {}).get("reminded", [])
+        )
+        db.engine.dispose()
+    per_person = Counter(m.user_id for m in mails)
+    per_org = Counter(m.organisation_id for m in mails)
+    return {
+        "steps": steps,
+        "mails": len(mails),
+        "organisations": len(per_org),
+        "people_twice": sum(1 for n in per_person.values() if n > 1),
+        "organisations_twice": sum(1 for n in reminded_in_events.values() if n > 1),
+        "events": len(events),
+        "pending": sum(
+            1 for m in mails if str(m.status) not in ("sent", "logged", "MailStatus.SENT")
+        ),
+        "statuses": dict(Counter(str(m.status) for m in mails)),
+        "delivered_by": {str(w): int(n) for w, n, _ in delivered},
+        "max_attempts": max((int(a or 0) for _, _, a in delivered), default=0),
+    }
+
+
+def reminder_run(url: str, envs: list[dict[str, str]], workers) -> bool:
+    """The scheduled reminder job runs once per organisation across both servers' workers:
+    a step made due, the two long-running workers (every SCHEDULE_EVERY s) plus two
+    `worker --once` started at the same moment race for it; then every reminder is
+    counted."""
+    print("\n## scheduled job across two workers (the reminder of a step due today)")
+    if not workers:
+        print("  SKIPPED: no worker in this version")
+        return True
+    questionnaire_id, due = set_due_reminder(url)
+    started = time.time()
+    once = [
+        subprocess.Popen(
+            [_flask_bin(), "--app", "wsgi", "worker", "--once"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        for env in envs
+    ]
+    outputs = [p.communicate(timeout=600)[0].strip() for p in once]
+    for index, output in enumerate(outputs, start=1):
+        print(f"  worker --once with server {index}'s settings: {output}")
+    # Let the long-running workers run the job again (twice each) and finish delivering.
+    deadline = time.time() + max(3 * SCHEDULE_EVERY, 30)
+    counts = reminder_counts(url, questionnaire_id)
+    while time.time() < deadline and (
+        counts["pending"] or time.time() < started + 2.5 * SCHEDULE_EVERY
+    ):
+        time.sleep(2)
+        counts = reminder_counts(url, questionnaire_id)
+    print(
+        f"  {due} organisations due; steps recorded {counts['steps']}; reminder e-mails "
+        f"{counts['mails']} to {counts['organisations']} organisations (statuses "
+        f"{counts['statuses']}); people reminded twice: {counts['people_twice']}; "
+        f"organisations in two reminders.sent events: {counts['organisations_twice']} "
+        f"({counts['events']} events); delivered by {counts['delivered_by']}, at most "
+        f"{counts['max_attempts']} attempt(s) each; {time.time() - started:.0f} s"
+    )
+    once_ok = (
+        counts["steps"] == counts["organisations"] == counts["mails"] == due
+        and counts["people_twice"] == counts["organisations_twice"] == 0
+        and counts["pending"] == 0
+    )
+    print(
+        f"  [{'PASS' if once_ok else 'FAIL'}] the scheduled reminder went once to every "
+        "organisation due, across both workers and every later run"
+    )
+    return once_ok
 
 
 def summary(title: str, samples, acks, seconds: float) -> dict:
     stats = report(title, samples, seconds)
     pages = [s.ms for s in samples if s.label.startswith("GET ") or s.label == "POST autosave"]
     logins = [s.ms for s in samples if s.label == "POST login"]
-    statuses = Counter(s.status if not s.error else s.error for s in samples)
+    accepted = [s.ms for s in samples if s.label == "POST login" and s.status == 302]
+    busy = sum(1 for s in samples if s.label == "POST login" and s.status == 503)
+    entered = [s for s in samples if s.label == LOGGED_IN]
+    requests = [s for s in samples if not s.label.startswith("=")]
+    statuses = Counter(s.status if not s.error else s.error for s in requests)
     print(
         f"  pages and autosave p99 {percentile(pages, 99):.0f} ms; login p99 "
-        f"{percentile(logins, 99):.0f} ms; slowest request {max((s.ms for s in samples), default=0):.0f} ms; "
+        f"{percentile(logins, 99):.0f} ms (logins that got in: p99 {percentile(accepted, 99):.0f} ms; "
+        f"{busy} answered busy 503 and sent again); slowest request "
+        f"{max((s.ms for s in requests), default=0):.0f} ms; "
         f"503 seen by clients: {statuses.get(503, 0)}; acknowledged submissions: {len(acks)}"
     )
+    if entered:
+        print(
+            f"  time from the login page to logged in (busy waits and resends included): "
+            f"p50 {percentile([s.ms for s in entered], 50):.0f} ms, p99 "
+            f"{percentile([s.ms for s in entered], 99):.0f} ms; "
+            f"{sum(1 for s in entered if s.error)} of {len(entered)} never got in"
+        )
     return stats
 
 
@@ -205,8 +424,10 @@ def main() -> int:
         f"runs of {SECONDS:.0f} s, sizes {SIZES}, think time {THINK:g} s"
     )
     ok = True
+    global DATABASE_URL
     with scratch_database("postgresql") as url:
         database = url.rsplit("/", 1)[1]
+        DATABASE_URL = url
         envs = []
         for port in ports[1:]:
             env = server_env(url, port, workers=WORKERS)
@@ -224,12 +445,12 @@ def main() -> int:
         emails = prepare_people(url, people_needed)
         servers = [Gunicorn(env) for env in envs]
         proxy = HAProxy(ports[0], f"127.0.0.1:{ports[0]}", ports[1:])
-        worker = None
+        workers: list[subprocess.Popen] = []
         acks_all: list[tuple[str, int]] = []
         try:
             for server in servers:
                 server.start()
-            worker = worker_command(envs[0])
+            workers = start_workers(envs, proxy.log_path.parent)
             proxy.start(binary)
             time.sleep(2.5)  # two health checks: both servers up
             ok = login_limit_across_servers(servers, proxy_url) and ok
@@ -265,9 +486,10 @@ def main() -> int:
                 acks_all += closed_run(size, servers, database, proxy, proxy_url, mine)
             if KILL:
                 ok = kill_run(servers, proxy, proxy_url, emails, acks_all) and ok
+            ok = reminder_run(url, envs, workers) and ok
         finally:
             proxy.stop()
-            if worker is not None:
+            for worker in workers:
                 worker.terminate()
                 worker.wait(timeout=15)
             for server in servers:

@@ -127,6 +127,7 @@ class Session:
         parts = urlsplit(self.base)
         self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
         self.conn: http.client.HTTPConnection | None = None
+        self.retry_after: float | None = None  # the last answer's Retry-After (seconds)
 
     def request(
         self,
@@ -168,6 +169,8 @@ class Session:
                 )
                 return 0, "", ""
         self.samples.append(Sample(label, response.status, (time.perf_counter() - started) * 1000))
+        retry = response.getheader("Retry-After") or ""
+        self.retry_after = float(retry) if retry.isdigit() else None
         for header, value in response.getheaders():
             if header.lower() == "set-cookie":
                 name, _, rest = value.partition("=")
@@ -303,16 +306,38 @@ def respond_once(
     return (match.group(0) if match else None), expected_rows(defn, values)
 
 
+LOGGED_IN = "= logged in"  # not a request: a person's time from the login page to in
+BUSY_RETRIES = 4
+
+
 def log_in(session: Session, email: str, password: str) -> bool:
+    """As a person does: on a busy answer (503: the proxy's queue or the app's hash slot)
+    wait its Retry-After (at most 10 s) and send the form again, up to BUSY_RETRIES times.
+    The time from the login page to logged in, waits included, is recorded as LOGGED_IN."""
+    started = time.perf_counter()
     status, _, html = session.request("GET login", "GET", "/login")
     token = hidden_fields(html).get("csrf_token", "")
-    status, location, _ = session.request(
-        "POST login",
-        "POST",
-        "/login",
-        [("csrf_token", token), ("email", email), ("password", password), ("next", "")],
+    for attempt in range(BUSY_RETRIES + 1):
+        status, location, page = session.request(
+            "POST login",
+            "POST",
+            "/login",
+            [("csrf_token", token), ("email", email), ("password", password), ("next", "")],
+        )
+        if status != 503 or attempt == BUSY_RETRIES:
+            break
+        time.sleep(min(session.retry_after or 5.0, 10.0))
+        token = hidden_fields(page).get("csrf_token", token)  # the app's page has a fresh one
+    ok = status == 302 and "/login" not in location
+    session.samples.append(
+        Sample(
+            LOGGED_IN,
+            status if ok else 0,
+            (time.perf_counter() - started) * 1000,
+            "" if ok else "not logged in",
+        )
     )
-    return status == 302 and "/login" not in location
+    return ok
 
 
 def log_out(session: Session) -> None:

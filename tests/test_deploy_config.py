@@ -46,6 +46,19 @@ def test_haproxy_config_has_the_bounds_the_docs_promise():
         assert line in config
 
 
+def test_logins_queue_apart_from_pages():
+    """POST /login and the password forms go to their own backend (same servers, few
+    places, a short queue), so a login burst never takes the page requests' places."""
+    config = (DEPLOY / "haproxy.cfg").read_text()
+    assert "use_backend logins if METH_POST password_form" in config
+    assert "acl password_form path /login" in config
+    assert "acl password_form path_beg /password/ /invite/" in config
+    logins = config.split("backend logins", 1)[1]
+    assert 'maxconn "${TYMPANUM_LOGIN_MAXCONN}"' in logins
+    assert "timeout queue" in logins
+    assert "track app/app1" in logins and "track app/app2" in logins
+
+
 @pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy is not installed")
 def test_haproxy_accepts_the_config():
     result = subprocess.run(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from .. import authz
@@ -12,6 +13,7 @@ from ..extensions import db, limiter
 from ..forms import EmptyForm
 from ..i18n import N_
 from ..models import normalise_email, utcnow
+from ..passwords import HashSlotBusy
 from ..services import audit
 from ..services.mailing import messages
 from ..services.people import accounts, invitations, password_resets, user_sessions
@@ -59,7 +61,13 @@ def login():
         # query, and every save on the site would wait for each login's hash.
         db.session.rollback()
         db.session.connection(execution_options={"sqlite_deferred": True})
-        result = accounts.authenticate(db.session, form.email.data or "", form.password.data or "")
+        try:
+            result = accounts.authenticate(
+                db.session, form.email.data or "", form.password.data or ""
+            )
+        except HashSlotBusy:
+            db.session.rollback()
+            return busy_login_page(form)
         db.session.rollback()  # ends the read; the writes below hold the lock briefly
         if result.user is not None and not result.user.active:  # deactivated meanwhile
             result = accounts.LoginResult(None, "account deactivated")
@@ -83,6 +91,27 @@ def login():
         target = form.next.data
         return redirect(target if is_safe_next(target) else url_for("main.index"))
     return render_template("auth/login.html", form=form)
+
+
+def busy_login_page(form: LoginForm):
+    """Every password-hash slot of this worker stayed busy (a login burst): a quick 503
+    with Retry-After instead of a held worker. The login page again, with the typed
+    e-mail address (never the password); the attempt checked nothing, so it is given
+    back to the account's count."""
+    throttle.give_back_attempt(form.email.data or "")
+    retry = current_app.config["PASSWORD_BUSY_RETRY_AFTER"]
+    page = render_template("auth/login.html", form=form, login_error=busy_message(retry))
+    return page, 503, {"Retry-After": str(retry), "Cache-Control": "no-store"}
+
+
+def busy_message(seconds: int) -> str:
+    return ngettext(
+        "Many people are logging in right now, so your password could not be checked yet. "
+        "Wait %(num)d second, then log in again.",
+        "Many people are logging in right now, so your password could not be checked yet. "
+        "Wait %(num)d seconds, then log in again.",
+        seconds,
+    )
 
 
 @bp.route("/logout", methods=["POST"])

@@ -65,6 +65,18 @@ def clear_attempts(email: str) -> None:
     login_locks.clear_quietly(email)
 
 
+def give_back_attempt(email: str) -> None:
+    """A login answered "busy" checked no password: its attempt is not counted."""
+    login_locks.give_back(email)
+    without_limit_headers()
+
+
+def without_limit_headers() -> None:
+    """This response carries no rate-limit headers: Flask-Limiter would otherwise replace
+    its Retry-After (a busy answer's few seconds) by the end of a limit's window."""
+    limiter.context.view_rate_limit = None
+
+
 def lock_message(minutes: int) -> str:
     return ngettext(
         "Too many failed attempts to log in with this e-mail address. Try again in "

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 from flask import current_app
 from limits import RateLimitItem, parse_many
+from limits.strategies import FixedWindowRateLimiter
 
 from ...extensions import limiter
 from ...models import normalise_email
@@ -76,6 +77,22 @@ def clear(email: str) -> None:
             limiter.limiter.clear(item, *identifiers)
     except limiter.storage.base_exceptions as error:
         raise LockStoreError(str(error)) from error
+
+
+def give_back(email: str) -> None:
+    """Take back the attempt counted for a login that checked no password (every hash slot
+    was busy and the page said so): the count bounds password checks, so giving it back
+    gives nothing to a guesser. Fixed windows only (the default strategy); a store that
+    cannot be reached is logged and the attempt stays counted."""
+    if not limiter.enabled or not isinstance(limiter.limiter, FixedWindowRateLimiter):
+        return
+    identifiers = _identifiers(email)
+    try:
+        for item in _limits():
+            if limiter.limiter.storage.get(item.key_for(*identifiers)) > 0:
+                limiter.limiter.hit(item, *identifiers, cost=-1)
+    except limiter.storage.base_exceptions:
+        log.warning("could not give back a login attempt", exc_info=True)
 
 
 def unlock(email: str) -> bool:
