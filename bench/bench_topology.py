@@ -18,7 +18,9 @@ read from /proc; the load generator and HAProxy left out). Then it stops everyth
 Environment: TOPOLOGY_SECONDS (each run, default 60), TOPOLOGY_CLIENTS ("64,256"),
 TOPOLOGY_THINK (2), TOPOLOGY_PORT (the proxy's port; the app servers take the next two;
 default: free ports), BENCH_REDIS_URL (default redis://127.0.0.1:6379/14),
-TOPOLOGY_KILL=0 leaves out the kill run. Targets are printed next to the figures, never
+TOPOLOGY_KILL=0 leaves out the kill run, TOPOLOGY_FLOWS ("paced,closed") picks the
+load runs per size, TOPOLOGY_REMINDER=0 leaves out the scheduled-job race (for repeated
+before/after CPU pairs: TOPOLOGY_FLOWS=closed TOPOLOGY_KILL=0 TOPOLOGY_REMINDER=0). Targets are printed next to the figures, never
 asserted: on a shared machine they are indicative.
 """
 
@@ -43,6 +45,8 @@ SECONDS = float(os.environ.get("TOPOLOGY_SECONDS", "60"))
 SIZES = [int(n) for n in os.environ.get("TOPOLOGY_CLIENTS", "64,256").split(",") if n]
 THINK = float(os.environ.get("TOPOLOGY_THINK", "2"))
 KILL = os.environ.get("TOPOLOGY_KILL", "1") != "0"
+FLOWS = {f.strip() for f in os.environ.get("TOPOLOGY_FLOWS", "paced,closed").split(",") if f}
+REMINDER = os.environ.get("TOPOLOGY_REMINDER", "1") != "0"
 SCHEDULE_EVERY = float(os.environ.get("TOPOLOGY_SCHEDULE_EVERY", "10"))
 WORKERS, THREADS = 2, 4  # per app server: HAProxy's per-server places add up to their product
 LOGIN_MAXCONN = WORKERS  # logins at once per server: one per worker (one hash slot each)
@@ -460,33 +464,21 @@ def main() -> int:
                     emails[: size * bench_load.USERS_PER_CLIENT],
                     emails[size * bench_load.USERS_PER_CLIENT :],
                 )
-                print(f"\n## {size} paced respondents ({THINK:g} s think time) through the proxy")
-                since = time.time()
-                before = cpu_reading(servers, database)
-                samples, acks = run_clients("paced", proxy_url, SECONDS, THINK, mine)
-                after = cpu_reading(servers, database)
-                summary(f"{size} paced", samples, acks, SECONDS + bench_load.RAMP_SECONDS)
-                queue_report(proxy, since, time.time())
-                used = after[0] - before[0] + after[1] - before[1]
-                print(
-                    f"  CPU per completed questionnaire, as a person fills it in: "
-                    f"{used / len(acks) if acks else float('nan'):.3f} s (app servers "
-                    f"{after[0] - before[0]:.1f} s + PostgreSQL backends "
-                    f"{after[1] - before[1]:.1f} s for {len(acks)}: every page, the login "
-                    "and the logout included; respondents still at work when the run "
-                    "ended count their CPU but not their questionnaire)"
-                )
-                acks_all += acks
-
-                print(f"\n## {size} closed-loop respondents (autosave + submit) through the proxy")
-                mine, emails = (
-                    emails[: size * bench_load.USERS_PER_CLIENT],
-                    emails[size * bench_load.USERS_PER_CLIENT :],
-                )
-                acks_all += closed_run(size, servers, database, proxy, proxy_url, mine)
+                if "paced" in FLOWS:
+                    acks_all += paced_run(size, servers, database, proxy, proxy_url, mine)
+                if "closed" in FLOWS:
+                    print(
+                        f"\n## {size} closed-loop respondents (autosave + submit) through the proxy"
+                    )
+                    mine, emails = (
+                        emails[: size * bench_load.USERS_PER_CLIENT],
+                        emails[size * bench_load.USERS_PER_CLIENT :],
+                    )
+                    acks_all += closed_run(size, servers, database, proxy, proxy_url, mine)
             if KILL:
                 ok = kill_run(servers, proxy, proxy_url, emails, acks_all) and ok
-            ok = reminder_run(url, envs, workers) and ok
+            if REMINDER:
+                ok = reminder_run(url, envs, workers) and ok
         finally:
             proxy.stop()
             for worker in workers:
@@ -501,6 +493,27 @@ def main() -> int:
     kept = kept and check["submitted_without_answers"] == 0
     print(f"  [{'PASS' if kept else 'FAIL'}] nothing acknowledged lost, incomplete or duplicated")
     return 0 if ok and kept else 1
+
+
+def paced_run(size: int, servers, database: str, proxy: HAProxy, proxy_url: str, mine):
+    """Paced respondents arriving over 10 s, logging in as they arrive, through the proxy."""
+    print(f"\n## {size} paced respondents ({THINK:g} s think time) through the proxy")
+    since = time.time()
+    before = cpu_reading(servers, database)
+    samples, acks = run_clients("paced", proxy_url, SECONDS, THINK, mine)
+    after = cpu_reading(servers, database)
+    summary(f"{size} paced", samples, acks, SECONDS + bench_load.RAMP_SECONDS)
+    queue_report(proxy, since, time.time())
+    used = after[0] - before[0] + after[1] - before[1]
+    print(
+        f"  CPU per completed questionnaire, as a person fills it in: "
+        f"{used / len(acks) if acks else float('nan'):.3f} s (app servers "
+        f"{after[0] - before[0]:.1f} s + PostgreSQL backends "
+        f"{after[1] - before[1]:.1f} s for {len(acks)}: every page, the login "
+        "and the logout included; respondents still at work when the run "
+        "ended count their CPU but not their questionnaire)"
+    )
+    return acks
 
 
 def closed_run(size: int, servers, database: str, proxy: HAProxy, proxy_url: str, mine):
