@@ -3,7 +3,8 @@ against a static file, with the statements each runs: the hot path, without a se
 
 Runs on a scratch SQLite database through the Flask test client, so it measures the
 app's own work (no gunicorn, no network, no load generator). Figures are CPU time per
-request and the ratio to the static file measured in the same process.
+request and the ratio to the static file measured in the same process. RESPOND_ROUNDS
+(default 300) per request; RESPOND_SHOW_SQL=1 prints the statements each one runs.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from bench.respondent_client import (
 from bench.server import flask, server_env
 
 ROUNDS = int(os.environ.get("RESPOND_ROUNDS", "300"))
+SHOW_SQL = os.environ.get("RESPOND_SHOW_SQL") == "1"  # print each request's statements
 
 
 def main() -> int:
@@ -91,6 +93,10 @@ def main() -> int:
             statements.clear()
             call(-2)
             count = len(statements)
+            if SHOW_SQL:
+                print(f"-- {name}: {count} statements")
+                for sql in statements:
+                    print("   ", " ".join(sql.split())[:300])
             samples = []
             for index in range(ROUNDS):
                 started = time.process_time()

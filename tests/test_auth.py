@@ -118,9 +118,19 @@ def test_deactivation_ends_open_sessions(client, login_as, users, db):
     assert client.get("/").status_code == 302
 
 
-def test_passwords_are_hashed_with_scrypt(users):
-    assert users["admin"].password_hash.startswith("scrypt:")
+def test_passwords_are_hashed_with_argon2id(users):
+    assert users["admin"].password_hash.startswith("$argon2id$")
     assert PASSWORD not in users["admin"].password_hash
+
+
+def test_production_hashes_with_owasps_argon2id_setting():
+    from app import passwords
+    from config import ProductionConfig
+
+    hashed = passwords.hash_password(PASSWORD, ProductionConfig.PASSWORD_HASH_METHOD)
+    assert hashed.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert passwords.verify_password(hashed, PASSWORD)
+    assert not passwords.verify_password(hashed, PASSWORD + "x")
 
 
 def test_password_hashes_run_one_at_a_time_per_process(monkeypatch):
@@ -145,7 +155,7 @@ def test_password_hashes_run_one_at_a_time_per_process(monkeypatch):
             running -= 1
         return True
 
-    monkeypatch.setattr(passwords, "check_password_hash", slow_check)
+    monkeypatch.setattr(passwords, "check_password_hash", slow_check)  # a Werkzeug hash
     threads = [
         threading.Thread(target=passwords.verify_password, args=("hash", "pw")) for _ in range(6)
     ]

@@ -56,7 +56,7 @@ def login():
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        # The password check (tens of milliseconds of scrypt) runs in a read-only
+        # The password check (tens of milliseconds of Argon2id) runs in a read-only
         # transaction: on SQLite a POST's transaction holds the write lock from its first
         # query, and every save on the site would wait for each login's hash.
         db.session.rollback()
@@ -85,7 +85,12 @@ def login():
             db.session.commit()
             return render_template("auth/login.html", form=form, login_error=_(GENERIC_LOGIN_ERROR))
         start_session(result.user)
-        audit.record(db.session, "login.success", user=result.user, ip=_ip())
+        if accounts.upgrade_password_hash(db.session, result):  # an older hash replaced
+            audit.record(
+                db.session, "login.success", user=result.user, ip=_ip(), password_rehashed=True
+            )
+        else:
+            audit.record(db.session, "login.success", user=result.user, ip=_ip())
         db.session.commit()
         throttle.clear_attempts(result.user.email)
         target = form.next.data

@@ -167,8 +167,8 @@ class User(UserMixin, Model):
 
 
 def password_method() -> str:
-    """The configured hashing method (scrypt; tests use cheaper scrypt parameters)."""
-    return current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
+    """The configured hashing method (Argon2id; tests use a cheaper setting)."""
+    return current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "argon2id"
 
 
 def normalise_email(value: str) -> str:

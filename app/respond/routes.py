@@ -502,6 +502,9 @@ def autosave(action: int):
         return jsonify(ok=False, locked=True, message=message), 409
     parsed, outcome = _save(ctx, sec, form)
     saved_at = ctx.response.updated_at if ctx.response is not None else None
+    # Written before the commit: the reader's time zone comes from their account, which
+    # the commit expires (reading it afterwards would open a second transaction).
+    saved_at_text = format_clock(saved_at) if saved_at else None
     db.session.commit()
     if not outcome.saved:
         conflict = outcome.conflict
@@ -525,7 +528,7 @@ def autosave(action: int):
         lock_version=outcome.lock,
         base=pages.encode_digests(digests),
         saved_at=saved_at.isoformat() if saved_at else None,
-        saved_at_text=format_clock(saved_at) if saved_at else None,
+        saved_at_text=saved_at_text,
         errors=len(parsed.errors),
         merged=bool(outcome.merged_theirs),
     )

@@ -13,17 +13,17 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, select
+from sqlalchemy import CursorResult, Select, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from ...collation import collated_page
 from ...i18n import time_zones
 from ...models import Action, Organisation, Role, User, UserSession, normalise_email, utcnow
 from ...models.people import password_method
-from ...passwords import hash_password, verify_password
+from ...passwords import hash_password, needs_rehash, verify_password
 from .. import audit
 from . import account_rules, api_tokens, link_tokens, login_locks, user_sessions
 
@@ -41,6 +41,10 @@ class UserError(ValueError):
 class LoginResult:
     user: User | None
     reason: str = ""  # for the audit log only; users always see one generic message
+    # A hash of the configured method to store in place of the one checked (an older
+    # function or setting), worked out here, outside the login's write transaction.
+    checked_hash: str | None = None
+    new_hash: str | None = None
 
 
 def password_problem(password: str) -> str | None:
@@ -111,7 +115,24 @@ def authenticate(session: Session, email: str, password: str) -> LoginResult:
         return LoginResult(None, "wrong password")
     if not user.active:
         return LoginResult(None, "account deactivated")
+    method = password_method()
+    if needs_rehash(user.password_hash, method):
+        new_hash = hash_password(password, method)
+        return LoginResult(user, checked_hash=user.password_hash, new_hash=new_hash)
     return LoginResult(user)
+
+
+def upgrade_password_hash(session: Session, result: LoginResult) -> bool:
+    """Store the login's new hash, only if the stored one is still the hash that was
+    checked (a password changed in between wins). Returns whether it was stored."""
+    if result.user is None or result.new_hash is None or result.checked_hash is None:
+        return False
+    stored = session.execute(
+        update(User)
+        .where(User.id == result.user.id, User.password_hash == result.checked_hash)
+        .values(password_hash=result.new_hash)
+    )
+    return bool(cast(CursorResult[Any], stored).rowcount)
 
 
 def _dummy_hash() -> str:
