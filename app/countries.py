@@ -6,7 +6,7 @@ from __future__ import annotations
 import gettext
 import unicodedata
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 
 import pycountry
 
@@ -48,7 +48,12 @@ def is_country(code: str) -> bool:
 
 def country_name(code: str, lang: str = "en") -> str:
     """The country's short name in ``lang`` (the code itself if unknown)."""
-    country = pycountry.countries.get(alpha_2=(code or "").upper())
+    return _country_name(code or "", lang)
+
+
+@lru_cache(maxsize=4096)  # 249 countries x 4 languages, and room for odd codes
+def _country_name(code: str, lang: str) -> str:
+    country = pycountry.countries.get(alpha_2=code.upper())
     if country is None:
         return code or ""
     return _translation(lang).gettext(_english_name(country))
@@ -59,11 +64,19 @@ def country_groups(
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(code, name) pairs sorted by name in ``lang``: the EU Member States, then the other
     countries; ``only``: just these codes (the countries in use), unknown ones kept."""
-    codes = (
-        [country.alpha_2 for country in pycountry.countries]
-        if only is None
-        else sorted({code.upper() for code in only if code})
-    )
+    if only is None:  # every country: sorted once per language (a country question's list)
+        eu, rest = _every_country(lang)
+        return list(eu), list(rest)
+    return _groups(sorted({code.upper() for code in only if code}), lang)
+
+
+@cache
+def _every_country(lang: str) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    eu, rest = _groups([country.alpha_2 for country in pycountry.countries], lang)
+    return tuple(eu), tuple(rest)
+
+
+def _groups(codes: list[str], lang: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     eu: list[tuple[str, str]] = []
     rest: list[tuple[str, str]] = []
     for code in codes:

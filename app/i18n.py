@@ -229,10 +229,21 @@ def zone_name(moment: datetime) -> str:
     from flask_babel import get_timezone
 
     tz, locale = get_timezone(), _date_locale()
-    short = dates.format_time(moment, "z", tzinfo=tz, locale=locale)
-    if short.isalpha():
-        return short
-    return dates.format_time(moment, "ZZZZ", tzinfo=tz, locale=locale)
+    local = moment.astimezone(tz)
+    # The name depends only on the zone, the language and the offset in force (summer
+    # time or not) and the year: worked out once each (Babel takes about 0.2 ms a time).
+    key = (str(tz), locale, local.year, local.utcoffset(), local.dst())
+    name = _ZONE_NAMES.get(key)
+    if name is None:
+        name = dates.format_time(moment, "z", tzinfo=tz, locale=locale)
+        if not name.isalpha():
+            name = dates.format_time(moment, "ZZZZ", tzinfo=tz, locale=locale)
+        if len(_ZONE_NAMES) < 4096:  # bounded: zones x languages x offsets
+            _ZONE_NAMES[key] = name
+    return name
+
+
+_ZONE_NAMES: dict[tuple[Any, ...], str] = {}
 
 
 def format_day(value: date | datetime) -> str:

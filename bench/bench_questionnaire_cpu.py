@@ -12,7 +12,7 @@ versions of the code can be compared in one sitting (run it in each checkout).
 
 ``FLOW_QUESTIONNAIRES`` (default 120) respondents, one questionnaire each, round-robin
 over the 11 actions, after 11 not counted (templates and definitions loaded); ``FLOW_PROFILE=1`` adds the 25 functions with the most CPU of their
-own (cProfile).
+own (cProfile), and ``FLOW_PROFILE_FILE=PATH`` keeps the whole profile.
 """
 
 from __future__ import annotations
@@ -147,6 +147,8 @@ def main() -> int:
     if profiler:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
+        if os.environ.get("FLOW_PROFILE_FILE"):  # for pstats or snakeviz
+            profiler.dump_stats(os.environ["FLOW_PROFILE_FILE"])
         print(out.getvalue())
     return 0 if done == len(emails) - WARM else 1
 
