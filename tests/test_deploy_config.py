@@ -68,3 +68,20 @@ def test_haproxy_accepts_the_config():
         timeout=30,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_proxy_lets_through_every_body_the_app_takes():
+    """HAProxy's body limits are the app's: a respondent's page up to
+    RESPOND_MAX_CONTENT_LENGTH reaches the app (which keeps what was typed), everything
+    else up to MAX_CONTENT_LENGTH."""
+    from config import Config
+
+    config = (DEPLOY / "haproxy.cfg").read_text()
+    limits = {
+        int(n) for n in re.findall(r"deny deny_status 413 if .*content-length\) gt (\d+)", config)
+    }
+    assert limits == {Config.MAX_CONTENT_LENGTH, Config.RESPOND_MAX_CONTENT_LENGTH}
+    assert re.search(rf"!respondent_page .*gt {Config.MAX_CONTENT_LENGTH}", config), (
+        "the 2 MiB limit must spare respondents' pages"
+    )
+    assert "acl respondent_page path_beg /respond/" in config

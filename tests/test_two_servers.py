@@ -11,10 +11,10 @@ import re
 import pytest
 
 from app import create_app
-from tests.conftest import PASSWORD, Client
-from tests.respond_support import fill_all, questionnaire  # noqa: F401 - a fixture
-from tests.test_records_copy import submit
 from config import TestingConfig
+from tests.conftest import PASSWORD, Client
+from tests.respond_support import fill_all
+from tests.test_records_copy import submit
 
 
 @pytest.fixture
@@ -55,12 +55,18 @@ def _answered(html: str) -> str:
 
 
 def test_a_change_through_one_server_shows_at_once_on_the_other(
-    app, second, users, questionnaire  # noqa: F811
+    app,
+    second,
+    users,
+    questionnaire,
 ):
     admin_on_two = second.test_client()
     _login(admin_on_two, users["admin"].email)
     before = admin_on_two.get("/").get_data(as_text=True)
-    again = admin_on_two.get("/").get_data(as_text=True)  # served from server 2's cache
+    cache = second.extensions["tympanum_results_cache"]
+    hits = cache.hits
+    again = admin_on_two.get("/").get_data(as_text=True)
+    assert cache.hits > hits  # served from server 2's own cache
     assert _answered(before) == _answered(again)
 
     respondent_on_one = app.test_client()
@@ -73,7 +79,11 @@ def test_a_change_through_one_server_shows_at_once_on_the_other(
 
 
 def test_the_check_fails_when_a_server_trusts_its_own_cache(
-    app, second, users, questionnaire, monkeypatch  # noqa: F811
+    app,
+    second,
+    users,
+    questionnaire,
+    monkeypatch,
 ):
     """The test above can fail: with the data version frozen (a cache that does not look
     at the database), server 2 keeps showing what it had."""
