@@ -188,11 +188,20 @@ def select_timezone() -> str:
     return current_app.config.get("BABEL_DEFAULT_TIMEZONE") or DEFAULT_TIME_ZONE
 
 
-def _date_locale() -> str:
+def _date_locale() -> Any:
+    """The Babel locale dates are written in: the page's language (en: the European way).
+    Parsed once per language (Babel parses a locale name on every call otherwise)."""
     from flask_babel import get_locale
 
     lang = str(get_locale() or "en")
-    return _DATE_LOCALES.get(lang, lang)
+    return _babel_locale(_DATE_LOCALES.get(lang, lang))
+
+
+@lru_cache(maxsize=16)
+def _babel_locale(name: str) -> Any:
+    from babel import Locale
+
+    return Locale.parse(name)
 
 
 def format_moment(moment: datetime, *, zone: bool = True) -> str:
@@ -232,7 +241,7 @@ def zone_name(moment: datetime) -> str:
     local = moment.astimezone(tz)
     # The name depends only on the zone, the language and the offset in force (summer
     # time or not) and the year: worked out once each (Babel takes about 0.2 ms a time).
-    key = (str(tz), locale, local.year, local.utcoffset(), local.dst())
+    key = (str(tz), str(locale), local.year, local.utcoffset(), local.dst())
     name = _ZONE_NAMES.get(key)
     if name is None:
         name = dates.format_time(moment, "z", tzinfo=tz, locale=locale)

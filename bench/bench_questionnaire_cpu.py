@@ -12,7 +12,9 @@ versions of the code can be compared in one sitting (run it in each checkout).
 
 ``FLOW_QUESTIONNAIRES`` (default 120) respondents, one questionnaire each, round-robin
 over the 11 actions, after 11 not counted (templates and definitions loaded); ``FLOW_PROFILE=1`` adds the 25 functions with the most CPU of their
-own (cProfile), and ``FLOW_PROFILE_FILE=PATH`` keeps the whole profile.
+own (cProfile), and ``FLOW_PROFILE_FILE=PATH`` keeps the whole profile;
+``FLOW_SHOW_SQL=1`` prints the statements of each request kind (its first after the
+warm-up).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from bench.server import flask, scratch_database, server_env
 COUNT = int(os.environ.get("FLOW_QUESTIONNAIRES", "120"))
 DATABASE = os.environ.get("FLOW_DATABASE", "sqlite")
 PROFILE = os.environ.get("FLOW_PROFILE") == "1"
+SHOW_SQL = os.environ.get("FLOW_SHOW_SQL") == "1"  # each request kind's statements, once
+SHOWN: set[str] = set()
 PUBLIC = "http://localhost"  # the test client's host
 WARM = 11  # one questionnaire per action first, not counted: templates and definitions load
 
@@ -61,6 +65,11 @@ class TestClientSession(Session):
         text = response.get_data(as_text=True)
         self.cpu[label].append(time.process_time() - started)
         self.counts[label].append(len(self.statements))
+        if SHOW_SQL and label not in SHOWN:
+            SHOWN.add(label)
+            print(f"-- {label}: {len(self.statements)} statements")
+            for sql in self.statements:
+                print("   ", " ".join(sql.split())[:200])
         return response.status_code, response.headers.get("Location", ""), text
 
 
@@ -103,6 +112,7 @@ def main() -> int:
         flow_cpu = 0.0
         for index, email in enumerate(emails):
             if index == WARM:  # warmed up: count from here
+                SHOWN.clear()
                 cpu.clear()
                 counts.clear()
                 done, flow_cpu = 0, 0.0

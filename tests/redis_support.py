@@ -1,7 +1,8 @@
 """Redis for the tests that need the production rate-limit store.
 
-``TEST_REDIS_URL`` (default redis://127.0.0.1:6379/5) names a scratch database: the tests
-delete its rate-limit keys (``LIMITS*``) before and after. Without Redis those tests are
+``TEST_REDIS_URL`` (default redis://127.0.0.1:6379/5) names a scratch database (the next
+ones for pytest-xdist's workers gw1, gw2...: 6 databases in all): the tests delete its
+rate-limit keys (``LIMITS*``) before and after. Without Redis those tests are
 skipped with a message, or fail when TYMPANUM_REQUIRE_REDIS=1 (CI sets it).
 """
 
@@ -12,7 +13,20 @@ import os
 import pytest
 import redis
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
+
+def _scratch_url() -> str:
+    """One database per pytest-xdist worker (5, 6, ... 10): the tests clear their keys
+    before and after, which must not empty the counts of a test running in another
+    worker at the same time."""
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1, ...
+    base, _, number = url.rpartition("/")
+    if worker[:2] == "gw" and worker[2:].isdigit() and number.isdigit():
+        return f"{base}/{int(number) + int(worker[2:]) % 6}"
+    return url
+
+
+REDIS_URL = _scratch_url()
 REQUIRED = os.environ.get("TYMPANUM_REQUIRE_REDIS") == "1"
 
 

@@ -60,9 +60,11 @@ class Context:
         """The deadline that applies to this organisation (its extension, if any)."""
         return deadlines.organisation_deadline(db.session, self.questionnaire, self.organisation.id)
 
-    @property
+    @cached_property
     def changeable(self) -> bool:
-        """Editable but for the deadline: open, and a draft (or returned)."""
+        """Editable but for the deadline: open, and a draft (or returned). Worked out once
+        per request (the deadline's time-zone arithmetic is not free); a request that
+        changes the state (a submission) redirects rather than read it again."""
         if self.response is None:
             return deadlines.is_open(self.questionnaire)
         return authz.can_edit_response(self.user, self.response)
@@ -127,8 +129,10 @@ def ensure_response(ctx: Context) -> tuple[Response, bool]:
             raise
         response = raced
         ctx.response = response
+        ctx.__dict__.pop("changeable", None)  # worked out again for the colleague's response
         return response, False
     ctx.response = response
+    ctx.__dict__.pop("changeable", None)
     return response, True
 
 

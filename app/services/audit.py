@@ -61,23 +61,28 @@ def record_at_once(
 ) -> None:
     """``record`` for a hot path (every save of answers): one INSERT now, on the table,
     instead of an object for the session's unit of work to flush at the commit."""
-    session.execute(
-        _insert_entry(),
-        {
-            "event": event,
-            "user_id": user.id if user is not None else None,
-            "actor": user.email if user is not None else "",
-            "object_type": type(obj).__tablename__.rstrip("s"),
-            "object_id": str(obj.id),
-            "ip": "",
-            "details": details,
-            "created_at": at,
-        },
-    )
+    session.execute(insert_entry(), entry_values(event, user=user, obj=obj, at=at, **details))
+
+
+def entry_values(
+    event: str, *, user: User | None, obj: Any, at: datetime, **details: Any
+) -> dict[str, Any]:
+    """The column values of one audit entry, for ``insert_entry()`` (or a statement that
+    writes it together with other rows: see ``history.record_changes``)."""
+    return {
+        "event": event,
+        "user_id": user.id if user is not None else None,
+        "actor": user.email if user is not None else "",
+        "object_type": type(obj).__tablename__.rstrip("s"),
+        "object_id": str(obj.id),
+        "ip": "",
+        "details": details,
+        "created_at": at,
+    }
 
 
 @cache
-def _insert_entry() -> Insert:
+def insert_entry() -> Insert:
     return insert(AuditEntry.__table__)
 
 

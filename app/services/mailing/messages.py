@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from ...definitions.model import text
@@ -170,6 +170,32 @@ def leaders_of(session: Session, action: Action) -> list[User]:
     )
 
 
+def _submission_recipients(
+    session: Session, action: Action, organisation_id: int
+) -> tuple[list[User], list[User]]:
+    """``leaders_of(action)`` and ``respondents_of(organisation)`` in one query (every
+    submission asks for both)."""
+    led = select(leader_actions.c.user_id).where(leader_actions.c.action_id == action.id)
+    rows = session.execute(
+        select(User, User.id.in_(led).label("leads"))
+        .where(
+            User.active.is_(True),
+            or_(
+                User.id.in_(led),
+                and_(User.organisation_id == organisation_id, User.role == Role.RESPONDENT),
+            ),
+        )
+        .order_by(User.email)
+    ).all()
+    leaders = [user for user, leads in rows if leads]
+    colleagues = [
+        user
+        for user, _leads in rows
+        if user.role == Role.RESPONDENT and user.organisation_id == organisation_id
+    ]
+    return leaders, colleagues
+
+
 def submitted(
     session: Session, response: Response, by: User | None, resubmitted: bool
 ) -> list[OutboxMail]:
@@ -177,7 +203,8 @@ def submitted(
     or in their daily digest (their choice), and the submitter's colleagues at once."""
     action = response.questionnaire.action
     mails = []
-    for leader in leaders_of(session, action):
+    leaders, colleagues = _submission_recipients(session, action, response.organisation_id)
+    for leader in leaders:
         if leader.notify_submissions == "digest":
             line = (
                 f"{'resubmitted' if resubmitted else 'submitted'}\t{action.number}\t"
@@ -199,7 +226,7 @@ def submitted(
             )
     # The organisation's respondents, the submitter too: a confirmation with their copy.
     number = action.number
-    for colleague in respondents_of(session, response.organisation_id):
+    for colleague in colleagues:
         mails.append(
             send(
                 session,
