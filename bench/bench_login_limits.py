@@ -1,4 +1,6 @@
-"""Login limits' cost: CPU per login with rate limiting off, on memory://, on Redis; and
+"""Logins' CPU: rate limits off, on memory:// and on Redis; Argon2id against scrypt.
+
+The login limits' cost (rate limiting off as the baseline, on memory://, on Redis), and
 the password hash's: production Argon2id against the scrypt it replaced (limits off).
 
 In-process (Flask test client), production hashing; each login from a new client. The
