@@ -277,9 +277,17 @@ def respond_once(
         return None, 0
     for section in defn.sections:
         code = section["code"]
-        status, _, html = session.request("GET section", "GET", f"/respond/{action}/section/{code}")
-        if status != 200:
+        url = f"/respond/{action}/section/{code}"
+        status, _, html = session.request("GET section", "GET", url)
+        for _ in range(BUSY_RETRIES):  # busy (503) or no answer: a person loads it again
+            if status not in (0, 503):
+                break
+            time.sleep(min(session.retry_after or 5.0, 10.0))
+            status, _, html = session.request("GET section", "GET", url)
+        if status in (301, 302, 303):
             continue  # a hidden section redirects
+        if status != 200:
+            return None, 0  # never shown: the person gives up (nothing acknowledged)
         state = hidden_fields(html)
         answers = _section_answers(section, by_name)
         if think:
