@@ -159,22 +159,11 @@ def reminder(
     )
 
 
-def leaders_of(session: Session, action: Action) -> list[User]:
-    return list(
-        session.scalars(
-            select(User)
-            .join(leader_actions, leader_actions.c.user_id == User.id)
-            .where(leader_actions.c.action_id == action.id, User.active.is_(True))
-            .order_by(User.email)
-        )
-    )
-
-
 def _submission_recipients(
     session: Session, action: Action, organisation_id: int
 ) -> tuple[list[User], list[User]]:
-    """``leaders_of(action)`` and ``respondents_of(organisation)`` in one query (every
-    submission asks for both)."""
+    """The action's active leaders and the organisation's active respondents
+    (``respondents_of``), in one query: every submission tells both."""
     led = select(leader_actions.c.user_id).where(leader_actions.c.action_id == action.id)
     rows = session.execute(
         select(User, User.id.in_(led).label("leads"))
